@@ -1,0 +1,18 @@
+/**
+ * Jest runs the TypeScript sources through ts-jest (CommonJS). `jose` ships ES modules only,
+ * so it is the one dependency jest must transform too (see DESIGN.md, "Known pitfalls").
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(ts|js)$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: false }, diagnostics: false }],
+  },
+  // nodenext needs `.js` on relative imports; jest resolves the .ts sources.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 20000,
+};

@@ -1,0 +1,32 @@
+/**
+ * What a provider operation receives from the request that caused it: the gateway's request
+ * id (sent upstream and logged), an abort signal carrying the request's deadline, a logger,
+ * and a request-scoped memo so two resolvers needing the same upstream read share one call.
+ */
+import type { Logger } from '../logger.js';
+
+export interface CallContext {
+  requestId: string;
+  signal?: AbortSignal;
+  log: Logger;
+  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+export function createCallContext(requestId: string, log: Logger, signal?: AbortSignal): CallContext {
+  const cache = new Map<string, Promise<unknown>>();
+  return {
+    requestId,
+    signal,
+    log,
+    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let hit = cache.get(key) as Promise<T> | undefined;
+      if (!hit) {
+        hit = load();
+        cache.set(key, hit);
+        // A failed read is not cached: a later resolver may try again.
+        hit.catch(() => cache.delete(key));
+      }
+      return hit;
+    },
+  };
+}

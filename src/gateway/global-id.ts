@@ -1,0 +1,46 @@
+/**
+ * Opaque global ids: base64url("<provider>:<type>:<upstreamId>"). The upstream id may itself
+ * contain colons (it is everything after the second one). Decoding validates every part, so
+ * a forged or truncated id is a BAD_USER_INPUT, never a crash or an upstream call.
+ */
+import { badInput } from './errors.js';
+import { isProviderKey, type ProviderKey } from './provider-key.js';
+
+export const NODE_TYPES = ['Cardholder', 'Card', 'Wallet', 'Transaction'] as const;
+export type NodeType = (typeof NODE_TYPES)[number];
+
+export interface GlobalId {
+  provider: ProviderKey;
+  type: NodeType;
+  ref: string;
+}
+
+const MAX_ID_LENGTH = 512;
+
+export function encodeGlobalId(provider: ProviderKey, type: NodeType, ref: string): string {
+  return Buffer.from(`${provider}:${type}:${ref}`, 'utf8').toString('base64url');
+}
+
+export function decodeGlobalId(id: string, expected?: NodeType): GlobalId {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || !/^[A-Za-z0-9_-]+$/.test(id)) {
+    throw badInput(`"${truncate(id)}" is not a valid id`);
+  }
+  const text = Buffer.from(id, 'base64url').toString('utf8');
+  const first = text.indexOf(':');
+  const second = text.indexOf(':', first + 1);
+  const provider = text.slice(0, first);
+  const type = text.slice(first + 1, second);
+  const ref = text.slice(second + 1);
+  if (first < 0 || second < 0 || !isProviderKey(provider) || !(NODE_TYPES as readonly string[]).includes(type) || ref.length === 0) {
+    throw badInput(`"${truncate(id)}" is not a valid id`);
+  }
+  if (expected && type !== expected) {
+    throw badInput(`"${truncate(id)}" is the id of a ${type}, not of a ${expected}`);
+  }
+  return { provider, type: type as NodeType, ref };
+}
+
+function truncate(value: unknown): string {
+  const s = String(value);
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}

@@ -1,0 +1,223 @@
+/**
+ * Exact pagination over several sources (providers, or several scopes of one provider).
+ *
+ * Each source lists its own items newest first and hands back, per item, a token to resume
+ * right after it. A page is a k-way merge of the sources' heads (newest first, then source
+ * key and position as tie-breaks), so what is taken from each source is always a prefix of
+ * what it returned; the cursor records, per source, the token of the last item taken (or
+ * that the source is exhausted). Walking the pages therefore yields every item exactly once,
+ * whatever `first` is, and a source that failed on one page can be resumed on the next.
+ */
+import { badInput, GatewayError, ErrorCode } from './errors.js';
+import type { Page, PageRequest } from '../providers/provider.js';
+import type { ProviderKey } from './provider-key.js';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface Source<T> {
+  /** Stable across pages, e.g. `utgl` or `ledger:wallet:0xabc`. */
+  key: string;
+  provider: ProviderKey;
+  /** Must return at least one item unless the source is exhausted (`hasMore: false`). */
+  fetch(page: PageRequest): Promise<Page<T>>;
+}
+
+export interface Edge<T> {
+  node: T;
+  cursor: string;
+}
+
+export interface SourceFailure {
+  provider: ProviderKey;
+  error: GatewayError;
+}
+
+export interface MergedPage<T> {
+  edges: Edge<T>[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  failures: SourceFailure[];
+}
+
+/** Per source: absent = not started, string = resume after this token, null = exhausted. */
+type CursorState = Record<string, string | null>;
+
+interface CursorPayload {
+  v: 1;
+  /** A fingerprint of the list's arguments: a cursor only continues the list it came from. */
+  f: string;
+  s: CursorState;
+}
+
+export function validateFirst(first: number | null | undefined): number {
+  const value = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw badInput(`first must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${value})`);
+  }
+  return value;
+}
+
+export function encodeCursor(fingerprint: string, state: CursorState): string {
+  const payload: CursorPayload = { v: 1, f: fingerprint, s: state };
+  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | null | undefined, fingerprint: string): CursorState {
+  if (cursor === null || cursor === undefined) return {};
+  const invalid = () => badInput('after is not a cursor of this list (it was issued for another list or altered)');
+  if (cursor.length > 16_384 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const p = payload as Partial<CursorPayload>;
+  if (!p || p.v !== 1 || p.f !== fingerprint || typeof p.s !== 'object' || p.s === null) throw invalid();
+  for (const value of Object.values(p.s)) {
+    if (value !== null && typeof value !== 'string') throw invalid();
+  }
+  return p.s as CursorState;
+}
+
+/** The merge order: newest first; undated items after dated ones. */
+export type SortTime<T> = (node: T) => number | null;
+
+interface Head<T> {
+  source: Source<T>;
+  page: Page<T>;
+  index: number;
+}
+
+function toGatewayError(error: unknown, provider: ProviderKey): GatewayError {
+  if (error instanceof GatewayError) return error.provider ? error : error.with({ provider });
+  return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', { provider, cause: error });
+}
+
+export async function mergeSources<T>(
+  sources: readonly Source<T>[],
+  first: number,
+  after: string | null | undefined,
+  fingerprint: string,
+  timeOf: SortTime<T>,
+): Promise<MergedPage<T>> {
+  const state: CursorState = { ...decodeCursor(after, fingerprint) };
+  const active = sources.filter((s) => state[s.key] !== null);
+  const settled = await Promise.allSettled(
+    active.map((s) => Promise.resolve().then(() => s.fetch({ after: state[s.key] ?? undefined, limit: first }))),
+  );
+
+  const failures: SourceFailure[] = [];
+  const heads: Head<T>[] = [];
+  settled.forEach((result, i) => {
+    const source = active[i]!;
+    if (result.status === 'rejected') {
+      failures.push({ provider: source.provider, error: toGatewayError(result.reason, source.provider) });
+    } else {
+      heads.push({ source, page: result.value, index: 0 });
+      if (result.value.items.length === 0 && !result.value.hasMore) state[source.key] = null;
+    }
+  });
+
+  const edges: Edge<T>[] = [];
+  while (edges.length < first) {
+    const next = pickNewest(heads, timeOf);
+    if (!next) break;
+    const item = next.page.items[next.index]!;
+    next.index += 1;
+    const exhausted = next.index >= next.page.items.length && !next.page.hasMore;
+    state[next.source.key] = exhausted ? null : item.token;
+    edges.push({ node: item.node, cursor: encodeCursor(fingerprint, state) });
+    // A source that has more than it returned may hold items newer than the other heads:
+    // stop here rather than let the page run ahead of it (the next page resumes it).
+    if (next.index >= next.page.items.length && next.page.hasMore) break;
+  }
+
+  const hasNextPage = heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
+  return {
+    edges,
+    hasNextPage,
+    endCursor: edges.length > 0 || Object.keys(state).length > 0 ? encodeCursor(fingerprint, state) : null,
+    failures,
+  };
+}
+
+function pickNewest<T>(heads: Head<T>[], timeOf: SortTime<T>): Head<T> | undefined {
+  let best: Head<T> | undefined;
+  let bestTime = -Infinity;
+  for (const head of heads) {
+    if (head.index >= head.page.items.length) continue;
+    const time = timeOf(head.page.items[head.index]!.node) ?? -Infinity;
+    // Ties go to the first source in `sources` order, which is stable from page to page.
+    if (!best || time > bestTime) {
+      best = head;
+      bestTime = time;
+    }
+  }
+  return best;
+}
+
+/**
+ * Reads items [start, start + limit) from an upstream that pages by number (page 1-based,
+ * fixed page size): at most two upstream pages. Tokens are absolute positions.
+ */
+export async function readOffsetWindow<T>(
+  start: number,
+  limit: number,
+  fetchPage: (page: number, size: number) => Promise<{ items: T[]; total?: number }>,
+): Promise<Page<T>> {
+  const size = limit;
+  const firstPage = Math.floor(start / size) + 1;
+  const skip = start % size;
+  const one = await fetchPage(firstPage, size);
+  let items = one.items.slice(skip);
+  let lastFull = one.items.length >= size;
+  let total = one.total;
+  if (skip > 0 && lastFull) {
+    const two = await fetchPage(firstPage + 1, size);
+    items = items.concat(two.items);
+    lastFull = two.items.length >= size;
+    total = two.total ?? total;
+  }
+  const taken = items.slice(0, limit);
+  const end = start + taken.length;
+  const hasMore = total !== undefined ? end < total : items.length > limit || lastFull;
+  return { items: taken.map((node, i) => ({ node, token: String(start + i + 1) })), hasMore };
+}
+
+/** The position an offset-paged source resumes at, from its token. */
+export function offsetFromToken(token: string | undefined): number {
+  if (token === undefined) return 0;
+  const n = Number(token);
+  if (!Number.isSafeInteger(n) || n < 0) throw badInput('after is not a cursor of this list');
+  return n;
+}
+
+/**
+ * Applies a filter the upstream cannot apply itself: reads raw pages (resuming after the
+ * last scanned item) until `limit` matches are found or the upstream is exhausted, so the
+ * source still returns a full page unless it has no more.
+ */
+export async function collectFiltered<T>(
+  page: PageRequest,
+  fetchRaw: (after: string | undefined, limit: number) => Promise<Page<T>>,
+  keep: (node: T) => boolean,
+  rawPageSize = MAX_PAGE_SIZE,
+): Promise<Page<T>> {
+  const items: Page<T>['items'] = [];
+  let after = page.after;
+  for (;;) {
+    const raw = await fetchRaw(after, rawPageSize);
+    for (let i = 0; i < raw.items.length; i += 1) {
+      const item = raw.items[i]!;
+      if (!keep(item.node)) continue;
+      items.push(item);
+      if (items.length === page.limit) {
+        return { items, hasMore: i < raw.items.length - 1 || raw.hasMore };
+      }
+    }
+    if (!raw.hasMore || raw.items.length === 0) return { items, hasMore: false };
+    after = raw.items[raw.items.length - 1]!.token;
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The one transport every provider client is built on (undici). It owns: a keep-alive pool
+ * per provider, connect/headers/body timeouts, the retry loop (reads only, see
+ * retry-policy.ts), request ids, response size limits, logging without secrets, and turning
+ * network failures into gateway errors. A provider client extends `ProviderHttpClient` and
+ * overrides only its hooks: `willSendRequest` (sign, encrypt, authenticate — called for
+ * every attempt, so each one is freshly signed), `parseBody` (decrypt, unwrap envelopes) and
+ * `errorFromResponse` (its error bodies → gateway errors).
+ */
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { ErrorCode, GatewayError } from '../gateway/errors.js';
+import type { CallContext } from '../gateway/call-context.js';
+import type { ProviderKey } from '../gateway/provider-key.js';
+import { redact } from '../gateway/redact.js';
+import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type Operation } from './retry-policy.js';
+
+export type { Operation } from './retry-policy.js';
+
+export interface TransportOptions {
+  baseUrl: string;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** Retries of a read after the first attempt. */
+  maxRetries: number;
+  connections?: number;
+  /** Client certificate and trust anchor (PEM) for mutual TLS. */
+  tls?: { cert?: string; key?: string; ca?: string };
+  /** Injected in tests (e.g. undici's MockAgent); defaults to a keep-alive Pool. */
+  dispatcher?: Dispatcher;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a provider operation asks for. */
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Path relative to the base URL, starting with `/`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  /** Serialised as packed JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Decides retries: only reads are retried by the transport. */
+  operation: Operation;
+  /** A name for logs and metrics, e.g. `getCard`. */
+  name: string;
+}
+
+/** One attempt, as the hooks see and may change it. */
+export interface OutgoingRequest {
+  method: HttpMethod;
+  /** Path with the query string exactly as it will be sent. */
+  pathWithQuery: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  spec: RequestSpec;
+  attempt: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** The provider's own request id, when it sent one. */
+  requestId?: string;
+}
+
+/** Upstream bodies beyond this are refused rather than buffered. */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** Network errors raised before any byte of the request could reach the provider. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function buildPathWithQuery(path: string, query: RequestSpec['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.append(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+export abstract class ProviderHttpClient {
+  protected readonly dispatcher: Dispatcher;
+  private readonly origin: string;
+
+  protected constructor(
+    readonly provider: ProviderKey,
+    protected readonly options: TransportOptions,
+  ) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(this.origin, {
+        connections: options.connections ?? 64,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connectTimeout: options.connectTimeoutMs,
+        headersTimeout: options.headersTimeoutMs,
+        bodyTimeout: options.bodyTimeoutMs,
+        connect: options.tls
+          ? { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key, rejectUnauthorized: true }
+          : undefined,
+      });
+  }
+
+  /** Adds authentication, signatures, encryption. Called once per attempt. */
+  protected willSendRequest(_request: OutgoingRequest): void | Promise<void> {}
+
+  /** Decodes a success body. The default parses JSON and refuses anything else. */
+  protected parseBody(response: UpstreamResponse, spec: RequestSpec): unknown {
+    return parseJsonBody(this.provider, response, spec);
+  }
+
+  /** Whether the answer is a success; providers with error bodies under 2xx override it. */
+  protected isSuccess(response: UpstreamResponse): boolean {
+    return response.status >= 200 && response.status < 300;
+  }
+
+  /** The provider's error answer as a gateway error (its exhaustive mapping). */
+  protected abstract errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError;
+
+  /** Sends the request (retrying reads), and returns the parsed success body. */
+  async request<T = unknown>(spec: RequestSpec, cx: CallContext): Promise<T> {
+    const response = await this.send(spec, cx);
+    return this.parseBody(response, spec) as T;
+  }
+
+  /** Sends the request (retrying reads) and returns the raw successful response. */
+  async send(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
+    const pathWithQuery = buildPathWithQuery(spec.path, spec.query);
+    const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');
+    for (let attempt = 0; ; attempt += 1) {
+      const outgoing: OutgoingRequest = {
+        method: spec.method,
+        pathWithQuery,
+        headers: {
+          accept: 'application/json',
+          'x-request-id': cx.requestId,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...spec.headers,
+        },
+        body,
+        spec,
+        attempt,
+      };
+      await this.willSendRequest(outgoing);
+      const started = performance.now();
+      let outcome: AttemptOutcome;
+      let failure: GatewayError;
+      try {
+        const response = await this.dispatch(outgoing, cx.signal);
+        const ms = Math.round(performance.now() - started);
+        cx.log.debug(
+          { provider: this.provider, op: spec.name, method: spec.method, path: spec.path, status: response.status, ms, attempt, upstreamRequestId: response.requestId },
+          'upstream response',
+        );
+        if (this.isSuccess(response)) return response;
+        failure = this.errorFromResponse(response, spec);
+        outcome = { kind: 'response', status: response.status, retryAfterMs: parseRetryAfter(response.headers['retry-after']) };
+      } catch (error) {
+        const code = networkErrorCode(error);
+        failure = this.networkFailure(error, code, spec, cx);
+        outcome = { kind: 'network', code };
+        cx.log.warn({ provider: this.provider, op: spec.name, method: spec.method, path: spec.path, code, attempt }, 'upstream request failed');
+      }
+      const decision = cx.signal?.aborted ? { retry: false, delayMs: 0 } : shouldRetry(spec.operation, outcome, attempt, this.options.maxRetries);
+      if (!decision.retry) throw failure;
+      await sleep(decision.delayMs, cx.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async dispatch(request: OutgoingRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+    const { statusCode, headers, body } = await this.dispatcher.request({
+      origin: this.origin,
+      method: request.method,
+      path: request.pathWithQuery,
+      headers: request.headers,
+      body: request.body,
+      signal,
+      headersTimeout: this.options.headersTimeoutMs,
+      bodyTimeout: this.options.bodyTimeoutMs,
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_RESPONSE_BYTES) {
+        body.destroy();
+        throw new GatewayError(ErrorCode.UPSTREAM_ERROR, `The provider's answer exceeded ${MAX_RESPONSE_BYTES} bytes`, {
+          provider: this.provider,
+          upstream: { status: statusCode },
+        });
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(headers)) {
+      if (value !== undefined) flat[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return { status: statusCode, headers: flat, body: Buffer.concat(chunks), requestId: flat['x-request-id'] };
+  }
+
+  /** A failure with no HTTP answer, classified by whether the request may have been received. */
+  private networkFailure(error: unknown, code: string, spec: RequestSpec, cx: CallContext): GatewayError {
+    if (error instanceof GatewayError) return error;
+    const provider = this.provider;
+    if (isTlsFailure(code)) {
+      return new GatewayError(ErrorCode.UPSTREAM_AUTH_FAILED, `The TLS handshake with ${provider.toUpperCase()} failed (${code}): check the client certificate and CA`, { provider, cause: error });
+    }
+    const sent = !NOT_SENT_CODES.has(code);
+    if (spec.operation === 'write' && sent) {
+      return new GatewayError(
+        ErrorCode.OUTCOME_UNKNOWN,
+        `The request to ${provider.toUpperCase()} was sent but no answer came back (${code}); its outcome is unknown`,
+        { provider, cause: error },
+      );
+    }
+    const timedOut = /TIMEOUT/.test(code) || code === 'ABORT_ERR' || cx.signal?.aborted === true;
+    return new GatewayError(
+      timedOut ? ErrorCode.UPSTREAM_TIMEOUT : ErrorCode.UPSTREAM_UNAVAILABLE,
+      timedOut ? `${provider.toUpperCase()} did not answer in time` : `${provider.toUpperCase()} could not be reached (${code})`,
+      { provider, cause: error },
+    );
+  }
+}
+
+/** The error code of a network failure: undici's own, or the system error's. */
+export function networkErrorCode(error: unknown): string {
+  if (error instanceof GatewayError) return error.code;
+  if (error instanceof undiciErrors.UndiciError) return (error as { code?: string }).code ?? 'UND_ERR';
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | undefined;
+  if (e && typeof e.code === 'string') return e.code;
+  if (e && e.name === 'AbortError') return 'ABORT_ERR';
+  if (e && e.cause && typeof e.cause.code === 'string') return e.cause.code;
+  return 'UNKNOWN';
+}
+
+export function parseJsonBody(provider: ProviderKey, response: UpstreamResponse, spec: RequestSpec): unknown {
+  const text = response.body.toString('utf8');
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GatewayError(ErrorCode.UPSTREAM_ERROR, `${provider.toUpperCase()} answered ${spec.name} with a body that is not JSON`, {
+      provider,
+      upstream: { status: response.status, requestId: response.requestId },
+    });
+  }
+}
+
+/** Parses an error body leniently: a provider's error answer may be JSON, XML or nothing. */
+export function tryParseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** An upstream message made safe to show: secrets removed, length bounded. */
+export function sanitizeUpstreamMessage(message: unknown, fallback: string): string {
+  if (typeof message !== 'string' || message.trim() === '') return fallback;
+  const clean = redact(message.replace(/[\u0000-\u001f]+/g, ' ').trim());
+  return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * ledger's error answers → gateway errors. The reference (docs/ledger.txt) identifies errors
+ * by `type` under each status, a few also by `error_code`; this is one table of every pair it
+ * lists that the status alone would misclassify, then the shared status fallback.
+ * Notably a missing card is a 400 "Not found" (not a 404).
+ */
+import { ErrorCode, type GatewayError } from '../../gateway/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+
+/** `error_code` → gateway code; these win over the type. */
+export const LEDGER_ERROR_CODES: Record<string, ErrorCode> = {
+  ULOT0043: ErrorCode.CONFLICT, // blockchain address already exists
+  ULOT0044: ErrorCode.CONFLICT, // custom namespace already exists
+  ULOT0045: ErrorCode.CONFLICT, // customer already onboarded
+  ULOT0046: ErrorCode.BAD_USER_INPUT, // missing identification parameters
+  ULOT0047: ErrorCode.BAD_USER_INPUT, // badge allocation denied (denial_reason says why)
+  ULUP0001: ErrorCode.UPSTREAM_ERROR, // failed to update badge
+  ULDT2005: ErrorCode.LIMIT_EXCEEDED, // monthly deposit count limit
+};
+
+/** `<status> <type, lower-case, trimmed>` → gateway code. */
+export const LEDGER_ERROR_TYPES: Record<string, ErrorCode> = {
+  '400 not found': ErrorCode.NOT_FOUND,
+  '400 transaction error': ErrorCode.NOT_FOUND, // unknown identifier / not this tenant's
+  '400 client error': ErrorCode.NOT_FOUND, // balance of an unknown identifier
+  '400 filtererror': ErrorCode.BAD_USER_INPUT,
+  '400 datavalidation': ErrorCode.BAD_USER_INPUT,
+  '400 missing data': ErrorCode.BAD_USER_INPUT,
+  '400 customer': ErrorCode.BAD_USER_INPUT,
+  '400 documents': ErrorCode.BAD_USER_INPUT,
+  '400 onboard customer': ErrorCode.BAD_USER_INPUT,
+  '400 add wallet': ErrorCode.BAD_USER_INPUT,
+  '400 add fund': ErrorCode.BAD_USER_INPUT,
+  '400 redeem': ErrorCode.BAD_USER_INPUT,
+  '400 email verification': ErrorCode.BAD_USER_INPUT,
+  '400 phone number verification': ErrorCode.BAD_USER_INPUT,
+  '400 challenge': ErrorCode.BAD_USER_INPUT,
+  '400 duplicate': ErrorCode.CONFLICT,
+  '400 onboard': ErrorCode.CONFLICT,
+  '400 upgrade': ErrorCode.INVALID_STATE,
+  '400 upgrade customer': ErrorCode.INVALID_STATE,
+  '400 rule failed': ErrorCode.INVALID_STATE,
+  '400 rule error': ErrorCode.INVALID_STATE,
+  '400 deposit-tier2-failed': ErrorCode.LIMIT_EXCEEDED,
+  // The gateway's tenant header or tenant account: its configuration, not the client.
+  '400 tenant': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '400 invalid uuid': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '400 pre auth': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '400 catch': ErrorCode.UPSTREAM_ERROR,
+  '400 fetch': ErrorCode.UPSTREAM_ERROR,
+  '400 agreement': ErrorCode.UPSTREAM_ERROR,
+  '400 finclusive': ErrorCode.UPSTREAM_ERROR,
+  '400 bank-book': ErrorCode.UPSTREAM_ERROR,
+  '400 identity': ErrorCode.UPSTREAM_ERROR,
+  '400 wallet user': ErrorCode.UPSTREAM_ERROR,
+  '401 api key': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '401 not authorized': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '401 access denied': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '403 access control': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '403 phone number verification': ErrorCode.LIMIT_EXCEEDED,
+  '404 no data available': ErrorCode.NOT_FOUND,
+  '404 no data found': ErrorCode.NOT_FOUND,
+  '404 fetch': ErrorCode.NOT_FOUND,
+  '409 email verification': ErrorCode.CONFLICT,
+  '409 phone number verification': ErrorCode.CONFLICT,
+  '429 rate limit exceeded': ErrorCode.RATE_LIMITED,
+  '429 email verification': ErrorCode.RATE_LIMITED,
+};
+
+export interface LedgerErrorEntry {
+  type?: string;
+  message: string;
+  errorCode?: string;
+}
+
+export function mapLedgerError(answer: UpstreamAnswer, entry: LedgerErrorEntry): GatewayError {
+  if (answer.status >= 500) return fallbackError(answer);
+  // Whatever its type, a missing tenant header is the gateway's configuration.
+  if (/tenant id is missing/i.test(entry.message)) return upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer);
+  const byCode = entry.errorCode ? LEDGER_ERROR_CODES[entry.errorCode] : undefined;
+  const byType = entry.type ? LEDGER_ERROR_TYPES[`${answer.status} ${entry.type.trim().toLowerCase()}`] : undefined;
+  const code = byCode ?? byType;
+  return code ? upstreamError(code, answer) : fallbackError(answer);
+}

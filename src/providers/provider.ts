@@ -1,0 +1,137 @@
+/**
+ * The interface every provider implements: the unified operations over its upstream API.
+ * `BaseProvider` answers every operation with UNSUPPORTED_BY_PROVIDER; a provider overrides
+ * what its contract supports and lists it in `capabilities` (a conformance test checks the
+ * two agree, so `providers` never advertises what a provider cannot do).
+ */
+import { unsupported } from '../gateway/errors.js';
+import type { Money } from '../gateway/money.js';
+import type { Card, Cardholder, Transaction, Wallet } from '../gateway/model.js';
+import type { ProviderKey } from '../gateway/provider-key.js';
+import type { CallContext } from '../gateway/call-context.js';
+
+export enum Capability {
+  CARDHOLDER_READ = 'CARDHOLDER_READ',
+  CARDHOLDER_LIST = 'CARDHOLDER_LIST',
+  CARD_READ = 'CARD_READ',
+  CARD_LIST = 'CARD_LIST',
+  WALLET_READ = 'WALLET_READ',
+  WALLET_LIST = 'WALLET_LIST',
+  TRANSACTION_READ = 'TRANSACTION_READ',
+  /** Transactions across the whole account, not narrowed to a card or wallet. */
+  TRANSACTION_LIST = 'TRANSACTION_LIST',
+  TRANSACTION_LIST_BY_CARD = 'TRANSACTION_LIST_BY_CARD',
+  TRANSACTION_LIST_BY_WALLET = 'TRANSACTION_LIST_BY_WALLET',
+}
+
+/** A position in one provider's list: `after` is a token this provider returned, opaque to others. */
+export interface PageRequest {
+  after?: string;
+  limit: number;
+}
+
+export interface PageItem<T> {
+  node: T;
+  /** Resuming the list with `after: token` continues right after this item. */
+  token: string;
+}
+
+export interface Page<T> {
+  items: PageItem<T>[];
+  hasMore: boolean;
+}
+
+export interface CardFilter {
+  cardholderRef?: string;
+  walletRef?: string;
+}
+
+export interface WalletFilter {
+  cardholderRef?: string;
+}
+
+/** Narrows to one card or one wallet; status filters are applied by the gateway. */
+export interface TransactionFilter {
+  cardRef?: string;
+  walletRef?: string;
+}
+
+/** One entry per requested ref, in order; null where the provider has no such object. */
+export type Found<T> = Array<T | null>;
+
+export interface CardProvider {
+  readonly key: ProviderKey;
+  readonly capabilities: ReadonlySet<Capability>;
+  /** Requests with no answer to the batch endpoint are per-id; see each provider. */
+  getCardholders(refs: readonly string[], cx: CallContext): Promise<Found<Cardholder>>;
+  listCardholders(page: PageRequest, cx: CallContext): Promise<Page<Cardholder>>;
+  getCards(refs: readonly string[], cx: CallContext): Promise<Found<Card>>;
+  listCards(filter: CardFilter, page: PageRequest, cx: CallContext): Promise<Page<Card>>;
+  getWallets(refs: readonly string[], cx: CallContext): Promise<Found<Wallet>>;
+  listWallets(filter: WalletFilter, page: PageRequest, cx: CallContext): Promise<Page<Wallet>>;
+  getWalletBalances(refs: readonly string[], cx: CallContext): Promise<Found<Money>>;
+  getTransactions(refs: readonly string[], cx: CallContext): Promise<Found<Transaction>>;
+  listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>>;
+  /**
+   * The card/wallet scopes whose transactions together are a cardholder's, each listed once.
+   * By default: the cardholder's wallets (where card spending posts).
+   */
+  cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+export abstract class BaseProvider implements CardProvider {
+  abstract readonly key: ProviderKey;
+  abstract readonly capabilities: ReadonlySet<Capability>;
+
+  getCardholders(_refs: readonly string[], _cx: CallContext): Promise<Found<Cardholder>> {
+    throw unsupported(this.key, 'reading cardholders');
+  }
+  listCardholders(_page: PageRequest, _cx: CallContext): Promise<Page<Cardholder>> {
+    throw unsupported(this.key, 'listing cardholders');
+  }
+  getCards(_refs: readonly string[], _cx: CallContext): Promise<Found<Card>> {
+    throw unsupported(this.key, 'reading cards');
+  }
+  listCards(_filter: CardFilter, _page: PageRequest, _cx: CallContext): Promise<Page<Card>> {
+    throw unsupported(this.key, 'listing cards');
+  }
+  getWallets(_refs: readonly string[], _cx: CallContext): Promise<Found<Wallet>> {
+    throw unsupported(this.key, 'reading wallets');
+  }
+  listWallets(_filter: WalletFilter, _page: PageRequest, _cx: CallContext): Promise<Page<Wallet>> {
+    throw unsupported(this.key, 'listing wallets');
+  }
+  getWalletBalances(_refs: readonly string[], _cx: CallContext): Promise<Found<Money>> {
+    throw unsupported(this.key, 'reading wallet balances');
+  }
+  getTransactions(_refs: readonly string[], _cx: CallContext): Promise<Found<Transaction>> {
+    throw unsupported(this.key, 'reading a transaction by id');
+  }
+  listTransactions(_filter: TransactionFilter, _page: PageRequest, _cx: CallContext): Promise<Page<Transaction>> {
+    throw unsupported(this.key, 'listing transactions');
+  }
+  async cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]> {
+    const wallets = await this.allWallets(cardholderRef, cx);
+    return wallets.map((w) => ({ walletRef: w.ref }));
+  }
+
+  async close(): Promise<void> {}
+
+  /** Every wallet of a cardholder, walking the list to its end (bounded). */
+  protected async allWallets(cardholderRef: string, cx: CallContext): Promise<Wallet[]> {
+    const wallets: Wallet[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < MAX_SCOPE_PAGES; pages += 1) {
+      const page = await this.listWallets({ cardholderRef }, { after, limit: 100 }, cx);
+      wallets.push(...page.items.map((i) => i.node));
+      if (!page.hasMore || page.items.length === 0) return wallets;
+      after = page.items[page.items.length - 1]!.token;
+    }
+    return wallets;
+  }
+}
+
+/** A cardholder with more than 1,000 wallets is not expanded further. */
+const MAX_SCOPE_PAGES = 10;

@@ -1,0 +1,49 @@
+/**
+ * utgl's error answers → gateway errors: one exhaustive table of the statuses and codes its
+ * documentation lists (docs/utgl.txt, utgl.md "Errors"), then the shared status fallback.
+ */
+import { ErrorCode, type GatewayError } from '../../gateway/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+
+export const UTGL_ERROR_CODES = [
+  'INVALID_PARAMETERS',
+  'INVALID_ACCOUNT',
+  'INVALID_CARD_ACCOUNT',
+  'INSUFFICIENT_BALANCE',
+  'INVALID_SIGNATURE',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMIT_EXCEEDED',
+  'INTERNAL_ERROR',
+  'SERVICE_UNAVAILABLE',
+] as const;
+
+/** `<status> <code>` → gateway code, for every row of the provider's table. */
+const TABLE: Record<string, ErrorCode> = {
+  '400 INVALID_PARAMETERS': ErrorCode.BAD_USER_INPUT,
+  '400 INVALID_ACCOUNT': ErrorCode.BAD_USER_INPUT,
+  '400 INVALID_CARD_ACCOUNT': ErrorCode.BAD_USER_INPUT,
+  '400 INSUFFICIENT_BALANCE': ErrorCode.INSUFFICIENT_FUNDS,
+  // The provider rejected the gateway's own signature or credentials: not the client's fault.
+  '401 INVALID_SIGNATURE': ErrorCode.UPSTREAM_AUTH_FAILED,
+  // Inactive account, feature not subscribed, IP not whitelisted: the gateway's account.
+  '403 FORBIDDEN': ErrorCode.UPSTREAM_AUTH_FAILED,
+  '404 NOT_FOUND': ErrorCode.NOT_FOUND,
+  '404 INVALID_CARD_ACCOUNT': ErrorCode.NOT_FOUND,
+  // A reused reference (or idempotency key with another body).
+  '409 INVALID_PARAMETERS': ErrorCode.CONFLICT,
+  // A change the object's current state forbids, e.g. from a terminal card status.
+  '409 CONFLICT': ErrorCode.INVALID_STATE,
+  '429 RATE_LIMIT_EXCEEDED': ErrorCode.RATE_LIMITED,
+};
+
+export function mapUtglError(answer: UpstreamAnswer): GatewayError {
+  // A 5xx, whatever its code, is classified by status: on a write the outcome is unknown.
+  if (answer.status >= 500) return fallbackError(answer);
+  const code = answer.code ? TABLE[`${answer.status} ${answer.code}`] : undefined;
+  if (code === ErrorCode.BAD_USER_INPUT) {
+    return upstreamError(code, answer, `UTGL rejected the request: ${answer.message}`);
+  }
+  return code ? upstreamError(code, answer) : fallbackError(answer);
+}

@@ -1,0 +1,128 @@
+/**
+ * utgl objects (utgl.md, "Objects") → the unified model. Every enum mapping is exhaustive
+ * over the values the contract lists; anything else is UNKNOWN with the raw value kept.
+ */
+import { fromDecimalString } from '../../gateway/money.js';
+import {
+  CardStatus,
+  CardType,
+  KycStatus,
+  TransactionDirection,
+  TransactionStatus,
+  TransactionType,
+  parseTimestamp,
+  type Card,
+  type Cardholder,
+  type Transaction,
+  type Wallet,
+} from '../../gateway/model.js';
+import { upstreamObject } from '../../gateway/upstream-shape.js';
+
+const CARD_STATUS: Record<string, CardStatus> = {
+  active: CardStatus.ACTIVE,
+  frozen: CardStatus.FROZEN,
+  lost: CardStatus.LOST,
+  stolen: CardStatus.STOLEN,
+  closed: CardStatus.CLOSED,
+  expired: CardStatus.EXPIRED,
+  pending: CardStatus.PENDING,
+};
+
+const KYC_STATUS: Record<string, KycStatus> = {
+  pending: KycStatus.PENDING,
+  approved: KycStatus.APPROVED,
+  rejected: KycStatus.REJECTED,
+};
+
+const TRANSACTION_TYPE: Record<string, TransactionType> = {
+  purchase: TransactionType.PURCHASE,
+  refund: TransactionType.REFUND,
+  transfer: TransactionType.TRANSFER,
+  fee: TransactionType.FEE,
+};
+
+const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+  pending: TransactionStatus.PENDING,
+  posted: TransactionStatus.SETTLED,
+  declined: TransactionStatus.DECLINED,
+  reversed: TransactionStatus.REVERSED,
+};
+
+const CARD_TYPE: Record<string, CardType> = { virtual: CardType.VIRTUAL, physical: CardType.PHYSICAL };
+
+export function mapCardholder(raw: unknown): Cardholder {
+  const o = upstreamObject('utgl', 'cardholder', raw);
+  const kyc = o.optString('kyc_status');
+  return {
+    provider: 'utgl',
+    ref: o.string('id'),
+    firstName: o.optString('first_name'),
+    lastName: o.optString('last_name'),
+    email: o.optString('email'),
+    phone: o.optString('phone'),
+    kycStatus: (kyc && KYC_STATUS[kyc]) || KycStatus.UNKNOWN,
+    providerKycStatus: kyc,
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
+
+export function mapAccount(raw: unknown): Wallet {
+  const o = upstreamObject('utgl', 'account', raw);
+  const currency = o.string('currency');
+  return {
+    provider: 'utgl',
+    ref: o.string('id'),
+    cardholderRef: o.optString('cardholder_id'),
+    name: o.optString('name'),
+    currency,
+    balance: fromDecimalString(o.raw('balance'), currency, 'account balance'),
+    // The documented account example says `createdAt`; accept both spellings.
+    createdAt: parseTimestamp(o.raw('createdAt') ?? o.raw('created_at')),
+  };
+}
+
+export function mapCard(raw: unknown): Card {
+  const o = upstreamObject('utgl', 'card', raw);
+  const status = o.string('status');
+  const type = o.optString('type');
+  return {
+    provider: 'utgl',
+    ref: o.string('id'),
+    cardholderRef: o.optString('cardholder_id'),
+    walletRef: o.optString('account_id'),
+    status: CARD_STATUS[status] ?? CardStatus.UNKNOWN,
+    providerStatus: status,
+    type: (type && CARD_TYPE[type]) || CardType.UNKNOWN,
+    brand: o.optString('brand'),
+    last4: o.optString('last4'),
+    expiryMonth: o.optInt('exp_month'),
+    expiryYear: o.optInt('exp_year'),
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
+
+export function mapTransaction(raw: unknown): Transaction {
+  const o = upstreamObject('utgl', 'transaction', raw);
+  const type = o.string('type');
+  const status = o.string('status');
+  const money = fromDecimalString(o.raw('amount'), o.raw('currency'), 'transaction amount');
+  const negative = money.amount.startsWith('-');
+  const merchant = o.optObject('merchant');
+  return {
+    provider: 'utgl',
+    ref: o.string('id'),
+    cardRef: o.optString('card_id'),
+    walletRef: o.optString('account_id'),
+    type: TRANSACTION_TYPE[type] ?? TransactionType.UNKNOWN,
+    providerType: type,
+    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    providerStatus: status,
+    // Refunds credit the account; everything else the contract lists debits it.
+    direction: type === 'refund' ? TransactionDirection.CREDIT : TransactionDirection.DEBIT,
+    amount: negative ? { ...money, amount: money.amount.slice(1) } : money,
+    merchant: merchant
+      ? { name: merchant.string('name'), mcc: merchant.optString('mcc'), country: merchant.optString('country') }
+      : null,
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
