@@ -9,7 +9,13 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { importSPKI, jwtVerify, type CryptoKey, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { SandboxServer, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
+import {
+  SandboxServer,
+  type Route,
+  type SandboxRequest,
+  type SandboxResponse,
+  type SandboxServerOptions,
+} from '../../sandbox/server.js';
 import {
   FIRST_NAMES,
   LAST_NAMES,
@@ -247,7 +253,8 @@ export class UtglStore {
       created_at: state.createdAt,
     };
     this.cards.set(card.id, card);
-    this.cardSensitive.set(card.id, { pan, cvv: this.rng.digits(3), exp_month: card.exp_month, exp_year: card.exp_year });
+    const cvv = this.rng.digits(3);
+    this.cardSensitive.set(card.id, { pan, cvv, exp_month: card.exp_month, exp_year: card.exp_year });
     return card;
   }
 
@@ -398,7 +405,8 @@ function seedAccounts(store: UtglStore, rng: SeededRandom, cardholders: UtglCard
   }
   for (const currency of treasuries) {
     const balance = formatCents(BigInt(rng.int(5_000_000, 50_000_000)));
-    accounts.push(store.addAccount({ name: `Treasury ${currency}`, currency, cardholder_id: null }, daysAgo(rng, 380, 400), balance));
+    const input: NewAccount = { name: `Treasury ${currency}`, currency, cardholder_id: null };
+    accounts.push(store.addAccount(input, daysAgo(rng, 380, 400), balance));
   }
   return accounts;
 }
@@ -438,7 +446,8 @@ function seedTransfers(store: UtglStore, rng: SeededRandom, accounts: UtglAccoun
     const source = accounts[i % accounts.length]!;
     const credited = rng.pick(accounts.filter((a) => a.currency === source.currency && a.id !== source.id));
     // Every other transfer funds a card (its account), when that account has a usable one.
-    const card = i % 2 === 1 ? cards.find((c) => c.account_id === credited.id && !UtglStore.isTerminal(c.status)) : undefined;
+    const card =
+      i % 2 === 1 ? cards.find((c) => c.account_id === credited.id && !UtglStore.isTerminal(c.status)) : undefined;
     store.addTransfer(
       {
         reference: `transfer-ref-${rng.hex(12)}`,
@@ -704,8 +713,10 @@ function cardholderRoutes(store: UtglStore): UtglRoute[] {
     {
       method: 'GET',
       pattern: '/v1/cardholders',
-      handler: (req) =>
-        json(200, paginate(store.cardholders.values(), readPage(req.query), byCreatedAt, (id) => store.cardholders.get(id))),
+      handler: (req) => {
+        const page = readPage(req.query);
+        return json(200, paginate(store.cardholders.values(), page, byCreatedAt, (id) => store.cardholders.get(id)));
+      },
     },
   ];
 }
@@ -862,7 +873,10 @@ function transferRoutes(store: UtglStore): UtglRoute[] {
     {
       method: 'GET',
       pattern: '/v1/transfers/:id',
-      handler: (req) => json(200, store.transfers.get(req.params.id!) ?? throwError(notFound('transfer', req.params.id!))),
+      handler: (req) => {
+        const id = req.params.id!;
+        return json(200, store.transfers.get(id) ?? throwError(notFound('transfer', id)));
+      },
     },
     {
       method: 'GET',
@@ -977,11 +991,15 @@ function claimFailure(
   return undefined;
 }
 
-function createAuthenticator(accessKey: string, publicKeyPem: string): (req: SandboxRequest) => Promise<SandboxResponse | undefined> {
+type Authenticate = NonNullable<SandboxServerOptions['authenticate']>;
+
+function createAuthenticator(accessKey: string, publicKeyPem: string): Authenticate {
   // Parsed here so a bad key fails at construction, not on the first request; re-exported
   // as SPKI so a PKCS#1 public key works too.
   const publicKey = createPublicKey(publicKeyPem);
-  if (publicKey.asymmetricKeyType !== 'rsa') throw new Error('utgl sandbox: publicKeyPem must be an RSA public key');
+  if (publicKey.asymmetricKeyType !== 'rsa') {
+    throw new Error('utgl sandbox: publicKeyPem must be an RSA public key');
+  }
   const spki = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   let key: Promise<CryptoKey> | undefined;
   const seenJtis = new ExpiringMap<true>(JTI_WINDOW_MS);

@@ -1,0 +1,47 @@
+/**
+ * A merged page as a Relay connection. Each provider that failed inside it is reported twice,
+ * by design: in the connection's `failures` (for UIs) and in the response's `errors` with the
+ * connection's path and the usual extensions (for generic error handling).
+ */
+import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import { extensionsOf } from '../gateway/errors.js';
+import type { NodeBase } from '../gateway/model.js';
+import type { NodeType } from '../gateway/global-id.js';
+import type { MergedPage } from '../gateway/pagination.js';
+import type { GraphQLContext } from '../context.js';
+import type { Provider } from './enums.js';
+import { present, type Presented } from './present.js';
+import type { ConnectionShape } from './types/connection.type.js';
+
+export function toConnection<T extends NodeBase, N extends NodeType>(
+  type: N,
+  page: MergedPage<T>,
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+): ConnectionShape<Presented<T, N>> {
+  const edges = page.edges.map((e) => ({ node: present(type, e.node), cursor: e.cursor }));
+  const path = responsePathAsArray(info.path);
+  for (const failure of page.failures) {
+    ctx.log.warn({ provider: failure.provider, code: failure.error.code }, 'provider failed inside a list');
+    ctx.partialErrors.push(
+      new GraphQLError(failure.error.message, { path, extensions: { ...extensionsOf(failure.error, ctx.requestId) } }),
+    );
+  }
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: page.endCursor,
+    },
+    failures: page.failures.map((f) => ({
+      provider: f.provider as Provider,
+      code: f.error.code,
+      message: f.error.message,
+      retryable: f.error.retryable,
+      retryAfterSeconds: f.error.retryAfterSeconds ?? null,
+    })),
+  };
+}

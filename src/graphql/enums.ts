@@ -1,0 +1,124 @@
+/**
+ * Every enum the schema publishes, registered once with its descriptions.
+ */
+import { registerEnumType } from 'type-graphql';
+import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from '../gateway/errors.js';
+import { CardStatus, CardType, KycStatus, TransactionDirection, TransactionStatus, TransactionType } from '../gateway/model.js';
+import { Capability } from '../providers/provider.js';
+
+/** GraphQL names (UTGL…) over the configuration keys (utgl…) the gateway uses inside. */
+export enum Provider {
+  UTGL = 'utgl',
+  BAAS = 'baas',
+  CORPORATE = 'corporate',
+  LEDGER = 'ledger',
+  PUSHPULL = 'pushpull',
+}
+
+const describe = <T extends Record<string, string>>(descriptions: T) =>
+  Object.fromEntries(Object.entries(descriptions).map(([k, description]) => [k, { description }]));
+
+registerEnumType(Provider, {
+  name: 'Provider',
+  description: 'The card-issuing provider that holds an object.',
+  valuesConfig: describe({
+    UTGL: 'utgl: cardholders, accounts, cards, transfers; RS256-signed requests.',
+    BAAS: 'baas: cardholders with a compliance lifecycle, wallets, cards; mutual TLS.',
+    CORPORATE: 'corporate: users, cardholders, card orders, a USDT master wallet; encrypted envelopes.',
+    LEDGER: 'ledger: tenant customers with wallets, one debit card per wallet, token balances.',
+    PUSHPULL: 'pushpull: enrolled debit cards for push (credit) and pull (debit) transactions.',
+  }),
+});
+
+registerEnumType(CardStatus, {
+  name: 'CardStatus',
+  description: "A card's state, unified across providers; `Card.providerStatus` keeps the provider's own value.",
+  valuesConfig: describe({
+    PENDING: 'Ordered or issued, not yet usable.',
+    ACTIVE: 'Usable.',
+    FROZEN: 'Temporarily blocked; can be unfrozen.',
+    LOST: 'Reported lost; permanently blocked.',
+    STOLEN: 'Reported stolen; permanently blocked.',
+    EXPIRED: 'Past its expiry date.',
+    CLOSED: 'Closed for good.',
+    RESTRICTED: 'Restricted by the issuer (e.g. refer to issuer, capture).',
+    UNKNOWN: 'A provider status the gateway does not recognise; see `providerStatus`.',
+  }),
+});
+
+registerEnumType(CardType, {
+  name: 'CardType',
+  description: 'The form of a card.',
+  valuesConfig: describe({ VIRTUAL: 'A virtual card.', PHYSICAL: 'A plastic card.', UNKNOWN: 'The provider does not say.' }),
+});
+
+registerEnumType(KycStatus, {
+  name: 'KycStatus',
+  description: "A cardholder's identity verification state; `Cardholder.providerKycStatus` keeps the provider's value.",
+  valuesConfig: describe({
+    NOT_STARTED: 'Nothing submitted yet (e.g. a draft).',
+    PENDING: 'Submitted or awaiting documents.',
+    UNDER_REVIEW: 'Being reviewed by the provider.',
+    APPROVED: 'Verified.',
+    REJECTED: 'Verification failed.',
+    UNKNOWN: 'A provider value the gateway does not recognise.',
+  }),
+});
+
+registerEnumType(TransactionStatus, {
+  name: 'TransactionStatus',
+  description: "A transaction's state; `Transaction.providerStatus` keeps the provider's value.",
+  valuesConfig: describe({
+    PENDING: 'Authorised or in progress, not final.',
+    SETTLED: 'Posted / completed.',
+    DECLINED: 'Refused.',
+    REVERSED: 'Reversed after authorisation or posting.',
+    FAILED: 'Failed during processing.',
+    UNKNOWN: 'The state is unknown or not recognised.',
+  }),
+});
+
+registerEnumType(TransactionType, {
+  name: 'TransactionType',
+  description: "What a transaction is; `Transaction.providerType` keeps the provider's value.",
+  valuesConfig: describe({
+    PURCHASE: 'A card payment to a merchant.',
+    REFUND: 'A merchant refund to the card.',
+    TRANSFER: 'A movement between accounts or wallets.',
+    DEPOSIT: 'Money paid in (e.g. a bank deposit).',
+    TOP_UP: 'A card top-up.',
+    FEE: 'A fee charged by the provider.',
+    PUSH: 'A push payment credited to a card.',
+    PULL: 'A pull payment debited from a card.',
+    UNKNOWN: 'A type the gateway does not recognise.',
+  }),
+});
+
+registerEnumType(TransactionDirection, {
+  name: 'TransactionDirection',
+  description: 'Whether a transaction takes money out of (DEBIT) or puts money into (CREDIT) the card or wallet.',
+  valuesConfig: describe({ DEBIT: 'Money out.', CREDIT: 'Money in.' }),
+});
+
+registerEnumType(ErrorCode, {
+  name: 'ErrorCode',
+  description: 'The closed set of `extensions.code` values of every error, and of `ProviderFailure.code`.',
+  valuesConfig: describe(ERROR_CODE_DESCRIPTIONS),
+});
+
+registerEnumType(Capability, {
+  name: 'Capability',
+  description: 'An operation a provider supports; asking a provider for anything else is UNSUPPORTED_BY_PROVIDER.',
+  valuesConfig: describe({
+    CARDHOLDER_READ: 'Read a cardholder by id.',
+    CARDHOLDER_LIST: 'List cardholders.',
+    CARD_READ: 'Read a card by id.',
+    CARD_LIST: 'List cards.',
+    WALLET_READ: 'Read a wallet by id.',
+    WALLET_LIST: 'List wallets.',
+    TRANSACTION_READ: 'Read a transaction by id.',
+    TRANSACTION_LIST: 'List all transactions, not narrowed to a card or wallet.',
+    TRANSACTION_LIST_BY_CARD: "List a card's transactions.",
+    TRANSACTION_LIST_BY_WALLET: "List a wallet's (and so a cardholder's) transactions.",
+  }),
+});

@@ -1,0 +1,66 @@
+/**
+ * The one place errors are shaped for clients. `formatError` keeps a GatewayError's code and
+ * extensions, turns GraphQL's own request errors (parse, validation, variables) into
+ * BAD_USER_INPUT, and masks everything else as INTERNAL_SERVER_ERROR with no internals.
+ * The plugin then stamps every error with the request id and appends the partial failures
+ * lists collected, and logs what was masked (with the stack, server side only).
+ */
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode, extensionsOf, GatewayError } from '../gateway/errors.js';
+import type { GraphQLContext } from '../context.js';
+
+/** Apollo's codes for a request the client got wrong. */
+const CLIENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+const OUR_CODES = new Set<string>(Object.values(ErrorCode));
+
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const where = { locations: formatted.locations, path: formatted.path };
+  if (original instanceof GatewayError) {
+    return { message: original.message, ...where, extensions: { ...extensionsOf(original, '') } };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
+    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT, retryable: false } };
+  }
+  if (typeof code === 'string' && OUR_CODES.has(code) && formatted.extensions?.retryable !== undefined) {
+    return formatted;
+  }
+  return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, retryable: false } };
+}
+
+export function errorPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<GraphQLContext>> {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (original instanceof GatewayError) continue;
+            if (error.extensions?.code && CLIENT_ERROR_CODES.has(String(error.extensions.code))) continue;
+            contextValue.log.error({ err: original }, 'unexpected error (masked as INTERNAL_SERVER_ERROR)');
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          const partial = contextValue.partialErrors.map((e) => e.toJSON());
+          const errors = [...(result.errors ?? []), ...partial];
+          if (errors.length === 0) return;
+          result.errors = errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+        },
+      };
+    },
+  };
+}

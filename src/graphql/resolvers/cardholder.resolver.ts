@@ -1,0 +1,57 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { CardStatus, TransactionStatus } from '../../gateway/model.js';
+import type { GraphQLContext } from '../../context.js';
+import { toConnection } from '../connection.js';
+import { CardholderFilter, PageArgs } from '../inputs/list-args.js';
+import { loadRequired } from '../load.js';
+import type { PresentedCardholder } from '../present.js';
+import { CardConnection, CardholderConnection, TransactionConnection, WalletConnection } from '../types/connections.js';
+import { CardholderType } from '../types/cardholder.type.js';
+
+@Resolver(() => CardholderType)
+export class CardholderResolver {
+  @Query(() => CardholderType, { description: 'A cardholder by id; NOT_FOUND when there is none.' })
+  cardholder(@Arg('id', () => ID, { description: 'The cardholder id.' }) id: string, @Ctx() ctx: GraphQLContext) {
+    return loadRequired(ctx, 'Cardholder', id);
+  }
+
+  @Query(() => CardholderConnection, { description: 'Cardholders, newest first, across every provider that can list them.' })
+  async cardholders(
+    @Args() page: PageArgs,
+    @Arg('filter', () => CardholderFilter, { nullable: true, description: 'Narrows the list.' }) filter: CardholderFilter | null,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return toConnection('Cardholder', await ctx.gateway.lists.cardholders({ provider: filter?.provider }, page, ctx.cx), ctx, info);
+  }
+
+  @FieldResolver(() => CardConnection, { description: "The cardholder's cards." })
+  async cards(
+    @Root() cardholder: PresentedCardholder,
+    @Args() page: PageArgs,
+    @Arg('status', () => CardStatus, { nullable: true, description: 'Only cards in this state.' }) status: CardStatus | null,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    const result = await ctx.gateway.lists.cards({ cardholderId: cardholder.id, status }, page, ctx.cx);
+    return toConnection('Card', result, ctx, info);
+  }
+
+  @FieldResolver(() => WalletConnection, { description: "The cardholder's wallets." })
+  async wallets(@Root() cardholder: PresentedCardholder, @Args() page: PageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return toConnection('Wallet', await ctx.gateway.lists.wallets({ cardholderId: cardholder.id }, page, ctx.cx), ctx, info);
+  }
+
+  @FieldResolver(() => TransactionConnection, { description: "The cardholder's transactions across their wallets and cards, newest first." })
+  async transactions(
+    @Root() cardholder: PresentedCardholder,
+    @Args() page: PageArgs,
+    @Arg('status', () => TransactionStatus, { nullable: true, description: 'Only transactions in this state.' }) status: TransactionStatus | null,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    const result = await ctx.gateway.lists.transactions({ cardholderId: cardholder.id, status }, page, ctx.cx);
+    return toConnection('Transaction', result, ctx, info);
+  }
+}

@@ -1,0 +1,24 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { badInput } from '../../gateway/errors.js';
+import type { GraphQLContext } from '../../context.js';
+import { loadNode } from '../load.js';
+import { Node } from '../types/node.type.js';
+
+const MAX_NODES = 100;
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null when it does not exist.' })
+  node(@Arg('id', () => ID, { description: 'A global id.' }) id: string, @Ctx() ctx: GraphQLContext) {
+    return loadNode(ctx, id);
+  }
+
+  @Query(() => [Node], {
+    nullable: 'items',
+    description: `Up to ${MAX_NODES} objects by global id, in the order asked; null entries for ids that do not exist.`,
+  })
+  nodes(@Arg('ids', () => [ID], { description: 'Global ids.' }) ids: string[], @Ctx() ctx: GraphQLContext) {
+    if (ids.length > MAX_NODES) throw badInput(`ids may hold at most ${MAX_NODES} ids (got ${ids.length})`);
+    return Promise.all(ids.map((id) => loadNode(ctx, id)));
+  }
+}

@@ -1,0 +1,16 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import type { GraphQLContext } from '../../context.js';
+import type { Provider } from '../enums.js';
+import { ProviderInfo } from '../types/provider-info.type.js';
+
+@Resolver(() => ProviderInfo)
+export class ProviderResolver {
+  @Query(() => [ProviderInfo], { description: 'The providers configured on this gateway and what each supports.' })
+  providers(@Ctx() ctx: GraphQLContext): ProviderInfo[] {
+    return ctx.gateway.registry.list().map(({ provider, sandbox }) => ({
+      provider: provider.key as Provider,
+      sandbox,
+      capabilities: [...provider.capabilities].sort(),
+    }));
+  }
+}

@@ -1,0 +1,37 @@
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLContext } from '../../context.js';
+import { toConnection } from '../connection.js';
+import { PageArgs, TransactionFilter } from '../inputs/list-args.js';
+import { loadRef } from '../load.js';
+import type { PresentedTransaction } from '../present.js';
+import { TransactionConnection } from '../types/connections.js';
+import { CardTypeGql } from '../types/card.type.js';
+import { TransactionTypeGql } from '../types/transaction.type.js';
+import { WalletType } from '../types/wallet.type.js';
+
+@Resolver(() => TransactionTypeGql)
+export class TransactionResolver {
+  @Query(() => TransactionConnection, {
+    description:
+      'Transactions, newest first. Without a card, wallet or cardholder it covers the providers that can list all their transactions (see `providers`).',
+  })
+  async transactions(
+    @Args() page: PageArgs,
+    @Arg('filter', () => TransactionFilter, { nullable: true, description: 'Narrows the list.' }) filter: TransactionFilter | null,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return toConnection('Transaction', await ctx.gateway.lists.transactions({ ...filter }, page, ctx.cx), ctx, info);
+  }
+
+  @FieldResolver(() => CardTypeGql, { nullable: true, description: 'The card used, if any.' })
+  card(@Root() transaction: PresentedTransaction, @Ctx() ctx: GraphQLContext) {
+    return loadRef(ctx, 'Card', transaction.provider, transaction.cardRef);
+  }
+
+  @FieldResolver(() => WalletType, { nullable: true, description: 'The wallet moved, if any.' })
+  wallet(@Root() transaction: PresentedTransaction, @Ctx() ctx: GraphQLContext) {
+    return loadRef(ctx, 'Wallet', transaction.provider, transaction.walletRef);
+  }
+}

@@ -1,0 +1,56 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { TransactionStatus } from '../../gateway/model.js';
+import type { GraphQLContext } from '../../context.js';
+import { toConnection } from '../connection.js';
+import { PageArgs, WalletFilter } from '../inputs/list-args.js';
+import { loadRef, loadRequired } from '../load.js';
+import type { PresentedWallet } from '../present.js';
+import { CardConnection, TransactionConnection, WalletConnection } from '../types/connections.js';
+import { CardholderType } from '../types/cardholder.type.js';
+import { MoneyType } from '../types/money.type.js';
+import { WalletType } from '../types/wallet.type.js';
+
+@Resolver(() => WalletType)
+export class WalletResolver {
+  @Query(() => WalletType, { description: 'A wallet by id; NOT_FOUND when there is none.' })
+  wallet(@Arg('id', () => ID, { description: 'The wallet id.' }) id: string, @Ctx() ctx: GraphQLContext) {
+    return loadRequired(ctx, 'Wallet', id);
+  }
+
+  @Query(() => WalletConnection, { description: 'Wallets, newest first, across every provider that can list them.' })
+  async wallets(
+    @Args() page: PageArgs,
+    @Arg('filter', () => WalletFilter, { nullable: true, description: 'Narrows the list.' }) filter: WalletFilter | null,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return toConnection('Wallet', await ctx.gateway.lists.wallets({ ...filter }, page, ctx.cx), ctx, info);
+  }
+
+  @FieldResolver(() => MoneyType, { nullable: true, description: 'The available balance, exact.' })
+  async balance(@Root() wallet: PresentedWallet, @Ctx() ctx: GraphQLContext) {
+    return wallet.balance ?? ctx.loaders.walletBalance.load({ provider: wallet.provider, ref: wallet.ref });
+  }
+
+  @FieldResolver(() => CardholderType, { nullable: true, description: 'Who owns the wallet (null for program-level wallets).' })
+  cardholder(@Root() wallet: PresentedWallet, @Ctx() ctx: GraphQLContext) {
+    return loadRef(ctx, 'Cardholder', wallet.provider, wallet.cardholderRef);
+  }
+
+  @FieldResolver(() => CardConnection, { description: 'Cards spending from this wallet.' })
+  async cards(@Root() wallet: PresentedWallet, @Args() page: PageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
+    return toConnection('Card', await ctx.gateway.lists.cards({ walletId: wallet.id }, page, ctx.cx), ctx, info);
+  }
+
+  @FieldResolver(() => TransactionConnection, { description: "The wallet's transactions, newest first." })
+  async transactions(
+    @Root() wallet: PresentedWallet,
+    @Args() page: PageArgs,
+    @Arg('status', () => TransactionStatus, { nullable: true, description: 'Only transactions in this state.' }) status: TransactionStatus | null,
+    @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return toConnection('Transaction', await ctx.gateway.lists.transactions({ walletId: wallet.id, status }, page, ctx.cx), ctx, info);
+  }
+}

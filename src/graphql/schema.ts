@@ -1,0 +1,34 @@
+/**
+ * The executable schema, built code-first from the resolvers. `schema/schema.graphql` is
+ * printed from it (`npm run schema`); a test fails when the committed file is stale.
+ */
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchemaSync } from 'type-graphql';
+import './enums.js';
+import { CardResolver } from './resolvers/card.resolver.js';
+import { CardholderResolver } from './resolvers/cardholder.resolver.js';
+import { NodeResolver } from './resolvers/node.resolver.js';
+import { ProviderResolver } from './resolvers/provider.resolver.js';
+import { TransactionResolver } from './resolvers/transaction.resolver.js';
+import { WalletResolver } from './resolvers/wallet.resolver.js';
+import { CardTypeGql } from './types/card.type.js';
+import { CardholderType } from './types/cardholder.type.js';
+import { TransactionTypeGql } from './types/transaction.type.js';
+import { WalletType } from './types/wallet.type.js';
+
+let built: GraphQLSchema | undefined;
+
+export function buildGatewaySchema(): GraphQLSchema {
+  built ??= buildSchemaSync({
+    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver],
+    orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql],
+    validate: false,
+  });
+  return built;
+}
+
+/** The SDL as committed: sorted, so a reordering of code does not show as a change. */
+export function printGatewaySchema(): string {
+  return `${printSchema(lexicographicSortSchema(buildGatewaySchema()))}\n`;
+}

@@ -1,0 +1,33 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { CardStatus, CardType } from '../../gateway/model.js';
+import { Node } from './node.type.js';
+
+@ObjectType('Card', {
+  implements: Node,
+  description: 'A payment card. Its number and CVV are never part of it: only the last four digits are.',
+})
+export class CardTypeGql extends Node {
+  @Field(() => CardStatus, { description: 'Unified state.' })
+  status!: CardStatus;
+
+  @Field(() => String, { description: "The provider's own status value (ledger: numeric code and text)." })
+  providerStatus!: string;
+
+  @Field(() => CardType, { description: 'Virtual or physical.' })
+  type!: CardType;
+
+  @Field(() => String, { nullable: true, description: 'Card network, e.g. VISA.' })
+  brand!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The last four digits of the card number.' })
+  last4!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Expiry month, 1–12.' })
+  expiryMonth!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Expiry year, four digits.' })
+  expiryYear!: number | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the card was issued; null when the provider does not say (ledger).' })
+  createdAt!: Date | null;
+}

@@ -1,0 +1,76 @@
+/**
+ * Relay connections. A list over several providers may be partial: `failures` names each
+ * provider that did not answer (each also appears in the response's `errors`), and the
+ * cursors continue every provider that did.
+ */
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { ErrorCode } from '../../gateway/errors.js';
+import { Provider } from '../enums.js';
+
+@ObjectType({ description: 'Where a page ends, for fetching the next one.' })
+export class PageInfo {
+  @Field(() => Boolean, { description: 'Whether more items follow (among the providers that answered).' })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, { description: 'Always false: lists are read forward only.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge.' })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to read the next page.' })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: 'A provider that could not contribute to a list.' })
+export class ProviderFailure {
+  @Field(() => Provider, { description: 'The provider that failed.' })
+  provider!: Provider;
+
+  @Field(() => ErrorCode, { description: 'Why.' })
+  code!: ErrorCode;
+
+  @Field(() => String, { description: 'A message safe to show a developer.' })
+  message!: string;
+
+  @Field(() => Boolean, { description: 'Whether asking again may succeed.' })
+  retryable!: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds to wait before asking again, when the provider said.' })
+  retryAfterSeconds!: number | null;
+}
+
+export interface ConnectionShape<T> {
+  edges: Array<{ node: T; cursor: string }>;
+  nodes: T[];
+  pageInfo: PageInfo;
+  failures: ProviderFailure[];
+}
+
+export function connectionType<T extends object>(name: string, nodeType: ClassType<T>, what: string) {
+  @ObjectType(`${name}Edge`, { description: `One ${what} in a page, with its cursor.` })
+  class Edge {
+    @Field(() => nodeType, { description: `The ${what}.` })
+    node!: T;
+
+    @Field(() => String, { description: `Pass as \`after\` to continue right after this ${what}.` })
+    cursor!: string;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${what}s, newest first.` })
+  class Connection implements ConnectionShape<T> {
+    @Field(() => [Edge], { description: 'The items with their cursors.' })
+    edges!: Edge[];
+
+    @Field(() => [nodeType], { description: 'The items alone.' })
+    nodes!: T[];
+
+    @Field(() => PageInfo, { description: 'Where this page ends.' })
+    pageInfo!: PageInfo;
+
+    @Field(() => [ProviderFailure], { description: 'Providers that could not answer for this page; empty when all did.' })
+    failures!: ProviderFailure[];
+  }
+
+  return Connection;
+}

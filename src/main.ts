@@ -1,0 +1,57 @@
+/**
+ * Entry point: read the configuration, start the sandboxes for providers without a real
+ * endpoint, build the providers, and serve GraphQL.
+ */
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config.js';
+import { createGateway } from './context.js';
+import { createLogger } from './logger.js';
+import { createRegistry } from './providers/index.js';
+import { startSandboxes } from './sandbox/boot.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  const sandboxes = await startSandboxes(config);
+  const registry = createRegistry({
+    endpoints: sandboxes.endpoints,
+    sandboxed: sandboxes.sandboxed,
+    upstream: config.upstream,
+    ledgerCustomerIds: sandboxes.ledgerCustomerIds,
+  });
+  const server = await startServer(
+    { gateway: createGateway(registry, config.requestDeadlineMs), log, production: config.nodeEnv === 'production' },
+    config.port,
+    config.host,
+  );
+  for (const entry of registry.list()) {
+    log.info({ provider: entry.provider.key, sandbox: entry.sandbox }, entry.sandbox ? 'provider served by the embedded sandbox' : 'provider configured');
+  }
+  console.log(`\nCardplane is up. Open Apollo Sandbox at ${server.url}/graphql`);
+  console.log(`Health: ${server.url}/healthz\n`);
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await server.close();
+    await registry.close();
+    await sandboxes.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('Cardplane failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
