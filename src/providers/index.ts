@@ -2,30 +2,22 @@
  * Builds the provider registry from the endpoints to use: one provider per configured key,
  * each on its own keep-alive pool.
  */
-import type { UpstreamTimeouts, ProviderEndpoints } from '../config.js';
+import type { ProviderEndpoints } from '../config.js';
 import { ProviderRegistry } from '../gateway/registry.js';
 import type { ProviderKey } from '../gateway/provider-key.js';
-import { LedgerProvider } from './ledger/provider.js';
-import { UtglProvider } from './utgl/provider.js';
+import type { ProviderSetup } from './module.js';
+import { PROVIDER_MODULES } from './modules.js';
 
-export interface ProviderSetup {
+export interface RegistrySetup extends ProviderSetup {
   endpoints: ProviderEndpoints;
   sandboxed: ReadonlySet<ProviderKey>;
-  upstream: UpstreamTimeouts;
-  ledgerCustomerIds: string[];
 }
 
-export function createRegistry(setup: ProviderSetup): ProviderRegistry {
+export function createRegistry(setup: RegistrySetup): ProviderRegistry {
   const registry = new ProviderRegistry();
-  const { endpoints, upstream } = setup;
-  if (endpoints.utgl) {
-    registry.register(new UtglProvider({ ...upstream, ...endpoints.utgl }), setup.sandboxed.has('utgl'));
-  }
-  if (endpoints.ledger) {
-    registry.register(
-      new LedgerProvider({ ...upstream, ...endpoints.ledger, customerIds: setup.ledgerCustomerIds }),
-      setup.sandboxed.has('ledger'),
-    );
+  for (const module of PROVIDER_MODULES) {
+    const endpoint = setup.endpoints[module.key];
+    if (endpoint) registry.register(module.create(endpoint as never, setup), setup.sandboxed.has(module.key));
   }
   return registry;
 }

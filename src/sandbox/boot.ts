@@ -1,13 +1,11 @@
 /**
  * Starts the embedded simulators for every provider whose `<NAME>_BASE_URL` is unset, with
  * credentials generated here and now (never stored), and returns the endpoints the gateway
- * should use for them. Providers without a simulator yet are left unconfigured.
+ * should use for them.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { Config, LedgerLive, ProviderEndpoints, UtglLive } from '../config.js';
+import type { Config, ProviderEndpoints } from '../config.js';
 import type { ProviderKey } from '../gateway/provider-key.js';
-import { createLedgerSandbox } from '../providers/ledger/sandbox.js';
-import { createUtglSandbox } from '../providers/utgl/sandbox.js';
+import { PROVIDER_MODULES } from '../providers/modules.js';
 import type { SandboxServer } from './server.js';
 
 export interface RunningSandboxes {
@@ -16,31 +14,9 @@ export interface RunningSandboxes {
   /** Providers served by a sandbox. */
   sandboxed: Set<ProviderKey>;
   servers: Partial<Record<ProviderKey, SandboxServer>>;
-  /** Seeded ledger customers, for the gateway's directory. */
+  /** Configured plus seeded ledger customers, for the gateway's directory. */
   ledgerCustomerIds: string[];
   stop(): Promise<void>;
-}
-
-const secret = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
-
-async function utglSandbox(latencyMs: number): Promise<{ server: SandboxServer; live: UtglLive }> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const accessKey = secret('sandbox_utgl');
-  const { server } = createUtglSandbox({
-    accessKey,
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    baseLatencyMs: latencyMs,
-  });
-  const baseUrl = await server.start();
-  return { server, live: { baseUrl, accessKey, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } };
-}
-
-async function ledgerSandbox(latencyMs: number): Promise<{ server: SandboxServer; live: LedgerLive; customerIds: string[] }> {
-  const apiKey = secret('sandbox_ledger');
-  const tenantId = 'sandbox-tenant';
-  const { server, customerIds } = createLedgerSandbox({ apiKey, tenantId, baseLatencyMs: latencyMs });
-  const baseUrl = await server.start();
-  return { server, live: { baseUrl, apiKey, tenantId }, customerIds };
 }
 
 export async function startSandboxes(config: Config): Promise<RunningSandboxes> {
@@ -48,20 +24,18 @@ export async function startSandboxes(config: Config): Promise<RunningSandboxes> 
   const servers: RunningSandboxes['servers'] = {};
   const sandboxed = new Set<ProviderKey>();
   const ledgerCustomerIds = [...config.ledgerCustomerIds];
-  const latency = config.sandboxLatencyMs;
 
-  if (!endpoints.utgl) {
-    const { server, live } = await utglSandbox(latency);
-    endpoints.utgl = live;
-    servers.utgl = server;
-    sandboxed.add('utgl');
-  }
-  if (!endpoints.ledger) {
-    const { server, live, customerIds } = await ledgerSandbox(latency);
-    endpoints.ledger = live;
-    servers.ledger = server;
-    sandboxed.add('ledger');
-    ledgerCustomerIds.push(...customerIds);
+  const started = await Promise.all(
+    PROVIDER_MODULES.filter((m) => endpoints[m.key] === null).map(async (m) => ({
+      key: m.key,
+      start: await m.startSandbox({ latencyMs: config.sandboxLatencyMs }),
+    })),
+  );
+  for (const { key, start } of started) {
+    (endpoints as Record<ProviderKey, unknown>)[key] = start.endpoint;
+    servers[key] = start.server;
+    sandboxed.add(key);
+    if (key === 'ledger' && start.directory) ledgerCustomerIds.push(...start.directory);
   }
 
   return {
