@@ -20,11 +20,15 @@ import { WalletType } from './types/wallet.type.js';
 let built: GraphQLSchema | undefined;
 
 export function buildGatewaySchema(): GraphQLSchema {
-  built ??= buildSchemaSync({
+  if (built) return built;
+  built = buildSchemaSync({
     resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver],
     orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql],
     validate: false,
   });
+  // type-graphql has no option for the root type's description.
+  built.getQueryType()!.description =
+    'Cardholders, cards, wallets and transactions across every configured card-issuing provider.';
   return built;
 }
 

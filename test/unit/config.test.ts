@@ -1,0 +1,59 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const pkcs1 = rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs every provider on its sandbox when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(Object.values(config.providers).every((p) => p === null)).toBe(true);
+    expect(config.upstream).toEqual({ connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, maxRetries: 2 });
+  });
+
+  it('accepts utgl keys in PKCS#8 and PKCS#1, with literal \\n line breaks', () => {
+    for (const pem of [pkcs8, pkcs1, pkcs8.replace(/\n/g, '\\n')]) {
+      const config = loadConfig({ UTGL_BASE_URL: 'https://access.utgl.io', UTGL_ACCESS_KEY: 'ak', UTGL_PRIVATE_KEY: pem });
+      expect(config.providers.utgl?.baseUrl).toBe('https://access.utgl.io');
+    }
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT', 'must be an integer'],
+    [{ PORT: '70000' }, 'PORT', 'must be an integer from 0 to 65535'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
+    [{ UTGL_BASE_URL: 'https://access.utgl.io' }, 'UTGL_ACCESS_KEY', 'is required'],
+    [{ UTGL_BASE_URL: 'https://access.utgl.io/v1', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: pkcs8 }, 'UTGL_BASE_URL', 'scheme, host and port only'],
+    [{ UTGL_BASE_URL: 'not a url', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: pkcs8 }, 'UTGL_BASE_URL', 'absolute URL'],
+    [{ UTGL_BASE_URL: 'https://a.io', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: 'nope' }, 'UTGL_PRIVATE_KEY', 'RSA private key'],
+    [{ UTGL_ACCESS_KEY: 'a' }, 'UTGL_ACCESS_KEY', 'UTGL_BASE_URL is not'],
+    [{ LEDGER_BASE_URL: 'https://l.io', LEDGER_API_KEY: 'k' }, 'LEDGER_TENANT_ID', 'is required'],
+    [{ LEDGER_CUSTOMER_IDS: 'a1,b 2' }, 'LEDGER_CUSTOMER_IDS', 'invalid entry'],
+    [{ CORPORATE_BASE_URL: 'https://c.io', CORPORATE_API_KEY: 'k', CORPORATE_SECRET_KEY: 'c2hvcnQ=' }, 'CORPORATE_SECRET_KEY', 'must be 32 bytes'],
+    [{ BAAS_BASE_URL: 'https://b.io', BAAS_API_KEY: 'k', BAAS_CLIENT_CERT: 'x', BAAS_CLIENT_KEY: 'y', BAAS_CA_CERT: 'z' }, 'BAAS_CLIENT_CERT', 'PEM CERTIFICATE'],
+    [{ PUSHPULL_BASE_URL: 'https://p.io', PUSHPULL_CLIENT_ID: '../x', PUSHPULL_TOKEN: 't' }, 'PUSHPULL_CLIENT_ID', 'letters, digits'],
+    [{ REQUEST_DEADLINE_MS: '5' }, 'REQUEST_DEADLINE_MS', 'from 100'],
+  ])('stops on %j naming %s', (env, variable, problem) => {
+    const error = errorOf(env as Record<string, string>);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(problem);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('never echoes a secret it rejects', () => {
+    const error = errorOf({ UTGL_BASE_URL: 'https://a.io', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: 'super-secret-value' });
+    expect(error.message).not.toContain('super-secret-value');
+  });
+});
