@@ -11,7 +11,7 @@ const config: CodegenConfig = {
   documents: 'schema/examples.graphql',
   generates: {
     'test/generated/graphql.ts': {
-      plugins: ['typescript', 'typescript-operations', 'typed-document-node'],
+      plugins: ['typescript-operations', 'typed-document-node'],
       config: {
         scalars: { Decimal: 'string', DateTimeISO: 'string', ID: 'string' },
         enumsAsTypes: true,

@@ -120,6 +120,9 @@ export async function mergeSources<T>(
     }
   });
 
+  // Nothing answered: the list failed as a whole rather than "succeeding" empty.
+  if (failures.length > 0 && failures.length === active.length) throw failures[0]!.error;
+
   const edges: Edge<T>[] = [];
   while (edges.length < first) {
     const next = pickNewest(heads, timeOf);

@@ -16,6 +16,8 @@ export interface SandboxStart<K extends ProviderKey> {
   endpoint: EndpointOf<K>;
   /** Object ids the provider cannot list itself (ledger's seeded customers). */
   directory?: string[];
+  /** The simulator's data, for tests and the benchmark to pick ids from. */
+  store: unknown;
 }
 
 export interface ProviderSetup {

@@ -14,6 +14,8 @@ export interface RunningSandboxes {
   /** Providers served by a sandbox. */
   sandboxed: Set<ProviderKey>;
   servers: Partial<Record<ProviderKey, SandboxServer>>;
+  /** Each simulator's data (see the provider's sandbox.ts for its type). */
+  stores: Partial<Record<ProviderKey, unknown>>;
   /** Configured plus seeded ledger customers, for the gateway's directory. */
   ledgerCustomerIds: string[];
   stop(): Promise<void>;
@@ -22,6 +24,7 @@ export interface RunningSandboxes {
 export async function startSandboxes(config: Config): Promise<RunningSandboxes> {
   const endpoints: ProviderEndpoints = { ...config.providers };
   const servers: RunningSandboxes['servers'] = {};
+  const stores: RunningSandboxes['stores'] = {};
   const sandboxed = new Set<ProviderKey>();
   const ledgerCustomerIds = [...config.ledgerCustomerIds];
 
@@ -34,6 +37,7 @@ export async function startSandboxes(config: Config): Promise<RunningSandboxes> 
   for (const { key, start } of started) {
     (endpoints as Record<ProviderKey, unknown>)[key] = start.endpoint;
     servers[key] = start.server;
+    stores[key] = start.store;
     sandboxed.add(key);
     if (key === 'ledger' && start.directory) ledgerCustomerIds.push(...start.directory);
   }
@@ -42,6 +46,7 @@ export async function startSandboxes(config: Config): Promise<RunningSandboxes> 
     endpoints,
     sandboxed,
     servers,
+    stores,
     ledgerCustomerIds,
     async stop() {
       await Promise.all(Object.values(servers).map((s) => s.stop()));

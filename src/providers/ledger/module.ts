@@ -7,9 +7,9 @@ export const ledgerModule: ProviderModule<'ledger'> = {
   async startSandbox({ latencyMs }) {
     const apiKey = sandboxSecret('sandbox_ledger');
     const tenantId = 'sandbox-tenant';
-    const { server, customerIds } = createLedgerSandbox({ apiKey, tenantId, baseLatencyMs: latencyMs });
+    const { server, store, customerIds } = createLedgerSandbox({ apiKey, tenantId, baseLatencyMs: latencyMs });
     const baseUrl = await server.start();
-    return { server, endpoint: { baseUrl, apiKey, tenantId }, directory: customerIds };
+    return { server, store, endpoint: { baseUrl, apiKey, tenantId }, directory: customerIds };
   },
   create: (endpoint, setup) => new LedgerProvider({ ...setup.upstream, ...endpoint, customerIds: setup.ledgerCustomerIds }),
 };

@@ -8,13 +8,13 @@ export const utglModule: ProviderModule<'utgl'> = {
   async startSandbox({ latencyMs }) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const accessKey = sandboxSecret('sandbox_utgl');
-    const { server } = createUtglSandbox({
+    const { server, store } = createUtglSandbox({
       accessKey,
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       baseLatencyMs: latencyMs,
     });
     const baseUrl = await server.start();
-    return { server, endpoint: { baseUrl, accessKey, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } };
+    return { server, store, endpoint: { baseUrl, accessKey, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } };
   },
   create: (endpoint, setup) => new UtglProvider({ ...setup.upstream, ...endpoint }),
 };

@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { collectFiltered, mergeSources, readOffsetWindow, validateFirst, type Source } from '../../../src/gateway/pagination.js';
+import { collectFiltered, mergeSources, readOffsetWindow, validateFirst, type MergedPage, type Source } from '../../../src/gateway/pagination.js';
 import type { Page, PageRequest } from '../../../src/providers/provider.js';
 import type { ProviderKey } from '../../../src/gateway/provider-key.js';
 
@@ -36,7 +36,7 @@ async function walk(sources: Source<Item>[], first: number) {
   const seen: Item[] = [];
   let after: string | null = null;
   for (let pages = 0; pages < 1000; pages += 1) {
-    const page = await mergeSources(sources, first, after, 'test', timeOf);
+    const page: MergedPage<Item> = await mergeSources(sources, first, after, "test", timeOf);
     seen.push(...page.edges.map((e) => e.node));
     if (!page.hasNextPage) return seen;
     after = page.endCursor;

@@ -1,0 +1,141 @@
+/**
+ * The shared transport against a real loopback server with injected faults: what it retries,
+ * what it never retries, and how each failure reaches the gateway's error model.
+ */
+import { createCallContext } from '../../../src/gateway/call-context.js';
+import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
+import { fallbackError } from '../../../src/gateway/upstream-errors.js';
+import { createLogger } from '../../../src/logger.js';
+import { ProviderHttpClient, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../src/providers/http.js';
+import { SandboxServer } from '../../../src/sandbox/server.js';
+
+class TestClient extends ProviderHttpClient {
+  constructor(options: TransportOptions) {
+    super('utgl', options);
+  }
+  protected errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError {
+    return fallbackError({ provider: 'utgl', status: response.status, message: 'failed', requestId: response.requestId, retryAfterHeader: response.headers['retry-after'], operation: spec.operation });
+  }
+}
+
+const server = new SandboxServer({
+  name: 'echo',
+  routes: [
+    { method: 'GET', pattern: '/thing', handler: () => ({ status: 200, body: { ok: true } }) },
+    { method: 'POST', pattern: '/thing', handler: () => ({ status: 201, body: { created: true } }) },
+  ],
+});
+let client: TestClient;
+const cx = () => createCallContext('req-test', createLogger('silent'));
+const read: RequestSpec = { method: 'GET', path: '/thing', operation: 'read', name: 'read' };
+const write: RequestSpec = { method: 'POST', path: '/thing', body: { a: 1 }, operation: 'write', name: 'write' };
+
+async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+beforeAll(async () => {
+  const baseUrl = await server.start();
+  client = new TestClient({ baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 300, bodyTimeoutMs: 300, maxRetries: 2 });
+});
+afterAll(async () => {
+  await client.close();
+  await server.stop();
+});
+afterEach(() => {
+  server.clearFaults();
+  server.resetRequests();
+});
+
+describe('the provider transport', () => {
+  it('sends the gateway request id upstream and returns the parsed body', async () => {
+    await expect(client.request(read, cx())).resolves.toEqual({ ok: true });
+    expect(server.requests[0]!.headers['x-request-id']).toBe('req-test');
+  });
+
+  it('retries a read answered 503 and succeeds on the third attempt', async () => {
+    server.inject({ path: '/thing', status: 503, times: 2 });
+    await expect(client.request(read, cx())).resolves.toEqual({ ok: true });
+    expect(server.count('GET', '/thing')).toBe(3);
+  });
+
+  it('gives up after two retries with a retryable UPSTREAM_UNAVAILABLE carrying the status', async () => {
+    server.inject({ path: '/thing', status: 503 });
+    const error = await failure(client.request(read, cx()));
+    expect(server.count('GET', '/thing')).toBe(3);
+    expect(error.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    expect(error.retryable).toBe(true);
+    expect(error.upstream?.status).toBe(503);
+  });
+
+  it('does not retry a write after a 503: its outcome is unknown', async () => {
+    server.inject({ method: 'POST', path: '/thing', status: 503 });
+    const error = await failure(client.request(write, cx()));
+    expect(server.count('POST', '/thing')).toBe(1);
+    expect(error.code).toBe(ErrorCode.OUTCOME_UNKNOWN);
+  });
+
+  it('does not retry a write whose connection dropped after it was sent', async () => {
+    server.inject({ method: 'POST', path: '/thing', dropAfterHandling: true });
+    const error = await failure(client.request(write, cx()));
+    expect(server.count('POST', '/thing')).toBe(1);
+    expect(error.code).toBe(ErrorCode.OUTCOME_UNKNOWN);
+  });
+
+  it('retries a read whose connection was dropped', async () => {
+    server.inject({ path: '/thing', drop: true, times: 1 });
+    await expect(client.request(read, cx())).resolves.toEqual({ ok: true });
+    expect(server.count('GET', '/thing')).toBe(2);
+  });
+
+  it('honours Retry-After on a 429 before retrying', async () => {
+    server.inject({ path: '/thing', status: 429, headers: { 'retry-after': '1' }, times: 1 });
+    const started = Date.now();
+    await expect(client.request(read, cx())).resolves.toEqual({ ok: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('does not wait for a Retry-After beyond its cap: RATE_LIMITED with the delay', async () => {
+    server.inject({ path: '/thing', status: 429, headers: { 'retry-after': '60' } });
+    const error = await failure(client.request(read, cx()));
+    expect(server.count('GET', '/thing')).toBe(1);
+    expect(error.code).toBe(ErrorCode.RATE_LIMITED);
+    expect(error.retryAfterSeconds).toBe(60);
+  });
+
+  it('times out a slow answer as UPSTREAM_TIMEOUT after its retries', async () => {
+    server.inject({ path: '/thing', latencyMs: 1500 });
+    const error = await failure(client.request(read, cx()));
+    expect(error.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+    expect(server.count('GET', '/thing')).toBe(3);
+  });
+
+  it('reports an unreachable provider as UPSTREAM_UNAVAILABLE', async () => {
+    const dead = new TestClient({ baseUrl: 'http://127.0.0.1:1', connectTimeoutMs: 200, headersTimeoutMs: 200, bodyTimeoutMs: 200, maxRetries: 0 });
+    const error = await failure(dead.request(read, cx()));
+    expect(error.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    await dead.close();
+  });
+
+  it('refuses a success body that is not JSON with a typed UPSTREAM_ERROR', async () => {
+    server.inject({ path: '/thing', status: 200, body: '<html>oops</html>' });
+    const error = await failure(client.request(read, cx()));
+    expect(error.code).toBe(ErrorCode.UPSTREAM_ERROR);
+  });
+
+  it('stops at the request deadline', async () => {
+    server.inject({ path: '/thing', latencyMs: 250 });
+    const slow = new TestClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, maxRetries: 2 });
+    const context = createCallContext('req-deadline', createLogger('silent'), AbortSignal.timeout(100));
+    const error = await failure(slow.request(read, context));
+    expect(error.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
+    expect(server.count('GET', '/thing')).toBe(1);
+    await slow.close();
+  });
+});
