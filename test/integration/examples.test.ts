@@ -1,0 +1,40 @@
+/**
+ * Every operation in schema/examples.graphql runs against the gateway and its sandboxes
+ * without errors (the typed documents are generated from that file by `npm run codegen`).
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { UtglStore } from '../../src/providers/utgl/sandbox.js';
+import * as documents from '../generated/graphql.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+describe('schema/examples.graphql', () => {
+  let gw: TestGateway;
+  let variables: Record<string, Record<string, unknown>>;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    const utgl = gw.sandboxes.stores.utgl as UtglStore;
+    const card = [...utgl.cards.values()][0]!;
+    const gid = (type: string, ref: string) => Buffer.from(`utgl:${type}:${ref}`).toString('base64url');
+    variables = {
+      CardDetail: { id: gid('Card', card.id) },
+      WalletDetail: { id: gid('Wallet', card.account_id) },
+      NodeById: { id: gid('Cardholder', card.cardholder_id) },
+      CardsPage: { first: 10 },
+      TransactionsPage: { first: 10, filter: { cardholderId: gid('Cardholder', card.cardholder_id) } },
+      WalletsPage: { first: 10 },
+    };
+  });
+  afterAll(() => gw.close());
+
+  const operations = Object.entries(documents).filter(([name]) => name.endsWith('Document')) as Array<[string, TypedDocumentNode]>;
+
+  it('has operations to run', () => {
+    expect(operations.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(operations)('%s runs without errors', async (name, document) => {
+    const res = await gw.query(document, variables[name.replace(/Document$/, '')] ?? {});
+    expect(res.errors).toBeUndefined();
+    expect(res.data).not.toBeNull();
+  });
+});
