@@ -194,7 +194,11 @@ export class SandboxServer {
       const m = route.regex.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};
-      route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] ?? '')));
+      try {
+        route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] ?? '')));
+      } catch {
+        return undefined; // a malformed percent-encoding matches no route: 404, not 500
+      }
       return { route, params };
     }
     return undefined;
