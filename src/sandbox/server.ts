@@ -109,9 +109,14 @@ function compile(pattern: string): { regex: RegExp; names: string[] } {
   return { regex: new RegExp(`^${source}$`), names };
 }
 
+/** The request log keeps the latest entries only, so a long-running sandbox stays bounded. */
+const MAX_RECORDED_REQUESTS = 5_000;
+
 export class SandboxServer {
   readonly name: string;
   readonly requests: RecordedRequest[] = [];
+  /** Every request received since the last reset, including those the log no longer holds. */
+  totalRequests = 0;
   private readonly routes: CompiledRoute[];
   private readonly faults: Fault[] = [];
   private readonly server: http.Server | https.Server;
@@ -179,6 +184,7 @@ export class SandboxServer {
 
   resetRequests(): void {
     this.requests.length = 0;
+    this.totalRequests = 0;
   }
 
   /** Requests received for a method and route pattern (or exact path), e.g. `GET /v1/cards/:id`. */
@@ -227,7 +233,9 @@ export class SandboxServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const matched = this.match(method, url.pathname);
     const routePattern = matched?.route.pattern ?? null;
+    this.totalRequests += 1;
     this.requests.push({ method, path: url.pathname, rawUrl, route: routePattern, headers: req.headers, body, at: Date.now() });
+    if (this.requests.length > MAX_RECORDED_REQUESTS) this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
 
     const sreq: SandboxRequest = {
       method,
