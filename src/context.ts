@@ -3,6 +3,7 @@
  * error's `extensions.requestId`), a child logger, the deadline's abort signal, the
  * request's DataLoaders, and the partial failures lists collected for `errors`.
  */
+import { setMaxListeners } from 'node:events';
 import type { GraphQLError } from 'graphql';
 import { createCallContext, type CallContext } from './gateway/call-context.js';
 import { Lists } from './gateway/lists.js';
@@ -32,6 +33,9 @@ export function createGateway(registry: ProviderRegistry, requestDeadlineMs: num
 
 export function createContext(gateway: Gateway, requestId: string, log: Logger): GraphQLContext {
   const requestLog = log.child({ requestId });
-  const cx = createCallContext(requestId, requestLog, AbortSignal.timeout(gateway.requestDeadlineMs));
+  const deadline = AbortSignal.timeout(gateway.requestDeadlineMs);
+  // Every upstream call of the request listens to the deadline: many listeners are expected.
+  setMaxListeners(0, deadline);
+  const cx = createCallContext(requestId, requestLog, deadline);
   return { requestId, log: requestLog, cx, loaders: createLoaders(gateway.registry, cx), gateway, partialErrors: [] };
 }

@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: the gateway against its own physical limit.
+ *
+ * Starts the sandboxes (fixed added latency) in one process, the gateway (the built
+ * `dist/src/main.js`, configured through the environment like production) in another, and
+ * for each query shape drives the gateway with N concurrent clients, then a hand-written
+ * direct client doing the same upstream calls. Prints gateway and baseline side by side and
+ * writes bench/results/latest.json. Nothing here asserts: the figures are for reading.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
+import { percentile, runLoad } from './load.js';
+import { SHAPES, type BenchContext } from './shapes.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
+const LATENCY_MS = Number(process.env.SANDBOX_LATENCY_MS ?? 10);
+const ROOT = join(__dirname, '..', '..');
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  upstreamPerQuery: number;
+  cpuMsPerRequest: number;
+  peakRssMb: number;
+  errors: number;
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** utime+stime of a process in ms, and its peak RSS in MB, from /proc. */
+function processFigures(pid: number): { cpuMs: number; peakRssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+  return { cpuMs: (ticks * 1000) / 100, peakRssMb: hwm ? Number(hwm[1]) / 1024 : NaN };
+}
+
+async function counts(adminUrl: string, reset = false): Promise<number> {
+  const res = await fetch(`${adminUrl}/${reset ? 'reset' : 'stats'}`, { method: reset ? 'POST' : 'GET' });
+  const body = (await res.json()) as Record<string, number>;
+  return Object.values(body).reduce((a, b) => a + b, 0);
+}
+
+async function main(): Promise<void> {
+  const node = process.execPath;
+  const sandboxes = spawn(node, [join(ROOT, 'dist/bench/sandbox-host.js')], {
+    env: { ...process.env, SANDBOX_LATENCY_MS: String(LATENCY_MS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const host = JSON.parse(await firstLine(sandboxes)) as { env: Record<string, string>; endpoints: BenchContext['endpoints']; stores: { utglCardIds: string[] }; adminUrl: string };
+  const port = await freePort();
+  const gateway = spawn(node, [join(ROOT, 'dist/src/main.js')], {
+    env: { ...process.env, ...host.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const ctx: BenchContext = {
+    endpoints: host.endpoints,
+    ledgerCustomerIds: (host.env.LEDGER_CUSTOMER_IDS ?? '').split(',').filter(Boolean),
+    utglCardIds: host.stores.utglCardIds,
+  };
+  const pool = new Pool(url, { connections: CONCURRENCY });
+  const results: Record<string, { gateway: Figures; baseline: Figures }> = {};
+
+  for (const shape of SHAPES) {
+    let i = 0;
+    const once = async () => {
+      const { query, variables } = shape.query(ctx, i++);
+      const res = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.body.json()) as { errors?: unknown[] };
+      if (res.statusCode !== 200 || body.errors) throw new Error(JSON.stringify(body.errors ?? res.statusCode));
+    };
+    await once(); // surfaces a broken shape before measuring
+    await runLoad(once, CONCURRENCY, WARMUP_MS);
+    await counts(host.adminUrl, true);
+    const before = processFigures(gateway.pid!);
+    const load = await runLoad(once, CONCURRENCY, DURATION_MS);
+    const after = processFigures(gateway.pid!);
+    const upstream = await counts(host.adminUrl);
+    const gatewayFigures: Figures = {
+      rps: (load.requests / load.elapsedMs) * 1000,
+      p50: percentile(load.latenciesMs, 50),
+      p99: percentile(load.latenciesMs, 99),
+      upstreamPerQuery: upstream / Math.max(1, load.requests),
+      cpuMsPerRequest: (after.cpuMs - before.cpuMs) / Math.max(1, load.requests),
+      peakRssMb: after.peakRssMb,
+      errors: load.errors,
+    };
+
+    const worker = spawn(node, [join(ROOT, 'dist/bench/baseline-worker.js'), shape.name, String(CONCURRENCY), String(DURATION_MS), String(WARMUP_MS), host.adminUrl], {
+      env: { ...process.env, BENCH_CONTEXT: JSON.stringify(ctx) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    results[shape.name] = { gateway: gatewayFigures, baseline: JSON.parse(await firstLine(worker)) as Figures };
+  }
+
+  await pool.close();
+  gateway.kill('SIGTERM');
+  sandboxes.kill('SIGTERM');
+  report(results);
+}
+
+function report(results: Record<string, { gateway: Figures; baseline: Figures }>): void {
+  const rows: string[] = [];
+  const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+  rows.push(`Cardplane benchmark — ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per run, sandbox latency ${LATENCY_MS} ms, Node ${process.version}`);
+  rows.push('');
+  rows.push('| shape | side | req/s | p50 ms | p99 ms | upstream/query | CPU ms/req | peak RSS MB | errors |');
+  rows.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const shape of SHAPES) {
+    const r = results[shape.name]!;
+    for (const [side, x] of [['gateway', r.gateway], ['baseline', r.baseline]] as const) {
+      rows.push(`| ${shape.description} | ${side} | ${f(x.rps, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.upstreamPerQuery)} | ${f(x.cpuMsPerRequest, 2)} | ${f(x.peakRssMb, 0)} | ${x.errors} |`);
+    }
+    rows.push(
+      `| ${shape.description} | gateway/baseline | ${f(r.gateway.rps / r.baseline.rps, 2)} | ${f(r.gateway.p50 / r.baseline.p50, 2)} (+${f(r.gateway.p50 - r.baseline.p50, 2)} ms) | ${f(r.gateway.p99 / r.baseline.p99, 2)} | ${f(r.gateway.upstreamPerQuery / r.baseline.upstreamPerQuery, 2)} | ${f(r.gateway.cpuMsPerRequest / r.baseline.cpuMsPerRequest, 2)} | | |`,
+    );
+  }
+  const table = rows.join('\n');
+  console.log(table);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'bench/results/latest.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, durationMs: DURATION_MS, sandboxLatencyMs: LATENCY_MS, results }, null, 2)}\n`,
+  );
+  writeFileSync(join(ROOT, 'bench/results/latest.md'), `${table}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

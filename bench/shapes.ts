@@ -1,0 +1,122 @@
+/**
+ * The query shapes the benchmark drives, each as a GraphQL query for the gateway and as
+ * hand-written direct upstream calls (undici, the provider's own auth) doing the same work:
+ * the physical limit the gateway is measured against.
+ */
+import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { Pool } from 'undici';
+
+export interface BenchContext {
+  endpoints: {
+    utgl?: { baseUrl: string; accessKey: string; privateKeyPem: string };
+    ledger?: { baseUrl: string; apiKey: string; tenantId: string };
+  };
+  ledgerCustomerIds: string[];
+  utglCardIds: string[];
+}
+
+export interface Shape {
+  name: string;
+  description: string;
+  query(ctx: BenchContext, i: number): { query: string; variables?: Record<string, unknown> };
+  /** Builds the direct client once; returns one iteration of the same upstream work. */
+  baseline(ctx: BenchContext): (i: number) => Promise<void>;
+}
+
+/** Direct utgl calls: one signed GET. */
+function utglClient(ctx: BenchContext) {
+  const utgl = ctx.endpoints.utgl!;
+  const pool = new Pool(utgl.baseUrl, { connections: 64 });
+  const key: KeyObject = createPrivateKey(utgl.privateKeyPem);
+  const emptyHash = createHash('sha256').update('').digest('hex');
+  return async (pathWithQuery: string): Promise<any> => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ uri: pathWithQuery, method: 'GET', body_sha256: emptyHash })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: utgl.accessKey })
+      .setSubject(utgl.accessKey)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 30)
+      .setJti(randomUUID())
+      .sign(key);
+    const res = await pool.request({ method: 'GET', path: pathWithQuery, headers: { authorization: `Bearer ${token}` } });
+    const body = await res.body.json();
+    if (res.statusCode !== 200) throw new Error(`utgl ${res.statusCode}`);
+    return body;
+  };
+}
+
+/** Direct ledger calls: bearer + tenant. */
+function ledgerClient(ctx: BenchContext) {
+  const ledger = ctx.endpoints.ledger!;
+  const pool = new Pool(ledger.baseUrl, { connections: 64 });
+  const headers = { authorization: `Bearer ${ledger.apiKey}`, 'x-tenant-id': ledger.tenantId };
+  return async (path: string): Promise<{ status: number; body: any }> => {
+    const res = await pool.request({ method: 'GET', path, headers });
+    return { status: res.statusCode, body: await res.body.json() };
+  };
+}
+
+const byNewest = (a: { t: number }, b: { t: number }) => b.t - a.t;
+
+export const SHAPES: Shape[] = [
+  {
+    name: 'card-by-id',
+    description: 'one card by id (utgl)',
+    query: (ctx, i) => ({
+      query: 'query($id: ID!) { card(id: $id) { id status last4 expiryMonth expiryYear } }',
+      variables: { id: Buffer.from(`utgl:Card:${ctx.utglCardIds[i % ctx.utglCardIds.length]}`).toString('base64url') },
+    }),
+    baseline(ctx) {
+      const get = utglClient(ctx);
+      return async (i) => {
+        await get(`/v1/cards?ids=${ctx.utglCardIds[i % ctx.utglCardIds.length]}`);
+      };
+    },
+  },
+  {
+    name: 'cards-list-50',
+    description: 'cross-provider list of 50 cards',
+    query: () => ({ query: '{ cards(first: 50) { edges { cursor node { id provider status last4 createdAt } } pageInfo { hasNextPage endCursor } } }' }),
+    baseline(ctx) {
+      const utgl = ctx.endpoints.utgl ? utglClient(ctx) : undefined;
+      const ledger = ctx.endpoints.ledger ? ledgerClient(ctx) : undefined;
+      return async () => {
+        const lists = await Promise.all([
+          utgl ? utgl('/v1/cards?limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
+          ledger
+            ? (async () => {
+                const customers = await Promise.all(
+                  ctx.ledgerCustomerIds.map((id) => ledger(`/tenant/customer/customer-full-details/${id}`)),
+                );
+                const wallets = customers.flatMap((c) => c.body.data[0].wallets).slice(0, 50);
+                const cards = await Promise.all(wallets.map((w: any) => ledger(`/cards/details?nameSpace=${encodeURIComponent(w.domainNamespace)}`)));
+                return cards.filter((c) => c.status === 200).map((c) => ({ t: 0, c: c.body.data }));
+              })()
+            : [],
+        ]);
+        lists.flat().sort(byNewest).slice(0, 50);
+      };
+    },
+  },
+  {
+    name: 'cardholders-cards-tx',
+    description: '20 cardholders, their cards, each card\'s last 5 transactions (utgl)',
+    query: () => ({
+      query:
+        '{ cardholders(first: 20, filter: { provider: UTGL }) { nodes { id firstName lastName cards(first: 10) { nodes { id status last4 transactions(first: 5) { nodes { id status amount { amount currency } } } } } } } }',
+    }),
+    baseline(ctx) {
+      const get = utglClient(ctx);
+      return async () => {
+        const holders = await get('/v1/cardholders?limit=20');
+        await Promise.all(
+          holders.data.map(async (h: any) => {
+            const cards = await get(`/v1/cards?cardholder_id=${h.id}&limit=10`);
+            await Promise.all(cards.data.map((c: any) => get(`/v1/transactions?card_id=${c.id}&limit=5`)));
+          }),
+        );
+      };
+    },
+  },
+];
