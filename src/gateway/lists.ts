@@ -6,7 +6,7 @@
  */
 import { Capability, type CardProvider, type Page, type PageRequest, type TransactionFilter } from '../providers/provider.js';
 import type { CallContext } from './call-context.js';
-import { badInput } from './errors.js';
+import { badInput, unsupported } from './errors.js';
 import { decodeGlobalId, type NodeType } from './global-id.js';
 import type { Card, CardStatus, Cardholder, Transaction, TransactionStatus, Wallet } from './model.js';
 import { collectFiltered, mergeSources, validateFirst, type MergedPage, type Source } from './pagination.js';
@@ -137,7 +137,11 @@ export class Lists {
       return [source(p, { cardRef: refs.Card, walletRef: refs.Wallet }, p.key)];
     }
     if (refs.Cardholder) {
-      const p = this.registry.require(pinned!, Capability.TRANSACTION_LIST_BY_WALLET, "listing a cardholder's transactions");
+      // A cardholder's transactions are those of their wallets and/or cards (the provider says which).
+      const p = this.registry.get(pinned!);
+      if (!p.capabilities.has(Capability.TRANSACTION_LIST_BY_WALLET) && !p.capabilities.has(Capability.TRANSACTION_LIST_BY_CARD)) {
+        throw unsupported(p.key, "listing a cardholder's transactions");
+      }
       const scopes = await p.cardholderTransactionScopes(refs.Cardholder, cx);
       return scopes.map((scope) => source(p, scope, `${p.key}:${scope.cardRef ? `card:${scope.cardRef}` : `wallet:${scope.walletRef}`}`));
     }

@@ -85,6 +85,8 @@ export interface Card extends NodeBase {
   last4: string | null;
   expiryMonth: number | null;
   expiryYear: number | null;
+  /** The card's own balance, for providers whose cards hold money (corporate). */
+  balance?: Money | null;
   createdAt: Date | null;
 }
 

@@ -47,8 +47,13 @@ export class TtlCache<V> {
     const running = this.inFlight.get(key);
     if (running) return running;
 
-    // `load` may throw synchronously; that is a failed load like any other.
-    const promise = Promise.resolve().then(load);
+    let promise: Promise<V>;
+    try {
+      promise = Promise.resolve(load());
+    } catch (error) {
+      // A load that throws synchronously is a failed load like any other.
+      promise = Promise.reject(error);
+    }
     this.inFlight.set(key, promise);
     promise.then(
       (value) => {

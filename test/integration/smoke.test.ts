@@ -7,10 +7,17 @@ describe('the gateway on its embedded sandboxes', () => {
   });
   afterAll(() => gw.close());
 
-  it('lists cards from every sandboxed provider', async () => {
-    const res = await gw.query('{ cards(first: 100) { nodes { provider } failures { provider } } }');
+  it('serves all five providers from their sandboxes', async () => {
+    const res = await gw.query('{ providers { provider sandbox } }');
+    expect(res.data.providers).toEqual(
+      ['UTGL', 'BAAS', 'CORPORATE', 'LEDGER', 'PUSHPULL'].map((provider) => ({ provider, sandbox: true })),
+    );
+  });
+
+  it.each(['UTGL', 'BAAS', 'CORPORATE', 'LEDGER', 'PUSHPULL'])('reads cards from %s', async (provider) => {
+    const res = await gw.query(`{ cards(first: 3, filter: { provider: ${provider} }) { nodes { provider maskedPan } failures { provider } } }`);
     expect(res.errors).toBeUndefined();
-    const providers = new Set(res.data.cards.nodes.map((n: { provider: string }) => n.provider));
-    expect(providers).toEqual(new Set(['UTGL', 'LEDGER']));
+    expect(res.data.cards.nodes).toHaveLength(3);
+    expect(res.data.cards.nodes.every((n: { provider: string }) => n.provider === provider)).toBe(true);
   });
 });

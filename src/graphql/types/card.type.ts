@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { CardStatus, CardType } from '../../gateway/model.js';
+import { MoneyType } from './money.type.js';
 import { Node } from './node.type.js';
 
 @ObjectType('Card', {
@@ -27,6 +28,12 @@ export class CardTypeGql extends Node {
 
   @Field(() => Int, { nullable: true, description: 'Expiry year, four digits.' })
   expiryYear!: number | null;
+
+  @Field(() => MoneyType, {
+    nullable: true,
+    description: "The card's own balance, for providers whose cards hold money (corporate); null where cards spend from a wallet.",
+  })
+  balance?: MoneyType | null;
 
   @Field(() => Date, { nullable: true, description: 'When the card was issued; null when the provider does not say (ledger).' })
   createdAt!: Date | null;

@@ -1,0 +1,236 @@
+/**
+ * A per-provider guard against hammering a provider that is answering with errors.
+ *
+ * Some providers treat a burst of error answers as abuse: pushpull blocks the caller's IP
+ * address when a volume spike is "all (or mostly) errors" (404s on transaction reads, 409s on
+ * creates), and that block takes every client of the gateway down with it. The guard keeps
+ * a sliding window of the outcomes of recent calls; when the window holds at least
+ * `threshold` error answers and they are at least `minErrorRatio` of the calls, it *opens*:
+ * for `coolDownMs` every call fails at once with a retryable UPSTREAM_UNAVAILABLE naming the
+ * provider, and the provider is not called at all. A rate-limit answer (429) opens it too,
+ * for the Retry-After the provider asked for. After the cool-down the guard closes with an
+ * empty window, so the provider gets a fresh start rather than an instant re-trip.
+ *
+ * What counts as an "error answer" is a classifier (the default: NOT_FOUND/CONFLICT
+ * answered with a 4xx, and any 5xx answer); network failures, the caller's own deadline and
+ * ordinary rejections (400, 401, 422 …) count as calls but not as errors. Pure and
+ * synchronous apart from awaiting the call: no timers, the clock is injected.
+ */
+import { ErrorCode, GatewayError } from './errors.js';
+import type { ProviderKey } from './provider-key.js';
+
+/** How one call's outcome weighs in the window. */
+export type GuardVerdict =
+  /** A success or an ordinary answer: a call, not an error. */
+  | { kind: 'call' }
+  /** An error answer of the kind that gets callers blocked. */
+  | { kind: 'error' }
+  /** The provider asked us to slow down: stop calling for `ms` (or the default pause). */
+  | { kind: 'pause'; ms?: number };
+
+export type GuardClassifier = (error: unknown) => GuardVerdict;
+
+export interface ErrorGuardOptions {
+  provider: ProviderKey;
+  /** The sliding window the errors are counted in. */
+  windowMs?: number;
+  /** Errors in the window that open the guard (with `minErrorRatio`). */
+  threshold?: number;
+  /** The share of the window's calls that must be errors, 0–1 ("all or mostly errors"). */
+  minErrorRatio?: number;
+  /** How long the guard stays open after tripping on errors. */
+  coolDownMs?: number;
+  /** Pause after a 429 without a usable Retry-After. */
+  defaultPauseMs?: number;
+  /** A Retry-After longer than this pauses only this long (a bad header must not stop us for hours). */
+  maxPauseMs?: number;
+  now?: () => number;
+  classify?: GuardClassifier;
+}
+
+export const ERROR_GUARD_DEFAULTS = {
+  windowMs: 60_000,
+  threshold: 10,
+  minErrorRatio: 0.5,
+  coolDownMs: 30_000,
+  defaultPauseMs: 1_000,
+  maxPauseMs: 60_000,
+} as const;
+
+export interface GuardStatus {
+  open: boolean;
+  /** Why it is open. */
+  reason?: 'errors' | 'rate-limited';
+  /** Until it closes, 0 when closed. */
+  remainingMs: number;
+  /** In the current window. */
+  calls: number;
+  errors: number;
+}
+
+const CALL: GuardVerdict = { kind: 'call' };
+
+/**
+ * The default classification: what a provider *answered* (an upstream status is known).
+ * A 4xx NOT_FOUND/CONFLICT and any 5xx are error answers; RATE_LIMITED is a pause.
+ */
+export function classifyUpstreamFailure(error: unknown): GuardVerdict {
+  if (!(error instanceof GatewayError)) return CALL;
+  const status = error.upstream?.status;
+  if (status === undefined) return CALL;
+  if (error.code === ErrorCode.RATE_LIMITED) {
+    return { kind: 'pause', ms: error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000 };
+  }
+  if (status >= 500) return { kind: 'error' };
+  if (status >= 400 && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.CONFLICT)) return { kind: 'error' };
+  return CALL;
+}
+
+export class ErrorGuard {
+  readonly provider: ProviderKey;
+  private readonly windowMs: number;
+  private readonly threshold: number;
+  private readonly minErrorRatio: number;
+  private readonly coolDownMs: number;
+  private readonly defaultPauseMs: number;
+  private readonly maxPauseMs: number;
+  private readonly now: () => number;
+  private readonly classify: GuardClassifier;
+
+  /** Outcomes in the window, oldest first: time and whether it was an error. */
+  private events: Array<{ at: number; error: boolean }> = [];
+  private head = 0;
+  private errorsInWindow = 0;
+  private openUntil = 0;
+  private reason: GuardStatus['reason'];
+
+  constructor(options: ErrorGuardOptions) {
+    const o = { ...ERROR_GUARD_DEFAULTS, ...stripUndefined(options) };
+    if (!(o.windowMs > 0) || !(o.coolDownMs >= 0) || !Number.isInteger(o.threshold) || o.threshold < 1) {
+      throw new RangeError('windowMs must be > 0, coolDownMs ≥ 0 and threshold a positive integer');
+    }
+    if (!(o.minErrorRatio >= 0 && o.minErrorRatio <= 1)) throw new RangeError('minErrorRatio must be within 0–1');
+    this.provider = options.provider;
+    this.windowMs = o.windowMs;
+    this.threshold = o.threshold;
+    this.minErrorRatio = o.minErrorRatio;
+    this.coolDownMs = o.coolDownMs;
+    this.defaultPauseMs = o.defaultPauseMs;
+    this.maxPauseMs = o.maxPauseMs;
+    this.now = options.now ?? Date.now;
+    this.classify = options.classify ?? classifyUpstreamFailure;
+  }
+
+  /**
+   * Runs one call to the provider, unless the guard is open: then it throws the retryable
+   * UPSTREAM_UNAVAILABLE at once and `call` is never invoked.
+   */
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    this.assertClosed();
+    let value: T;
+    try {
+      value = await call();
+    } catch (error) {
+      this.record(this.classify(error));
+      throw error;
+    }
+    this.record(CALL);
+    return value;
+  }
+
+  /** Throws the short-circuit error while the guard is open. */
+  assertClosed(): void {
+    const now = this.now();
+    if (now >= this.openUntil) {
+      if (this.openUntil !== 0) this.close();
+      return;
+    }
+    throw this.shortCircuit(this.openUntil - now);
+  }
+
+  /** Records one outcome (for callers that do not go through `run`). */
+  record(verdict: GuardVerdict): void {
+    const now = this.now();
+    this.prune(now);
+    if (verdict.kind === 'pause') {
+      const ms = Math.min(verdict.ms ?? this.defaultPauseMs, this.maxPauseMs);
+      this.events.push({ at: now, error: false });
+      if (now + ms > this.openUntil) {
+        this.openUntil = now + ms;
+        this.reason = 'rate-limited';
+      }
+      return;
+    }
+    const error = verdict.kind === 'error';
+    this.events.push({ at: now, error });
+    if (error) this.errorsInWindow += 1;
+    const calls = this.events.length - this.head;
+    if (error && this.errorsInWindow >= this.threshold && this.errorsInWindow >= this.minErrorRatio * calls) {
+      this.openUntil = Math.max(this.openUntil, now + this.coolDownMs);
+      this.reason = 'errors';
+      // Counted errors led to this opening; after it, the provider starts with a clean slate.
+      this.clearWindow();
+    }
+  }
+
+  status(): GuardStatus {
+    const now = this.now();
+    this.prune(now);
+    const open = now < this.openUntil;
+    return {
+      open,
+      reason: open ? this.reason : undefined,
+      remainingMs: open ? this.openUntil - now : 0,
+      calls: this.events.length - this.head,
+      errors: this.errorsInWindow,
+    };
+  }
+
+  /** Closes the guard and forgets the window. */
+  reset(): void {
+    this.close();
+  }
+
+  private close(): void {
+    this.openUntil = 0;
+    this.reason = undefined;
+    this.clearWindow();
+  }
+
+  private clearWindow(): void {
+    this.events = [];
+    this.head = 0;
+    this.errorsInWindow = 0;
+  }
+
+  private prune(now: number): void {
+    const oldest = now - this.windowMs;
+    while (this.head < this.events.length && this.events[this.head]!.at <= oldest) {
+      if (this.events[this.head]!.error) this.errorsInWindow -= 1;
+      this.head += 1;
+    }
+    // Compact once the dead prefix dominates, so memory follows the window, not uptime.
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private shortCircuit(remainingMs: number): GatewayError {
+    const name = this.provider.toUpperCase();
+    const seconds = Math.max(1, Math.ceil(remainingMs / 1000));
+    const why =
+      this.reason === 'rate-limited'
+        ? `${name} asked the gateway to slow down`
+        : `${name} has been answering mostly errors, and a burst of errors gets callers blocked`;
+    return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${why}: the gateway is not calling it for ${seconds} s`, {
+      provider: this.provider,
+      retryable: true,
+      retryAfterSeconds: seconds,
+    });
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

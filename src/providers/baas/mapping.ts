@@ -1,0 +1,154 @@
+/**
+ * baas objects (baas.md, "Objects") → the unified model. Every enum mapping covers the values
+ * the contract lists; anything else is UNKNOWN with the raw value kept beside it. Amounts are
+ * decimal strings, checked and normalised without ever becoming floats.
+ */
+import { fromDecimalString, type Money } from '../../gateway/money.js';
+import {
+  CardStatus,
+  CardType,
+  KycStatus,
+  TransactionDirection,
+  TransactionStatus,
+  TransactionType,
+  parseTimestamp,
+  type Card,
+  type Cardholder,
+  type Transaction,
+  type Wallet,
+} from '../../gateway/model.js';
+import { upstreamObject } from '../../gateway/upstream-shape.js';
+
+const KYC_STATUS: Record<string, KycStatus> = {
+  draft: KycStatus.NOT_STARTED,
+  submitted: KycStatus.PENDING,
+  under_review: KycStatus.UNDER_REVIEW,
+  approved: KycStatus.APPROVED,
+  rejected: KycStatus.REJECTED,
+};
+
+const CARD_STATUS: Record<string, CardStatus> = {
+  active: CardStatus.ACTIVE,
+  frozen: CardStatus.FROZEN,
+  expired: CardStatus.EXPIRED,
+};
+
+/**
+ * A blocked card's state is its block reason. baas blocks are terminal (a blocked card can
+ * never be unfrozen), so a fraud block is CLOSED — "closed for good" — rather than RESTRICTED,
+ * which in this model is an issuer's condition on a card (refer to issuer, honour with ID)
+ * that clients may expect to lift. A block with no or an unknown reason is still terminal.
+ */
+const BLOCK_REASON: Record<string, CardStatus> = {
+  lost: CardStatus.LOST,
+  stolen: CardStatus.STOLEN,
+  fraud: CardStatus.CLOSED,
+};
+
+const CARD_TYPE: Record<string, CardType> = { virtual: CardType.VIRTUAL, physical: CardType.PHYSICAL };
+
+const TRANSACTION_KIND: Record<string, { type: TransactionType; direction: TransactionDirection }> = {
+  purchase: { type: TransactionType.PURCHASE, direction: TransactionDirection.DEBIT },
+  refund: { type: TransactionType.REFUND, direction: TransactionDirection.CREDIT },
+  deposit: { type: TransactionType.DEPOSIT, direction: TransactionDirection.CREDIT },
+  transfer_in: { type: TransactionType.TRANSFER, direction: TransactionDirection.CREDIT },
+  transfer_out: { type: TransactionType.TRANSFER, direction: TransactionDirection.DEBIT },
+  fee: { type: TransactionType.FEE, direction: TransactionDirection.DEBIT },
+};
+
+const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+  pending: TransactionStatus.PENDING,
+  settled: TransactionStatus.SETTLED,
+  declined: TransactionStatus.DECLINED,
+  reversed: TransactionStatus.REVERSED,
+};
+
+export function mapCardholder(raw: unknown): Cardholder {
+  const o = upstreamObject('baas', 'cardholder', raw);
+  const compliance = o.optString('complianceStatus');
+  return {
+    provider: 'baas',
+    ref: o.string('id'),
+    firstName: o.optString('firstName'),
+    lastName: o.optString('lastName'),
+    email: o.optString('email'),
+    phone: o.optString('phone'),
+    kycStatus: (compliance && KYC_STATUS[compliance]) || KycStatus.UNKNOWN,
+    providerKycStatus: compliance,
+    createdAt: parseTimestamp(o.raw('createdAt')),
+  };
+}
+
+/** A wallet's balance is its `availableBalance` (what cards can spend), not `ledgerBalance`. */
+export function mapWalletBalance(raw: unknown): Money {
+  const o = upstreamObject('baas', 'wallet', raw);
+  return fromDecimalString(o.raw('availableBalance'), o.raw('currency'), 'wallet availableBalance');
+}
+
+export function mapWallet(raw: unknown): Wallet {
+  const o = upstreamObject('baas', 'wallet', raw);
+  return {
+    provider: 'baas',
+    ref: o.string('id'),
+    cardholderRef: o.optString('cardholderId'),
+    // baas wallets have no name.
+    name: null,
+    currency: o.string('currency').toUpperCase(),
+    balance: mapWalletBalance(raw),
+    createdAt: parseTimestamp(o.raw('createdAt')),
+  };
+}
+
+export function cardStatus(status: string, blockReason: string | null): CardStatus {
+  if (status === 'blocked') return (blockReason && BLOCK_REASON[blockReason]) || CardStatus.CLOSED;
+  return CARD_STATUS[status] ?? CardStatus.UNKNOWN;
+}
+
+export function mapCard(raw: unknown): Card {
+  const o = upstreamObject('baas', 'card', raw);
+  const status = o.string('status');
+  const blockReason = o.optString('blockReason');
+  const type = o.optString('type');
+  return {
+    provider: 'baas',
+    ref: o.string('id'),
+    cardholderRef: o.optString('cardholderId'),
+    walletRef: o.optString('walletId'),
+    status: cardStatus(status, blockReason),
+    // The reason is part of a blocked card's state, so it is part of the raw value shown.
+    providerStatus: status === 'blocked' && blockReason ? `blocked (${blockReason})` : status,
+    type: (type && CARD_TYPE[type]) || CardType.UNKNOWN,
+    brand: o.optString('brand'),
+    last4: o.optString('last4'),
+    expiryMonth: o.optInt('expiryMonth'),
+    expiryYear: o.optInt('expiryYear'),
+    createdAt: parseTimestamp(o.raw('createdAt')),
+  };
+}
+
+export function mapTransaction(raw: unknown): Transaction {
+  const o = upstreamObject('baas', 'transaction', raw);
+  const kind = o.string('kind');
+  const status = o.string('status');
+  const money = fromDecimalString(o.raw('amount'), o.raw('currency'), 'transaction amount');
+  const negative = money.amount.startsWith('-');
+  const known = TRANSACTION_KIND[kind];
+  const merchantName = o.optString('merchantName');
+  return {
+    provider: 'baas',
+    ref: o.string('id'),
+    cardRef: o.optString('cardId'),
+    walletRef: o.optString('walletId'),
+    type: known?.type ?? TransactionType.UNKNOWN,
+    providerType: kind,
+    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    providerStatus: status,
+    // The kind says which way money moved; for a kind the contract does not list, a signed
+    // amount is the only hint (negative = out).
+    direction: known?.direction ?? (negative ? TransactionDirection.DEBIT : TransactionDirection.CREDIT),
+    // Amounts are published positive; `direction` carries the sign.
+    amount: negative ? { ...money, amount: money.amount.slice(1) } : money,
+    merchant: merchantName ? { name: merchantName, mcc: null, country: null } : null,
+    createdAt: parseTimestamp(o.raw('createdAt')),
+  };
+}

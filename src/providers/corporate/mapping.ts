@@ -1,0 +1,196 @@
+/**
+ * corporate objects (corporate.md, "Objects") → the unified model.
+ *
+ * - A Cardholder is a corporate *user* (ref: `external_user_id`): name and email come from the
+ *   user, the KYC state from the user's cardholder record; a user with no cardholder record
+ *   has not started KYC.
+ * - A card is addressed by its user and its id together (`/cards/get` takes both), so its ref
+ *   is `<external_user_id>/<card_id>`. Cards carry their own balance: they spend from no
+ *   wallet (`walletRef` null).
+ * - The one Wallet is the account's USDT master wallet (ref `master`), which funds top-ups.
+ * Every enum mapping is exhaustive over the values the contract lists; anything else is
+ * UNKNOWN with the raw value kept.
+ */
+import { fromDecimalString, type Money } from '../../gateway/money.js';
+import {
+  CardStatus,
+  CardType,
+  KycStatus,
+  TransactionDirection,
+  TransactionStatus,
+  TransactionType,
+  parseTimestamp,
+  type Card,
+  type Cardholder,
+  type Transaction,
+  type Wallet,
+} from '../../gateway/model.js';
+import { upstreamObject } from '../../gateway/upstream-shape.js';
+
+export const MASTER_WALLET_REF = 'master';
+export const MASTER_WALLET_CURRENCY = 'USDT';
+
+export interface CardAddress {
+  externalUserId: string;
+  cardId: string;
+}
+
+export function cardRef(externalUserId: string, cardId: string): string {
+  return `${externalUserId}/${cardId}`;
+}
+
+/** Splits at the last `/`: card ids are the provider's and hold none; user ids are ours. */
+export function parseCardRef(ref: string): CardAddress | null {
+  const slash = ref.lastIndexOf('/');
+  if (slash <= 0 || slash === ref.length - 1) return null;
+  return { externalUserId: ref.slice(0, slash), cardId: ref.slice(slash + 1) };
+}
+
+const CARD_STATUS: Record<string, CardStatus> = {
+  active: CardStatus.ACTIVE,
+  frozen: CardStatus.FROZEN,
+  // "issued, not yet activated"
+  inactive: CardStatus.PENDING,
+  closed: CardStatus.CLOSED,
+};
+
+const KYC_STATUS: Record<string, KycStatus> = {
+  pending: KycStatus.PENDING,
+  approved: KycStatus.APPROVED,
+  rejected: KycStatus.REJECTED,
+};
+
+const TRANSACTION_TYPE: Record<string, TransactionType> = {
+  purchase: TransactionType.PURCHASE,
+  refund: TransactionType.REFUND,
+  topup: TransactionType.TOP_UP,
+  fee: TransactionType.FEE,
+};
+
+const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+  pending: TransactionStatus.PENDING,
+  completed: TransactionStatus.SETTLED,
+  declined: TransactionStatus.DECLINED,
+  reversed: TransactionStatus.REVERSED,
+};
+
+/** Money into the card; purchases and fees take it out. */
+const CREDIT_TYPES: ReadonlySet<string> = new Set(['refund', 'topup']);
+
+/** A user with its cardholder record, or null when the user has none (`cardholder_not_found`). */
+export function mapCardholder(rawUser: unknown, rawCardholder: unknown | null): Cardholder {
+  const user = upstreamObject('corporate', 'user', rawUser);
+  const kyc = rawCardholder === null ? null : upstreamObject('corporate', 'cardholder', rawCardholder).string('kyc_status');
+  return {
+    provider: 'corporate',
+    ref: user.string('external_user_id'),
+    firstName: user.optString('first_name'),
+    lastName: user.optString('last_name'),
+    email: user.optString('email'),
+    phone: null,
+    kycStatus: kyc === null ? KycStatus.NOT_STARTED : KYC_STATUS[kyc] ?? KycStatus.UNKNOWN,
+    providerKycStatus: kyc,
+    createdAt: parseTimestamp(user.raw('created_at')),
+  };
+}
+
+export function mapCard(raw: unknown): Card {
+  const o = upstreamObject('corporate', 'card', raw);
+  const status = o.string('status');
+  const owner = o.string('external_user_id');
+  return {
+    provider: 'corporate',
+    ref: cardRef(owner, o.string('card_id')),
+    cardholderRef: owner,
+    walletRef: null,
+    status: CARD_STATUS[status] ?? CardStatus.UNKNOWN,
+    providerStatus: status,
+    // The provider issues virtual cards only (docs/corporate.txt: "users, cardholders, and virtual cards").
+    type: CardType.VIRTUAL,
+    brand: o.optString('brand'),
+    last4: o.optString('last4'),
+    expiryMonth: o.optInt('expiry_month'),
+    expiryYear: o.optInt('expiry_year'),
+    balance: o.raw('balance') === undefined ? null : fromDecimalString(o.raw('balance'), o.raw('currency'), 'card balance'),
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
+
+/** A card's transaction; the card's ref comes from the scope (the object names only its id). */
+export function mapTransaction(raw: unknown, scope: CardAddress): Transaction {
+  const o = upstreamObject('corporate', 'transaction', raw);
+  const type = o.string('type');
+  const status = o.string('status');
+  const money = fromDecimalString(o.raw('amount'), o.raw('currency'), 'transaction amount');
+  const merchant = o.optString('merchant_name');
+  return {
+    provider: 'corporate',
+    ref: o.string('transaction_id'),
+    cardRef: cardRef(scope.externalUserId, o.optString('card_id') ?? scope.cardId),
+    walletRef: null,
+    type: TRANSACTION_TYPE[type] ?? TransactionType.UNKNOWN,
+    providerType: type,
+    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    providerStatus: status,
+    direction: CREDIT_TYPES.has(type) ? TransactionDirection.CREDIT : TransactionDirection.DEBIT,
+    amount: money.amount.startsWith('-') ? { ...money, amount: money.amount.slice(1) } : money,
+    merchant: merchant ? { name: merchant, mcc: null, country: null } : null,
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
+
+/** `/master-wallet/balance`: `{currency:"USDT", available}`. */
+export function mapMasterBalance(raw: unknown): Money {
+  const o = upstreamObject('corporate', 'master wallet balance', raw);
+  return fromDecimalString(o.raw('available'), o.raw('currency') ?? MASTER_WALLET_CURRENCY, 'master wallet balance');
+}
+
+/** The master wallet, named after where it is funded (`/master-wallet/deposit-address`). */
+export function mapMasterWallet(rawAddress: unknown, balance: Money): Wallet {
+  const o = upstreamObject('corporate', 'master wallet deposit address', rawAddress);
+  const network = o.optString('network') ?? 'TRC20';
+  const currency = o.optString('currency') ?? MASTER_WALLET_CURRENCY;
+  const address = o.optString('address');
+  return {
+    provider: 'corporate',
+    ref: MASTER_WALLET_REF,
+    cardholderRef: null,
+    name: `Master wallet (${currency} on ${network}${address ? `, deposit address ${address}` : ''})`,
+    currency,
+    balance,
+    createdAt: null,
+  };
+}
+
+/** A page-numbered list answer: `{items, page, per_page, total}`. */
+export function listAnswer(raw: unknown, what: string): { items: unknown[]; total: number | undefined } {
+  const o = upstreamObject('corporate', what, raw);
+  return { items: o.array('items'), total: o.optInt('total') ?? undefined };
+}
+
+/** A card order (issue or top-up), as the future mutations will need it. */
+export interface CorporateOrderView {
+  orderId: string;
+  type: string;
+  status: string;
+  /** The card topped up, or the card a completed card_issue created. */
+  cardId: string | null;
+  amount: string | null;
+  failureReason: string | null;
+  createdAt: Date | null;
+  updatedAt: Date | null;
+}
+
+export function mapOrder(raw: unknown): CorporateOrderView {
+  const o = upstreamObject('corporate', 'order', raw);
+  return {
+    orderId: o.string('order_id'),
+    type: o.string('type'),
+    status: o.string('status'),
+    cardId: o.optString('card_id'),
+    amount: o.optString('amount'),
+    failureReason: o.optString('failure_reason'),
+    createdAt: parseTimestamp(o.raw('created_at')),
+    updatedAt: parseTimestamp(o.raw('updated_at')),
+  };
+}

@@ -1,0 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import { sandboxSecret, type ProviderModule } from '../module.js';
+import { KEY_BYTES } from './envelope.js';
+import { CorporateProvider } from './provider.js';
+import { createCorporateSandbox } from './sandbox.js';
+
+/** corporate: the simulator runs with an API key and a 32-byte secretbox key made at start-up. */
+export const corporateModule: ProviderModule<'corporate'> = {
+  key: 'corporate',
+  async startSandbox({ latencyMs }) {
+    const apiKey = sandboxSecret('sandbox_corporate');
+    const secretKey = new Uint8Array(randomBytes(KEY_BYTES));
+    const { server, store } = createCorporateSandbox({ apiKey, secretKey, baseLatencyMs: latencyMs });
+    const baseUrl = await server.start();
+    return { server, store, endpoint: { baseUrl, apiKey, secretKey } };
+  },
+  create: (endpoint, setup) => new CorporateProvider({ ...setup.upstream, ...endpoint }),
+};
