@@ -167,7 +167,10 @@ export abstract class ProviderHttpClient {
         outcome = { kind: 'network', code };
         cx.log.warn({ provider: this.provider, op: spec.name, method: spec.method, path: spec.path, code, attempt }, 'upstream request failed');
       }
-      const decision = cx.signal?.aborted ? { retry: false, delayMs: 0 } : shouldRetry(spec.operation, outcome, attempt, this.options.maxRetries);
+      // An answer the provider's mapping calls final (e.g. pushpull's XML IP refusal under a
+      // 500) is not resent whatever its status.
+      const final = cx.signal?.aborted || !failure.retryable;
+      const decision = final ? { retry: false, delayMs: 0 } : shouldRetry(spec.operation, outcome, attempt, this.options.maxRetries);
       if (!decision.retry) throw failure;
       await sleep(decision.delayMs, cx.signal);
     }
