@@ -12,6 +12,7 @@ import { ErrorCode, GatewayError } from '../gateway/errors.js';
 import type { CallContext } from '../gateway/call-context.js';
 import type { ProviderKey } from '../gateway/provider-key.js';
 import { redact } from '../gateway/redact.js';
+import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
 import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type Operation } from './retry-policy.js';
 
 export type { Operation } from './retry-policy.js';
@@ -24,8 +25,8 @@ export interface TransportOptions {
   /** Retries of a read after the first attempt. */
   maxRetries: number;
   connections?: number;
-  /** Client certificate and trust anchor (PEM) for mutual TLS. */
-  tls?: { cert?: string; key?: string; ca?: string };
+  /** Client certificate, its key and the server's trust anchor (PEM), for mutual TLS. */
+  tls?: ClientTls;
   /** Injected in tests (e.g. undici's MockAgent); defaults to a keep-alive Pool. */
   dispatcher?: Dispatcher;
 }
@@ -101,9 +102,7 @@ export abstract class ProviderHttpClient {
         connectTimeout: options.connectTimeoutMs,
         headersTimeout: options.headersTimeoutMs,
         bodyTimeout: options.bodyTimeoutMs,
-        connect: options.tls
-          ? { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key, rejectUnauthorized: true }
-          : undefined,
+        connect: options.tls ? mutualTlsConnector(provider, options.tls, options.connectTimeoutMs) : undefined,
       });
   }
 
