@@ -22,6 +22,8 @@ export interface UpstreamTimeouts {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxRetries: number;
+  /** Calls in flight per provider (its bulkhead and connection pool). */
+  maxConcurrency: number;
 }
 
 export interface UtglLive {
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
       headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', 5_000, 10, 120_000),
       bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', 5_000, 10, 120_000),
       maxRetries: read.int('UPSTREAM_MAX_RETRIES', 2, 0, 2),
+      maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', 64, 1, 1024),
     },
     sandboxLatencyMs: read.int('SANDBOX_LATENCY_MS', 0, 0, 60_000),
     providers: {

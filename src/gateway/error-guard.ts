@@ -86,6 +86,22 @@ export function classifyUpstreamFailure(error: unknown): GuardVerdict {
   return CALL;
 }
 
+/**
+ * The circuit breaker's classification, for every provider: a provider is failing when it
+ * answers 5xx or cannot be reached / does not answer in time. A 429 pauses calls for its
+ * Retry-After. Client-side rejections (4xx) say nothing about the provider's health.
+ */
+export function classifyUnavailability(error: unknown): GuardVerdict {
+  if (!(error instanceof GatewayError)) return CALL;
+  if (error.code === ErrorCode.RATE_LIMITED) {
+    return { kind: 'pause', ms: error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000 };
+  }
+  const status = error.upstream?.status;
+  if (status !== undefined) return status >= 500 ? { kind: 'error' } : CALL;
+  const unreachable = error.code === ErrorCode.UPSTREAM_UNAVAILABLE || error.code === ErrorCode.UPSTREAM_TIMEOUT || error.code === ErrorCode.OUTCOME_UNKNOWN;
+  return unreachable ? { kind: 'error' } : CALL;
+}
+
 export class ErrorGuard {
   readonly provider: ProviderKey;
   private readonly windowMs: number;
@@ -222,7 +238,7 @@ export class ErrorGuard {
     const why =
       this.reason === 'rate-limited'
         ? `${name} asked the gateway to slow down`
-        : `${name} has been answering mostly errors, and a burst of errors gets callers blocked`;
+        : `${name} has been failing (mostly error answers recently)`;
     return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `${why}: the gateway is not calling it for ${seconds} s`, {
       provider: this.provider,
       retryable: true,

@@ -12,6 +12,9 @@ import { ErrorCode, GatewayError } from '../gateway/errors.js';
 import type { CallContext } from '../gateway/call-context.js';
 import type { ProviderKey } from '../gateway/provider-key.js';
 import { redact } from '../gateway/redact.js';
+import { Bulkhead } from '../gateway/bulkhead.js';
+import { classifyUnavailability, ErrorGuard, type ErrorGuardOptions } from '../gateway/error-guard.js';
+import { LatencyWindow } from '../gateway/latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
 import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type Operation } from './retry-policy.js';
 
@@ -24,7 +27,12 @@ export interface TransportOptions {
   bodyTimeoutMs: number;
   /** Retries of a read after the first attempt. */
   maxRetries: number;
-  connections?: number;
+  /** Calls in flight at once (the bulkhead), and keep-alive connections. */
+  maxConcurrency?: number;
+  /** Calls waiting for a slot before new ones are refused. */
+  maxQueue?: number;
+  /** Circuit breaker overrides (see BREAKER_DEFAULTS). */
+  breaker?: Partial<Pick<ErrorGuardOptions, 'windowMs' | 'threshold' | 'minErrorRatio' | 'coolDownMs' | 'now'>>;
   /** Client certificate, its key and the server's trust anchor (PEM), for mutual TLS. */
   tls?: ClientTls;
   /** Injected in tests (e.g. undici's MockAgent); defaults to a keep-alive Pool. */
@@ -67,6 +75,9 @@ export interface UpstreamResponse {
   requestId?: string;
 }
 
+export const DEFAULT_MAX_CONCURRENCY = 64;
+export const DEFAULT_MAX_QUEUE = 1_024;
+
 /** Upstream bodies beyond this are refused rather than buffered. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
@@ -83,9 +94,27 @@ export function buildPathWithQuery(path: string, query: RequestSpec['query']): s
   return qs ? `${path}?${qs}` : path;
 }
 
+export interface TransportHealth {
+  circuitOpen: boolean;
+  circuitOpenReason: string | null;
+  circuitRetryAfterMs: number;
+  recentCalls: number;
+  recentErrors: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  inFlight: number;
+  queued: number;
+}
+
+/** Circuit breaker defaults: open at ≥ 10 failures making ≥ half the calls of 10 s, for 5 s. */
+export const BREAKER_DEFAULTS = { windowMs: 10_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 5_000, maxPauseMs: 30_000 };
+
 export abstract class ProviderHttpClient {
   protected readonly dispatcher: Dispatcher;
   private readonly origin: string;
+  private readonly breaker: ErrorGuard;
+  private readonly bulkhead: Bulkhead;
+  private readonly latencies = new LatencyWindow(256);
 
   protected constructor(
     readonly provider: ProviderKey,
@@ -93,10 +122,12 @@ export abstract class ProviderHttpClient {
   ) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
+    this.breaker = new ErrorGuard({ ...BREAKER_DEFAULTS, ...options.breaker, provider, classify: classifyUnavailability });
+    this.bulkhead = new Bulkhead(provider, options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, options.maxQueue ?? DEFAULT_MAX_QUEUE);
     this.dispatcher =
       options.dispatcher ??
       new Pool(this.origin, {
-        connections: options.connections ?? 64,
+        connections: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
         pipelining: 1,
         keepAliveTimeout: 30_000,
         connectTimeout: options.connectTimeoutMs,
@@ -147,32 +178,70 @@ export abstract class ProviderHttpClient {
         attempt,
       };
       await this.willSendRequest(outgoing);
-      const started = performance.now();
-      let outcome: AttemptOutcome;
       let failure: GatewayError;
       try {
-        const response = await this.dispatch(outgoing, cx.signal);
-        const ms = Math.round(performance.now() - started);
-        cx.log.debug(
-          { provider: this.provider, op: spec.name, method: spec.method, path: spec.path, status: response.status, ms, attempt, upstreamRequestId: response.requestId },
-          'upstream response',
-        );
-        if (this.isSuccess(response)) return response;
-        failure = this.errorFromResponse(response, spec);
-        outcome = { kind: 'response', status: response.status, retryAfterMs: parseRetryAfter(response.headers['retry-after']) };
+        // The bulkhead caps calls in flight; the breaker refuses to call a failing provider.
+        return await this.bulkhead.run(() => this.breaker.run(() => this.attempt(outgoing, cx)), cx.signal);
       } catch (error) {
-        const code = networkErrorCode(error);
-        failure = this.networkFailure(error, code, spec, cx);
-        outcome = { kind: 'network', code };
-        cx.log.warn({ provider: this.provider, op: spec.name, method: spec.method, path: spec.path, code, attempt }, 'upstream request failed');
+        failure = error instanceof GatewayError ? error : this.networkFailure(error, networkErrorCode(error), spec, cx);
       }
-      // An answer the provider's mapping calls final (e.g. pushpull's XML IP refusal under a
-      // 500) is not resent whatever its status.
-      const final = cx.signal?.aborted || !failure.retryable;
+      const status = failure.upstream?.status;
+      const outcome: AttemptOutcome =
+        status !== undefined
+          ? { kind: 'response', status, retryAfterMs: failure.retryAfterSeconds === undefined ? undefined : failure.retryAfterSeconds * 1000 }
+          : { kind: 'network', code: failure.code };
+      // Final: an answer the provider's mapping calls so (e.g. pushpull's XML IP refusal under
+      // a 500), the request's deadline, or a circuit that has just opened on failures. (A
+      // rate-limit pause is not final: the retry below waits out its Retry-After anyway.)
+      const final = cx.signal?.aborted || !failure.retryable || this.breaker.status().reason === 'errors';
       const decision = final ? { retry: false, delayMs: 0 } : shouldRetry(spec.operation, outcome, attempt, this.options.maxRetries);
       if (!decision.retry) throw failure;
       await sleep(decision.delayMs, cx.signal);
     }
+  }
+
+  /** One attempt: the response if it is a success, else the mapped error (thrown). */
+  private async attempt(outgoing: OutgoingRequest, cx: CallContext): Promise<UpstreamResponse> {
+    const { spec } = outgoing;
+    const started = performance.now();
+    let response: UpstreamResponse;
+    try {
+      response = await this.dispatch(outgoing, cx.signal);
+    } catch (error) {
+      const code = networkErrorCode(error);
+      cx.log.warn({ provider: this.provider, op: spec.name, method: spec.method, path: spec.path, code, attempt: outgoing.attempt }, 'upstream request failed');
+      throw this.networkFailure(error, code, spec, cx);
+    }
+    const ms = performance.now() - started;
+    this.latencies.add(ms);
+    cx.log.debug(
+      { provider: this.provider, op: spec.name, method: spec.method, path: spec.path, status: response.status, ms: Math.round(ms), attempt: outgoing.attempt, upstreamRequestId: response.requestId },
+      'upstream response',
+    );
+    if (this.isSuccess(response)) return response;
+    throw this.errorFromResponse(response, spec);
+  }
+
+  /** Circuit, recent error rate and latency, concurrency: what `providers { health }` shows. */
+  health(): TransportHealth {
+    const circuit = this.breaker.status();
+    const bulkhead = this.bulkhead.stats();
+    return {
+      circuitOpen: circuit.open,
+      circuitOpenReason: circuit.reason ?? null,
+      circuitRetryAfterMs: circuit.remainingMs,
+      recentCalls: circuit.calls,
+      recentErrors: circuit.errors,
+      latencyP50Ms: this.latencies.percentile(50),
+      latencyP99Ms: this.latencies.percentile(99),
+      inFlight: bulkhead.inFlight,
+      queued: bulkhead.queued,
+    };
+  }
+
+  /** Forgets recent failures and closes the circuit (operators and tests). */
+  resetHealth(): void {
+    this.breaker.reset();
   }
 
   async close(): Promise<void> {

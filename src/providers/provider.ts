@@ -9,6 +9,7 @@ import type { Money } from '../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../gateway/model.js';
 import type { ProviderKey } from '../gateway/provider-key.js';
 import type { CallContext } from '../gateway/call-context.js';
+import type { ProviderHttpClient, TransportHealth } from './http.js';
 
 export enum Capability {
   CARDHOLDER_READ = 'CARDHOLDER_READ',
@@ -77,6 +78,10 @@ export interface CardProvider {
    * By default: the cardholder's wallets (where card spending posts).
    */
   cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]>;
+  /** Circuit, recent errors and latency of its transport. */
+  health(): TransportHealth;
+  /** Closes the circuit and forgets recent failures. */
+  resetHealth(): void;
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -84,6 +89,16 @@ export interface CardProvider {
 export abstract class BaseProvider implements CardProvider {
   abstract readonly key: ProviderKey;
   abstract readonly capabilities: ReadonlySet<Capability>;
+  /** The provider's client on the shared transport. */
+  abstract readonly client: ProviderHttpClient;
+
+  health(): TransportHealth {
+    return this.client.health();
+  }
+
+  resetHealth(): void {
+    this.client.resetHealth();
+  }
 
   getCardholders(_refs: readonly string[], _cx: CallContext): Promise<Found<Cardholder>> {
     throw unsupported(this.key, 'reading cardholders');
@@ -117,7 +132,9 @@ export abstract class BaseProvider implements CardProvider {
     return wallets.map((w) => ({ walletRef: w.ref }));
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.client.close();
+  }
 
   /** Every wallet of a cardholder, walking the list to its end (bounded). */
   protected async allWallets(cardholderRef: string, cx: CallContext): Promise<Wallet[]> {

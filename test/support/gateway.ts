@@ -86,4 +86,6 @@ export function resetSandboxes(gateway: TestGateway): void {
     server?.clearFaults();
     server?.resetRequests();
   }
+  // Faults a test injected must not leave a circuit open for the next test.
+  for (const { provider } of gateway.registry.list()) provider.resetHealth();
 }

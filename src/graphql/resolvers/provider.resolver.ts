@@ -1,7 +1,12 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../../context.js';
 import type { Provider } from '../enums.js';
-import { ProviderInfo } from '../types/provider-info.type.js';
+import type { TransportHealth } from '../../providers/http.js';
+import { ProviderHealth, ProviderInfo } from '../types/provider-info.type.js';
+
+function healthOf(health: TransportHealth): ProviderHealth {
+  return { ...health, errorRate: health.recentCalls === 0 ? 0 : health.recentErrors / health.recentCalls };
+}
 
 @Resolver(() => ProviderInfo)
 export class ProviderResolver {
@@ -11,6 +16,7 @@ export class ProviderResolver {
       provider: provider.key as Provider,
       sandbox,
       capabilities: [...provider.capabilities].sort(),
+      health: healthOf(provider.health()),
     }));
   }
 }

@@ -36,7 +36,6 @@ export interface BaasProviderOptions extends UpstreamTimeouts {
   clientCert: string;
   clientKey: string;
   caCert: string;
-  connections?: number;
   /** Injected in tests. */
   dispatcher?: Dispatcher;
 }
@@ -73,17 +72,8 @@ export class BaasProvider extends BaseProvider {
 
   constructor(options: BaasProviderOptions) {
     super();
-    this.client = new BaasClient({
-      baseUrl: options.baseUrl,
-      connectTimeoutMs: options.connectTimeoutMs,
-      headersTimeoutMs: options.headersTimeoutMs,
-      bodyTimeoutMs: options.bodyTimeoutMs,
-      maxRetries: options.maxRetries,
-      connections: options.connections,
-      dispatcher: options.dispatcher,
-      apiKey: options.apiKey,
-      tls: { cert: options.clientCert, key: options.clientKey, ca: options.caCert },
-    });
+    const { clientCert, clientKey, caCert, ...transport } = options;
+    this.client = new BaasClient({ ...transport, tls: { cert: clientCert, key: clientKey, ca: caCert } });
   }
 
   override getCardholders(refs: readonly string[], cx: CallContext): Promise<Found<Cardholder>> {
@@ -141,9 +131,6 @@ export class BaasProvider extends BaseProvider {
     return mapCardholder(body);
   }
 
-  override close(): Promise<void> {
-    return this.client.close();
-  }
 
   /** One object; null when baas has no such id in this Program (its 404). */
   private async getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {

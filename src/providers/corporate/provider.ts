@@ -207,9 +207,6 @@ export class CorporateProvider extends BaseProvider {
     return mapCard(await this.call({ path: '/cards/unfreeze', payload, operation: 'write', name: 'unfreezeCard' }, cx));
   }
 
-  override close(): Promise<void> {
-    return this.client.close();
-  }
 
   // --- helpers ---
 

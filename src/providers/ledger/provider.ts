@@ -155,9 +155,6 @@ export class LedgerProvider extends BaseProvider {
     ];
   }
 
-  override close(): Promise<void> {
-    return this.client.close();
-  }
 
   /** A customer's full details, read once per request; null when ledger does not know it. */
   private customer(id: string, cx: CallContext): Promise<UpstreamObject | null> {

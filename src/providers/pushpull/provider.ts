@@ -20,7 +20,7 @@ import { ErrorCode, GatewayError, unsupported } from '../../gateway/errors.js';
 import type { Card, Transaction } from '../../gateway/model.js';
 import { offsetFromToken } from '../../gateway/pagination.js';
 import { TtlCache } from '../../gateway/ttl-cache.js';
-import type { RequestSpec } from '../http.js';
+import type { RequestSpec, TransportHealth } from '../http.js';
 import { BaseProvider, Capability, type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter } from '../provider.js';
 import { PushpullClient, type PushpullClientOptions } from './client.js';
 import { deletedCard, listAnswer, mapAccount, mapTransaction } from './mapping.js';
@@ -91,8 +91,18 @@ export class PushpullProvider extends BaseProvider {
     return this.offsetPage(path, 'listTransactions', 'transactions', mapTransaction, page, cx);
   }
 
-  override close(): Promise<void> {
-    return this.client.close();
+  /** The transport's health, with the abuse guard's state folded into the circuit. */
+  override health(): TransportHealth {
+    const transport = super.health();
+    const guard = this.guard.status();
+    if (!guard.open || transport.circuitOpen) return transport;
+    return { ...transport, circuitOpen: true, circuitOpenReason: guard.reason ?? 'errors', circuitRetryAfterMs: guard.remainingMs };
+  }
+
+  override resetHealth(): void {
+    super.resetHealth();
+    this.guard.reset();
+    this.transactionCache.clear();
   }
 
   /** One upstream call, through the error guard. */

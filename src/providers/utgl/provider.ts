@@ -91,9 +91,6 @@ export class UtglProvider extends BaseProvider {
     return this.list('/v1/transactions', query, page, 'listTransactions', mapTransaction, cx);
   }
 
-  override close(): Promise<void> {
-    return this.client.close();
-  }
 
   private async getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
     try {

@@ -237,6 +237,7 @@ describe('the baas client over a mocked transport', () => {
       headersTimeoutMs: 100,
       bodyTimeoutMs: 100,
       maxRetries: 0,
+      maxConcurrency: 4,
     });
     await expect(provider.updateCardholder('h1', { lastName: 'Byron' }, cx())).rejects.toMatchObject({ code: ErrorCode.COMPLIANCE_LOCKED, provider: 'baas' });
   });
@@ -247,7 +248,7 @@ describe('a refused mutual-TLS handshake', () => {
   let sandbox: BaasSandbox;
   let baseUrl: string;
   const cx = () => createCallContext('req-tls', createLogger('silent'));
-  const timeouts = { connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000, maxRetries: 2 };
+  const timeouts = { connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000, maxRetries: 2, maxConcurrency: 8 };
   const read = { method: 'GET' as const, path: '/cardholders', operation: 'read' as const, name: 'listCardholders' };
 
   beforeAll(async () => {

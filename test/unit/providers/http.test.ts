@@ -51,6 +51,7 @@ afterAll(async () => {
 afterEach(() => {
   server.clearFaults();
   server.resetRequests();
+  client.resetHealth();
 });
 
 describe('the provider transport', () => {
@@ -137,5 +138,54 @@ describe('the provider transport', () => {
     expect(error.code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
     expect(server.count('GET', '/thing')).toBe(1);
     await slow.close();
+  });
+});
+
+describe('the circuit breaker and bulkhead of the transport', () => {
+  it('opens after persistent failures and then answers without calling the provider', async () => {
+    server.inject({ path: '/thing', status: 503 });
+    // 4 reads × 3 attempts = 12 failures ≥ the threshold of 10 within the window.
+    for (let i = 0; i < 4; i += 1) await failure(client.request(read, cx()));
+    const calls = server.count('GET', '/thing');
+    expect(client.health()).toMatchObject({ circuitOpen: true, circuitOpenReason: 'errors' });
+    const error = await failure(client.request(read, cx()));
+    expect(error).toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE, provider: 'utgl', retryable: true });
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    expect(server.count('GET', '/thing')).toBe(calls);
+  });
+
+  it('closes again after its cool-down', async () => {
+    let now = 1_000_000;
+    const timed = new TestClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 500, bodyTimeoutMs: 500, maxRetries: 0, breaker: { now: () => now, threshold: 2 } });
+    server.inject({ path: '/thing', status: 500, times: 2 });
+    await failure(timed.request(read, cx()));
+    await failure(timed.request(read, cx()));
+    expect(timed.health().circuitOpen).toBe(true);
+    now += 5_001;
+    await expect(timed.request(read, cx())).resolves.toEqual({ ok: true });
+    expect(timed.health().circuitOpen).toBe(false);
+    await timed.close();
+  });
+
+  it('does not count client errors (4xx) as provider failures', async () => {
+    server.inject({ path: '/thing', status: 404 });
+    for (let i = 0; i < 12; i += 1) await failure(client.request(read, cx()));
+    expect(client.health()).toMatchObject({ circuitOpen: false, recentErrors: 0 });
+  });
+
+  it('caps calls in flight and refuses what cannot wait', async () => {
+    const capped = new TestClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 2000, bodyTimeoutMs: 2000, maxRetries: 0, maxConcurrency: 2, maxQueue: 1 });
+    server.inject({ path: '/thing', latencyMs: 200 });
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => capped.request(read, cx())));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE, provider: 'utgl' });
+    expect(server.count('GET', '/thing')).toBe(3);
+    await capped.close();
+  });
+
+  it('reports recent latency', async () => {
+    await client.request(read, cx());
+    expect(client.health().latencyP50Ms).toEqual(expect.any(Number));
   });
 });
