@@ -6,11 +6,16 @@
 import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Pool } from 'undici';
+import { openBody, seal } from '../src/providers/corporate/envelope.js';
 
 export interface BenchContext {
   endpoints: {
     utgl?: { baseUrl: string; accessKey: string; privateKeyPem: string };
     ledger?: { baseUrl: string; apiKey: string; tenantId: string };
+    baas?: { baseUrl: string; apiKey: string; clientCert: string; clientKey: string; caCert: string };
+    /** `secretKey` base64. */
+    corporate?: { baseUrl: string; apiKey: string; secretKey: string };
+    pushpull?: { baseUrl: string; clientId: string; token: string };
   };
   ledgerCustomerIds: string[];
   utglCardIds: string[];
@@ -57,6 +62,50 @@ function ledgerClient(ctx: BenchContext) {
   };
 }
 
+/** Direct baas calls: mutual TLS + API key. */
+function baasClient(ctx: BenchContext) {
+  const baas = ctx.endpoints.baas!;
+  const pool = new Pool(baas.baseUrl, { connections: 64, connect: { ca: baas.caCert, cert: baas.clientCert, key: baas.clientKey, rejectUnauthorized: true } });
+  return async (path: string): Promise<any> => {
+    const res = await pool.request({ method: 'GET', path, headers: { 'x-api-key': baas.apiKey } });
+    const body = await res.body.json();
+    if (res.statusCode !== 200) throw new Error(`baas ${res.statusCode}`);
+    return body;
+  };
+}
+
+/** Direct corporate calls: every call a POST of a sealed payload with a µs timestamp. */
+function corporateClient(ctx: BenchContext) {
+  const corporate = ctx.endpoints.corporate!;
+  const pool = new Pool(corporate.baseUrl, { connections: 64 });
+  const key = new Uint8Array(Buffer.from(corporate.secretKey, 'base64'));
+  let last = 0;
+  return async (path: string, payload: object): Promise<any> => {
+    last = Math.max(last + 1, Date.now() * 1000);
+    const res = await pool.request({
+      method: 'POST',
+      path,
+      headers: { 'api-key': corporate.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify(seal({ ...payload, request_timestamp: last }, key)),
+    });
+    const opened = openBody(Buffer.from(await res.body.arrayBuffer()), key);
+    if (res.statusCode !== 200 || !opened.ok) throw new Error(`corporate ${res.statusCode}`);
+    return opened.payload;
+  };
+}
+
+/** Direct pushpull calls: bearer token, ClientID in the path. */
+function pushpullClient(ctx: BenchContext) {
+  const pushpull = ctx.endpoints.pushpull!;
+  const pool = new Pool(pushpull.baseUrl, { connections: 64 });
+  return async (path: string): Promise<any> => {
+    const res = await pool.request({ method: 'GET', path: `/v1/clients/${pushpull.clientId}${path}`, headers: { authorization: `Bearer ${pushpull.token}` } });
+    const body = await res.body.json();
+    if (res.statusCode !== 200) throw new Error(`pushpull ${res.statusCode}`);
+    return body;
+  };
+}
+
 const byNewest = (a: { t: number }, b: { t: number }) => b.t - a.t;
 
 export const SHAPES: Shape[] = [
@@ -81,8 +130,16 @@ export const SHAPES: Shape[] = [
     baseline(ctx) {
       const utgl = ctx.endpoints.utgl ? utglClient(ctx) : undefined;
       const ledger = ctx.endpoints.ledger ? ledgerClient(ctx) : undefined;
+      const baas = ctx.endpoints.baas ? baasClient(ctx) : undefined;
+      const corporate = ctx.endpoints.corporate ? corporateClient(ctx) : undefined;
+      const pushpull = ctx.endpoints.pushpull ? pushpullClient(ctx) : undefined;
       return async () => {
         const lists = await Promise.all([
+          baas ? baas('/cards?page=1&limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.createdAt), c }))) : [],
+          corporate
+            ? corporate('/api/v1/cards/list', { page: 1, per_page: 50 }).then((b) => b.data.items.map((c: any) => ({ t: Date.parse(c.created_at), c })))
+            : [],
+          pushpull ? pushpull('/accounts?offset=0&limit=50').then((b) => b.accounts.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
           utgl ? utgl('/v1/cards?limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
           ledger
             ? (async () => {
