@@ -133,6 +133,12 @@ export const SHAPES: Shape[] = [
       const baas = ctx.endpoints.baas ? baasClient(ctx) : undefined;
       const corporate = ctx.endpoints.corporate ? corporateClient(ctx) : undefined;
       const pushpull = ctx.endpoints.pushpull ? pushpullClient(ctx) : undefined;
+      const ledgerCards = async () => {
+        const customers = await Promise.all(ctx.ledgerCustomerIds.map((id) => ledger!(`/tenant/customer/customer-full-details/${id}`)));
+        const wallets = customers.flatMap((c) => c.body.data[0].wallets).slice(0, 50);
+        const cards = await Promise.all(wallets.map((w: any) => ledger!(`/cards/details?nameSpace=${encodeURIComponent(w.domainNamespace)}`)));
+        return cards.filter((c) => c.status === 200).map((c) => ({ t: 0, c: c.body.data }));
+      };
       return async () => {
         const lists = await Promise.all([
           baas ? baas('/cards?page=1&limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.createdAt), c }))) : [],
@@ -141,18 +147,10 @@ export const SHAPES: Shape[] = [
             : [],
           pushpull ? pushpull('/accounts?offset=0&limit=50').then((b) => b.accounts.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
           utgl ? utgl('/v1/cards?limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
-          ledger
-            ? (async () => {
-                const customers = await Promise.all(
-                  ctx.ledgerCustomerIds.map((id) => ledger(`/tenant/customer/customer-full-details/${id}`)),
-                );
-                const wallets = customers.flatMap((c) => c.body.data[0].wallets).slice(0, 50);
-                const cards = await Promise.all(wallets.map((w: any) => ledger(`/cards/details?nameSpace=${encodeURIComponent(w.domainNamespace)}`)));
-                return cards.filter((c) => c.status === 200).map((c) => ({ t: 0, c: c.body.data }));
-              })()
-            : [],
         ]);
-        lists.flat().sort(byNewest).slice(0, 50);
+        const dated = lists.flat().sort(byNewest).slice(0, 50);
+        // Like the gateway: undated ledger cards come last, read only when the page is short.
+        if (dated.length < 50 && ledger) dated.push(...(await ledgerCards()).slice(0, 50 - dated.length));
       };
     },
   },

@@ -79,7 +79,7 @@ export class Lists {
   async cardholders(filter: { provider?: ProviderKey | null }, args: ListArgs, cx: CallContext): Promise<MergedPage<Cardholder>> {
     const first = validateFirst(args.first);
     const sources = this.providers(filter.provider ?? undefined, Capability.CARDHOLDER_LIST, 'listing cardholders').map(
-      (p): Source<Cardholder> => ({ key: p.key, provider: p.key, fetch: (page) => p.listCardholders(page, cx) }),
+      (p): Source<Cardholder> => ({ key: p.key, provider: p.key, undated: p.undatedLists.has('cardholders'), fetch: (page) => p.listCardholders(page, cx) }),
     );
     return mergeSources(sources, first, args.after, fingerprint('cardholders', filter), timeOf);
   }
@@ -91,6 +91,7 @@ export class Lists {
       (p): Source<Card> => ({
         key: p.key,
         provider: p.key,
+        undated: p.undatedLists.has('cards'),
         fetch: withStatus((page) => p.listCards({ cardholderRef: refs.Cardholder, walletRef: refs.Wallet }, page, cx), filter.status),
       }),
     );
@@ -104,6 +105,7 @@ export class Lists {
       (p): Source<Wallet> => ({
         key: p.key,
         provider: p.key,
+        undated: p.undatedLists.has('wallets'),
         fetch: (page) => p.listWallets({ cardholderRef: refs.Cardholder }, page, cx),
       }),
     );

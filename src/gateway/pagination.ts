@@ -21,6 +21,8 @@ export interface Source<T> {
   provider: ProviderKey;
   /** Must return at least one item unless the source is exhausted (`hasMore: false`). */
   fetch(page: PageRequest): Promise<Page<T>>;
+  /** Its items carry no time (ledger's customers, wallets, cards): they merge last. */
+  undated?: boolean;
 }
 
 export interface Edge<T> {
@@ -104,14 +106,47 @@ export async function mergeSources<T>(
 ): Promise<MergedPage<T>> {
   const state: CursorState = { ...decodeCursor(after, fingerprint) };
   const active = sources.filter((s) => state[s.key] !== null);
-  const settled = await Promise.allSettled(
-    active.map((s) => Promise.resolve().then(() => s.fetch({ after: state[s.key] ?? undefined, limit: first }))),
-  );
-
   const failures: SourceFailure[] = [];
   const heads: Head<T>[] = [];
+  const edges: Edge<T>[] = [];
+
+  // Undated items merge after every dated one, so undated sources are read only once the
+  // dated ones cannot fill the page: a page of recent cards costs no call to them.
+  const dated = active.filter((s) => !s.undated);
+  const undated = active.filter((s) => s.undated);
+  await fetchHeads(dated, first, state, heads, failures);
+  merge(heads, first, fingerprint, state, edges, timeOf);
+  const datedRemain = heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
+  if (!datedRemain && edges.length < first && undated.length > 0) {
+    await fetchHeads(undated, first - edges.length, state, heads, failures);
+    merge(heads, first, fingerprint, state, edges, timeOf);
+  }
+
+  // Nothing answered: the list failed as a whole rather than "succeeding" empty.
+  if (failures.length > 0 && failures.length === active.length) throw failures[0]!.error;
+
+  const unread = undated.some((s) => state[s.key] !== null && !heads.some((h) => h.source === s));
+  const hasNextPage = unread || heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
+  return {
+    edges,
+    hasNextPage,
+    endCursor: edges.length > 0 || Object.keys(state).length > 0 ? encodeCursor(fingerprint, state) : null,
+    failures,
+  };
+}
+
+async function fetchHeads<T>(
+  sources: readonly Source<T>[],
+  limit: number,
+  state: CursorState,
+  heads: Head<T>[],
+  failures: SourceFailure[],
+): Promise<void> {
+  const settled = await Promise.allSettled(
+    sources.map((s) => Promise.resolve().then(() => s.fetch({ after: state[s.key] ?? undefined, limit }))),
+  );
   settled.forEach((result, i) => {
-    const source = active[i]!;
+    const source = sources[i]!;
     if (result.status === 'rejected') {
       failures.push({ provider: source.provider, error: toGatewayError(result.reason, source.provider) });
     } else {
@@ -119,14 +154,13 @@ export async function mergeSources<T>(
       if (result.value.items.length === 0 && !result.value.hasMore) state[source.key] = null;
     }
   });
+}
 
-  // Nothing answered: the list failed as a whole rather than "succeeding" empty.
-  if (failures.length > 0 && failures.length === active.length) throw failures[0]!.error;
-
-  const edges: Edge<T>[] = [];
+/** Takes items from the heads, newest first, into `edges` until the page is full. */
+function merge<T>(heads: Head<T>[], first: number, fingerprint: string, state: CursorState, edges: Edge<T>[], timeOf: SortTime<T>): void {
   while (edges.length < first) {
     const next = pickNewest(heads, timeOf);
-    if (!next) break;
+    if (!next) return;
     const item = next.page.items[next.index]!;
     next.index += 1;
     const exhausted = next.index >= next.page.items.length && !next.page.hasMore;
@@ -134,16 +168,8 @@ export async function mergeSources<T>(
     edges.push({ node: item.node, cursor: encodeCursor(fingerprint, state) });
     // A source that has more than it returned may hold items newer than the other heads:
     // stop here rather than let the page run ahead of it (the next page resumes it).
-    if (next.index >= next.page.items.length && next.page.hasMore) break;
+    if (next.index >= next.page.items.length && next.page.hasMore) return;
   }
-
-  const hasNextPage = heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
-  return {
-    edges,
-    hasNextPage,
-    endCursor: edges.length > 0 || Object.keys(state).length > 0 ? encodeCursor(fingerprint, state) : null,
-    failures,
-  };
 }
 
 function pickNewest<T>(heads: Head<T>[], timeOf: SortTime<T>): Head<T> | undefined {

@@ -25,6 +25,9 @@ export enum Capability {
   TRANSACTION_LIST_BY_WALLET = 'TRANSACTION_LIST_BY_WALLET',
 }
 
+/** The lists of the schema. */
+export type ListKind = 'cardholders' | 'cards' | 'wallets' | 'transactions';
+
 /** A position in one provider's list: `after` is a token this provider returned, opaque to others. */
 export interface PageRequest {
   after?: string;
@@ -63,6 +66,8 @@ export type Found<T> = Array<T | null>;
 export interface CardProvider {
   readonly key: ProviderKey;
   readonly capabilities: ReadonlySet<Capability>;
+  /** Lists whose items carry no creation time: they merge after every dated item. */
+  readonly undatedLists: ReadonlySet<ListKind>;
   /** Requests with no answer to the batch endpoint are per-id; see each provider. */
   getCardholders(refs: readonly string[], cx: CallContext): Promise<Found<Cardholder>>;
   listCardholders(page: PageRequest, cx: CallContext): Promise<Page<Cardholder>>;
@@ -91,6 +96,7 @@ export abstract class BaseProvider implements CardProvider {
   abstract readonly capabilities: ReadonlySet<Capability>;
   /** The provider's client on the shared transport. */
   abstract readonly client: ProviderHttpClient;
+  readonly undatedLists: ReadonlySet<ListKind> = new Set();
 
   health(): TransportHealth {
     return this.client.health();

@@ -16,6 +16,7 @@ import {
   Capability,
   type CardFilter,
   type Found,
+  type ListKind,
   type Page,
   type PageRequest,
   type TransactionFilter,
@@ -52,6 +53,8 @@ export class LedgerProvider extends BaseProvider {
     Capability.TRANSACTION_LIST_BY_CARD,
     Capability.TRANSACTION_LIST_BY_WALLET,
   ]);
+  /** ledger reports no creation time for customers, wallets or cards. */
+  override readonly undatedLists: ReadonlySet<ListKind> = new Set<ListKind>(['cardholders', 'cards', 'wallets']);
   readonly client: LedgerClient;
   private readonly directory: string[];
 

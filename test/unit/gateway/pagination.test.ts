@@ -83,6 +83,23 @@ describe('mergeSources', () => {
     expect(short.calls).toBe(1);
   });
 
+  it('reads an undated source only once the dated ones cannot fill the page, and still walks every item once', async () => {
+    const dated = listSource('utgl', items('d', 12, 3));
+    const undated = { ...listSource('ledger', items('u', 0, 1, 0, 9)), undated: true };
+    let calls = 0;
+    const counted: Source<Item> = { ...undated, fetch: (page) => ((calls += 1), undated.fetch(page)) };
+    const page1 = await mergeSources([dated, counted], 10, null, 'test', timeOf);
+    expect(page1.edges.map((e) => e.node.id)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5', 'd6', 'd7', 'd8', 'd9']);
+    expect(calls).toBe(0);
+    expect(page1.hasNextPage).toBe(true);
+    const page2 = await mergeSources([dated, counted], 10, page1.endCursor, 'test', timeOf);
+    expect(page2.edges.map((e) => e.node.id)).toEqual(['d10', 'd11', 'uu0', 'uu1', 'uu2', 'uu3', 'uu4', 'uu5', 'uu6', 'uu7']);
+    expect(calls).toBe(1);
+    const page3 = await mergeSources([dated, counted], 10, page2.endCursor, 'test', timeOf);
+    expect(page3.edges.map((e) => e.node.id)).toEqual(['uu8']);
+    expect(page3.hasNextPage).toBe(false);
+  });
+
   it('rejects a cursor issued for another list', async () => {
     const page = await mergeSources([listSource('utgl', items('a', 5, 1))], 2, null, 'cards:{}', timeOf);
     await expect(mergeSources([listSource('utgl', items('a', 5, 1))], 2, page.endCursor, 'wallets:{}', timeOf)).rejects.toMatchObject({
