@@ -1,6 +1,7 @@
 /**
- * Deterministic data for the simulators: a seeded PRNG (mulberry32) and small name pools,
- * so every start of a sandbox holds the same cardholders, cards and transactions.
+ * Deterministic data for the simulators: a seeded PRNG (mulberry32), the draws built on it
+ * (weighted tables, shuffles, seeded ages, Luhn-valid PANs) and small name pools, so every
+ * start of a sandbox holds the same cardholders, cards and transactions.
  */
 export class SeededRandom {
   private state: number;
@@ -69,20 +70,29 @@ export const MERCHANTS: ReadonlyArray<{ name: string; mcc: string; country: stri
   { name: 'Netflix', mcc: '4899', country: 'US' },
 ];
 
-/** A Luhn-valid PAN starting with `bin` and `length` digits long. */
-export function luhnPan(rng: SeededRandom, bin: string, length = 16): string {
-  let body = bin + rng.digits(length - bin.length - 1);
+/** The Luhn sum of `digits` (check digit last): every second digit from the right, starting with the second, doubled. */
+function luhnSum(digits: string): number {
   let sum = 0;
-  for (let i = 0; i < body.length; i += 1) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
+  for (let i = 0; i < digits.length; i += 1) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
       d *= 2;
       if (d > 9) d -= 9;
     }
     sum += d;
   }
-  body += String((10 - (sum % 10)) % 10);
-  return body;
+  return sum;
+}
+
+/** Whether the last digit of `digits` is its Luhn check digit. */
+export function isLuhnValid(digits: string): boolean {
+  return luhnSum(digits) % 10 === 0;
+}
+
+/** A Luhn-valid PAN starting with `bin` and `length` digits long. */
+export function luhnPan(rng: SeededRandom, bin: string, length = 16): string {
+  const body = bin + rng.digits(length - bin.length - 1);
+  return body + String((10 - (luhnSum(`${body}0`) % 10)) % 10);
 }
 
 /** A fixed clock for seeded data: timestamps count back from this instant. */
@@ -91,4 +101,44 @@ export const SEED_EPOCH = Date.UTC(2026, 9, 1, 12, 0, 0);
 /** ISO-8601 UTC timestamp `minutesAgo` minutes before the seed epoch. */
 export function seededTimestamp(minutesAgo: number): string {
   return new Date(SEED_EPOCH - minutesAgo * 60_000).toISOString();
+}
+
+/** Minutes in a day, for seeded ages. */
+export const DAY_MINUTES = 24 * 60;
+
+/**
+ * A seeded timestamp `fromDays` to `toDays` days before the seed epoch, and at least a minute
+ * before it, so seeded objects are all in its past.
+ */
+export function daysAgo(rng: SeededRandom, fromDays: number, toDays: number): string {
+  return seededTimestamp(rng.int(Math.max(1, fromDays * DAY_MINUTES), toDays * DAY_MINUTES));
+}
+
+/** Values and their relative weights. */
+export type WeightTable<T> = ReadonlyArray<readonly [T, number]>;
+
+/** A value of `table`, drawn with one `next()` in proportion to the weights. */
+export function weighted<T>(rng: SeededRandom, table: WeightTable<T>): T {
+  const total = table.reduce((sum, [, weight]) => sum + weight, 0);
+  let roll = rng.next() * total;
+  for (const [value, weight] of table) {
+    roll -= weight;
+    if (roll < 0) return value;
+  }
+  return table[table.length - 1]![0];
+}
+
+/** The first records take each value once (no draw), so every seed shows every value; then weighted. */
+export function spread<T>(rng: SeededRandom, index: number, table: WeightTable<T>): T {
+  return index < table.length ? table[index]![0] : weighted(rng, table);
+}
+
+/** A shuffled copy of `items` (Fisher–Yates, one `int` per position from the end). */
+export function shuffle<T>(rng: SeededRandom, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = rng.int(0, i);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

@@ -309,3 +309,9 @@ export function jsonBody(req: SandboxRequest): unknown {
     return undefined;
   }
 }
+
+/** The first value of a request header (names are lower-case). */
+export function header(req: SandboxRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -26,8 +26,21 @@
  * event loop. Money is integer cents (BigInt) throughout; decimal strings only on the wire.
  */
 import { randomBytes } from 'node:crypto';
-import { SandboxServer, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
-import { FIRST_NAMES, LAST_NAMES, MERCHANTS, SEED_EPOCH, SeededRandom, luhnPan, seededTimestamp } from '../../sandbox/random.js';
+import { formatCents, toCents } from '../../sandbox/money.js';
+import { SandboxServer, header, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
+import {
+  DAY_MINUTES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  MERCHANTS,
+  SEED_EPOCH,
+  SeededRandom,
+  luhnPan,
+  seededTimestamp,
+  shuffle,
+  weighted,
+  type WeightTable,
+} from '../../sandbox/random.js';
 
 // ---------------------------------------------------------------------------------------
 // Records: the contract's JSON objects, exactly as sent.
@@ -156,23 +169,11 @@ const REVIEW_STEPS: Record<BaasComplianceStatus, readonly BaasComplianceStatus[]
 const MASTERCARD_BIN = '535522';
 const MAX_DEPOSIT_CENTS = 100_000_000n; // 1,000,000.00 per deposit
 const DEFAULT_PROGRAM_FUNDING_CENTS = 100_000_000_00n; // 100,000,000.00 per currency
-const MINUTES_PER_DAY = 24 * 60;
 
 // ---------------------------------------------------------------------------------------
 // Money: integer cents, exact.
 
 const AMOUNT = /^\d{1,12}(\.\d{1,2})?$/;
-
-export function toCents(amount: string): bigint {
-  const [whole, fraction = ''] = amount.split('.');
-  return BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0'));
-}
-
-export function formatCents(cents: bigint): string {
-  const negative = cents < 0n;
-  const abs = negative ? -cents : cents;
-  return `${negative ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
-}
 
 const CREDIT_KINDS: ReadonlySet<BaasTransactionKind> = new Set(['deposit', 'refund', 'transfer_in']);
 
@@ -358,15 +359,6 @@ export class BaasStore {
 // ---------------------------------------------------------------------------------------
 // Seeding: 24 cardholders, 18 wallets, 36 cards and 358 transactions whatever the seed.
 
-function shuffle<T>(rng: SeededRandom, items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = rng.int(0, i);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
 const repeat = <T>(value: T, times: number): T[] => Array<T>(times).fill(value);
 
 const COMPLIANCE_DECK: BaasComplianceStatus[] = [
@@ -412,7 +404,7 @@ const CITIES: ReadonlyArray<{ city: string; postalCode: string; country: string 
 const STREETS = ['Main Street', 'Park Avenue', 'Mill Lane', 'Harbour Road', 'Station Square', 'Church Street'];
 
 function minutesAgo(rng: SeededRandom, fromDays: number, toDays: number): number {
-  return rng.int(fromDays * MINUTES_PER_DAY, toDays * MINUTES_PER_DAY);
+  return rng.int(fromDays * DAY_MINUTES, toDays * DAY_MINUTES);
 }
 
 function seed(store: BaasStore, rng: SeededRandom): void {
@@ -469,7 +461,7 @@ function seedWallets(store: BaasStore, rng: SeededRandom, approved: Array<BaasCa
   approved.forEach((cardholder, i) => {
     const primary = rng.next() < 0.7 ? 'USD' : 'EUR';
     for (let n = 0; n < counts[i]!; n += 1) {
-      const ageMinutes = cardholder.ageMinutes - rng.int(MINUTES_PER_DAY, 5 * MINUTES_PER_DAY);
+      const ageMinutes = cardholder.ageMinutes - rng.int(DAY_MINUTES, 5 * DAY_MINUTES);
       const record: BaasWalletRecord = {
         id: store.newId(),
         cardholderId: cardholder.id,
@@ -510,7 +502,7 @@ function seedCards(store: BaasStore, rng: SeededRandom, wallets: SeededWallet[])
   wallets.forEach((wallet, i) => {
     for (let n = 0; n < counts[i]!; n += 1) {
       const state = states[cards.length]!;
-      const ageMinutes = wallet.ageMinutes - rng.int(60, 10 * MINUTES_PER_DAY);
+      const ageMinutes = wallet.ageMinutes - rng.int(60, 10 * DAY_MINUTES);
       // An expired card expired 30–170 days ago (always after it was issued); others expire
       // one to four years after the seed epoch.
       const endMinutes = state.status === 'expired' ? minutesAgo(rng, 30, 170) : 0;
@@ -534,18 +526,6 @@ function seedCards(store: BaasStore, rng: SeededRandom, wallets: SeededWallet[])
     }
   });
   return cards;
-}
-
-type WeightTable<T> = ReadonlyArray<readonly [T, number]>;
-
-function weighted<T>(rng: SeededRandom, table: WeightTable<T>): T {
-  const total = table.reduce((sum, [, w]) => sum + w, 0);
-  let roll = rng.next() * total;
-  for (const [value, weight] of table) {
-    roll -= weight;
-    if (roll < 0) return value;
-  }
-  return table[table.length - 1]![0];
 }
 
 const CARD_KINDS: WeightTable<BaasTransactionKind> = [['purchase', 65], ['refund', 10], ['fee', 10], ['deposit', 15]];
@@ -1231,11 +1211,6 @@ export interface BaasSandboxOptions {
 export interface BaasSandbox {
   server: SandboxServer;
   store: BaasStore;
-}
-
-function header(req: SandboxRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 export function createBaasSandbox(options: BaasSandboxOptions): BaasSandbox {

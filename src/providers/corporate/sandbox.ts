@@ -27,10 +27,22 @@
  * turn of the event loop, so two concurrent requests with one key cannot both run the write.
  * Money is integer cents (BigInt) throughout.
  */
-import { SandboxServer, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
-import { FIRST_NAMES, LAST_NAMES, MERCHANTS, SeededRandom, luhnPan, seededTimestamp } from '../../sandbox/random.js';
+import { formatCents, toCents } from '../../sandbox/money.js';
+import { SandboxServer, header, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
+import {
+  DAY_MINUTES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  MERCHANTS,
+  SeededRandom,
+  daysAgo,
+  luhnPan,
+  spread,
+  weighted,
+  type WeightTable,
+} from '../../sandbox/random.js';
 import { open, seal } from './envelope.js';
-import type { CorporateErrorSlug, CorporatePlainError } from './errors.js';
+import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';
 
 // ---------------------------------------------------------------------------------------
 // Records: the contract's objects, exactly as sent.
@@ -135,38 +147,11 @@ export const CORPORATE_PRODUCTS: readonly CorporateProduct[] = [
 
 const AMOUNT = /^\d+(\.\d{1,2})?$/;
 
-export function toCents(amount: string): bigint {
-  const [whole = '0', fraction = ''] = amount.split('.');
-  return BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0'));
-}
-
-export function formatCents(cents: bigint): string {
-  const sign = cents < 0n ? '-' : '';
-  const abs = cents < 0n ? -cents : cents;
-  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
-}
+/** The shared cents helpers, re-exported for the tests that check balances. */
+export { formatCents, toCents };
 
 // ---------------------------------------------------------------------------------------
 // Errors: the standard (encrypted) error object, thrown by handlers.
-
-/** The provider's documented status for each slug. */
-const SLUG_STATUS: Record<CorporateErrorSlug, number> = {
-  invalid_request: 400,
-  invalid_amount: 400,
-  idempotency_key_required: 400,
-  insufficient_funds: 403,
-  user_not_found: 404,
-  card_not_found: 404,
-  cardholder_not_found: 404,
-  order_not_found: 404,
-  external_user_id_exists: 409,
-  cardholder_already_exists: 409,
-  card_not_active: 422,
-  card_user_mismatch: 422,
-  internal_error: 500,
-  provider_error: 502,
-  topup_attempts_exceeded: 503,
-};
 
 /** The provider's human-readable text per slug (docs/corporate.txt, "Common error slugs"). */
 const SLUG_TEXT: Record<CorporateErrorSlug, string> = {
@@ -196,7 +181,7 @@ export class CorporateSandboxError extends Error {
   }
 
   get status(): number {
-    return SLUG_STATUS[this.slug];
+    return CORPORATE_ERROR_SLUGS[this.slug];
   }
 }
 
@@ -408,29 +393,6 @@ export class CorporateStore {
 // ---------------------------------------------------------------------------------------
 // Seeding. Creation times follow the object graph (users, cardholders, cards, money), all
 // before the seed epoch, so the same seed always yields the same data, ids included.
-
-const DAY_MINUTES = 24 * 60;
-
-type WeightTable<T> = ReadonlyArray<readonly [T, number]>;
-
-function weighted<T>(rng: SeededRandom, table: WeightTable<T>): T {
-  const total = table.reduce((sum, [, weight]) => sum + weight, 0);
-  let roll = rng.next() * total;
-  for (const [value, weight] of table) {
-    roll -= weight;
-    if (roll < 0) return value;
-  }
-  return table[table.length - 1]![0];
-}
-
-/** The first records take each value once, so every seed shows every value; then weighted. */
-function spread<T>(rng: SeededRandom, index: number, table: WeightTable<T>): T {
-  return index < table.length ? table[index]![0] : weighted(rng, table);
-}
-
-function daysAgo(rng: SeededRandom, fromDays: number, toDays: number): string {
-  return seededTimestamp(rng.int(Math.max(1, fromDays * DAY_MINUTES), toDays * DAY_MINUTES));
-}
 
 const KYC_TABLE: WeightTable<CorporateKycStatus> = [['approved', 70], ['pending', 18], ['rejected', 12]];
 const CARD_STATUS_TABLE: WeightTable<CorporateCardStatus> = [['active', 55], ['frozen', 15], ['inactive', 15], ['closed', 15]];
@@ -856,8 +818,8 @@ export interface CorporateSandbox {
 
 const DEFAULT_SEED = 20261001;
 
-function plain(status: number, error: CorporatePlainError): SandboxResponse {
-  return { status, body: { error } };
+function plain(error: CorporatePlainError): SandboxResponse {
+  return { status: CORPORATE_PLAIN_ERRORS[error], body: { error } };
 }
 
 /** `request_timestamp` as µs, or the plain error it deserves. */
@@ -868,11 +830,6 @@ export function parseRequestTimestamp(value: unknown): bigint | CorporatePlainEr
   return 'Invalid timestamp format';
 }
 
-function header(req: SandboxRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 export function createCorporateSandbox(options: CorporateSandboxOptions): CorporateSandbox {
   const store = new CorporateStore(options.seed ?? DEFAULT_SEED, options.now ?? Date.now);
   const key = options.secretKey;
@@ -881,8 +838,8 @@ export function createCorporateSandbox(options: CorporateSandboxOptions): Corpor
   const encrypted = (status: number, body: object): SandboxResponse => ({ status, body: seal(body, key) });
 
   const authenticate = (req: SandboxRequest): SandboxResponse | undefined => {
-    if (header(req, 'api-key') !== options.apiKey) return plain(404, 'API key not found');
-    if (store.accessDenied) return plain(403, 'You do not have access to this API.');
+    if (header(req, 'api-key') !== options.apiKey) return plain('API key not found');
+    if (store.accessDenied) return plain('You do not have access to this API.');
     let body: unknown;
     try {
       body = JSON.parse(req.body.toString('utf8'));
@@ -890,15 +847,15 @@ export function createCorporateSandbox(options: CorporateSandboxOptions): Corpor
       body = undefined;
     }
     const raw = typeof body === 'object' && body !== null ? (body as { encrypted?: unknown }).encrypted : undefined;
-    if (raw === undefined || raw === null || raw === '') return plain(400, 'Encrypted payload not found');
+    if (raw === undefined || raw === null || raw === '') return plain('Encrypted payload not found');
     const opened = open(body, key);
-    if (!opened.ok) return plain(400, 'Invalid encrypted payload format');
+    if (!opened.ok) return plain('Invalid encrypted payload format');
     const timestamp = parseRequestTimestamp(opened.payload.request_timestamp);
-    if (typeof timestamp === 'string') return plain(400, timestamp);
+    if (typeof timestamp === 'string') return plain(timestamp);
     const nowUs = BigInt(Math.floor(store.now())) * 1000n;
     const skew = timestamp > nowUs ? timestamp - nowUs : nowUs - timestamp;
-    if (skew > TIMESTAMP_WINDOW_US) return plain(400, 'Request timestamp outside allowed window');
-    if (!store.remember(options.apiKey, req.path, timestamp)) return plain(400, 'Duplicate request detected');
+    if (skew > TIMESTAMP_WINDOW_US) return plain('Request timestamp outside allowed window');
+    if (!store.remember(options.apiKey, req.path, timestamp)) return plain('Duplicate request detected');
     const { request_timestamp: _ts, ...fields } = opened.payload;
     payloads.set(req, fields);
     return undefined;
@@ -930,5 +887,5 @@ export function createCorporateSandbox(options: CorporateSandboxOptions): Corpor
 
 /** An encrypted standard error body, as the provider sends it (for fault injection). */
 export function sealedError(slug: CorporateErrorSlug, key: Uint8Array, message = SLUG_TEXT[slug]): { status: number; body: object } {
-  return { status: SLUG_STATUS[slug], body: seal({ success: false, error: message, error_slug: slug }, key) };
+  return { status: CORPORATE_ERROR_SLUGS[slug], body: seal({ success: false, error: message, error_slug: slug }, key) };
 }

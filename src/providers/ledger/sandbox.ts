@@ -5,8 +5,9 @@
  * what it leaves open follows shared/providers/ledger.md.
  */
 import { createHash } from 'node:crypto';
-import { SandboxServer, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
+import { SandboxServer, header, type Route, type SandboxRequest, type SandboxResponse } from '../../sandbox/server.js';
 import {
+  DAY_MINUTES,
   FIRST_NAMES,
   LAST_NAMES,
   MERCHANTS,
@@ -14,6 +15,7 @@ import {
   SeededRandom,
   luhnPan,
   seededTimestamp,
+  shuffle,
 } from '../../sandbox/random.js';
 
 export interface LedgerSandboxOptions {
@@ -200,7 +202,6 @@ const ZERO_ADDRESS = `0x${'0'.repeat(40)}`;
 const EXPLORER_TX_URL = 'https://rpc.tst.ent.universalledger.publicmint.io:8545/tx';
 const BLOCK_AT_SEED_EPOCH = 9_000_000;
 const SECONDS_PER_BLOCK = 5;
-const MINUTES_PER_DAY = 24 * 60;
 
 /** The one product `eligible-cards` offers, as in the reference. */
 export const LEDGER_CARD_PRODUCT = {
@@ -341,15 +342,6 @@ export class LedgerStore {
 // ---------------------------------------------------------------------------------------------
 // Seeding
 // ---------------------------------------------------------------------------------------------
-
-function shuffle<T>(rng: SeededRandom, items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = rng.int(0, i);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /** `special` spread at random over `size` slots, `filler` elsewhere. */
 function deck<T>(rng: SeededRandom, special: readonly T[], filler: T, size: number): T[] {
@@ -515,7 +507,7 @@ function seedDocuments(rng: SeededRandom): LedgerDocument[] {
 }
 
 function seedBadge(rng: SeededRandom, customerAccountId: string, category: string): LedgerIdBadgeLog {
-  const at = referenceTimestamp(rng.int(200, 400) * MINUTES_PER_DAY);
+  const at = referenceTimestamp(rng.int(200, 400) * DAY_MINUTES);
   return {
     badgeId: rng.uuid(),
     customerAccountId,
@@ -553,7 +545,7 @@ function newCard(
     cardProductId,
     cardNumber: luhnPan(rng, CARD_BIN),
     cardHolderName: owner ? `${owner.firstName} ${owner.lastName}` : wallet.domainNamespace,
-    expiryDate: isoDate(SEED_EPOCH + expiryDays * MINUTES_PER_DAY * 60_000),
+    expiryDate: isoDate(SEED_EPOCH + expiryDays * DAY_MINUTES * 60_000),
     cvv: rng.digits(3),
     cardType: 'VISA',
     status,
@@ -600,7 +592,7 @@ function seedTimes(rng: SeededRandom, count: number, spanDays: number): number[]
   const times: number[] = [];
   for (let i = 0; i < count; i += 1) {
     const previous = times[i - 1];
-    times.push(previous !== undefined && rng.next() < 0.125 ? previous : rng.int(0, spanDays * MINUTES_PER_DAY));
+    times.push(previous !== undefined && rng.next() < 0.125 ? previous : rng.int(0, spanDays * DAY_MINUTES));
   }
   return times;
 }
@@ -612,7 +604,7 @@ function seedOnChain(rng: SeededRandom, wallet: LedgerWallet, wallets: readonly 
     other: treasury,
     paymentType: 'credit',
     amount: (BigInt(rng.int(5_000, 20_000)) * WEI_PER_TOKEN).toString(),
-    minutesAgo: rng.int(150, 180) * MINUTES_PER_DAY,
+    minutesAgo: rng.int(150, 180) * DAY_MINUTES,
     status: 'Completed',
     failure: '',
   });
@@ -734,11 +726,6 @@ const detailsNotFound = (): SandboxResponse => failure(400, 'Not found', 'Detail
 const cardNotFound = (): SandboxResponse => failure(400, 'Not found', 'Card Details Not Found');
 const invalidInput = (message: string): SandboxResponse => failure(400, 'catch', message);
 const filterError = (message: string): SandboxResponse => failure(400, 'filterError', message);
-
-function header(req: SandboxRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function authenticate(options: LedgerSandboxOptions): (req: SandboxRequest) => SandboxResponse | undefined {
   return (req) => {

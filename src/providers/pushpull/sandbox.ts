@@ -24,11 +24,24 @@
  */
 import {
   SandboxServer,
+  header,
   type Route,
   type SandboxRequest,
   type SandboxResponse,
 } from '../../sandbox/server.js';
-import { FIRST_NAMES, LAST_NAMES, SEED_EPOCH, SeededRandom, luhnPan, seededTimestamp } from '../../sandbox/random.js';
+import {
+  DAY_MINUTES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  SEED_EPOCH,
+  SeededRandom,
+  isLuhnValid,
+  luhnPan,
+  seededTimestamp,
+  spread,
+  weighted,
+  type WeightTable,
+} from '../../sandbox/random.js';
 
 // ---------------------------------------------------------------------------------------
 // Records: the contract's JSON objects, exactly as sent.
@@ -444,25 +457,11 @@ function deriveProfile(cardNumber: string): CardProfile {
   };
 }
 
-function isLuhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 // ---------------------------------------------------------------------------------------
 // Seeding: 36 card accounts (4 deleted), ten transactions each, in USD/EUR/JPY/BHD, across
 // push/pull and every status. The first transactions of the twelve newest accounts are less
 // than a day old (look-ups by reference succeed); the rest are older (421).
 
-const DAY_MINUTES = 24 * 60;
 const BINS = ['453275', '476173', '424631', '510510', '545454'];
 
 /** Account index → [push, pull]: a mix of both, push-only and pull-only cards. */
@@ -474,29 +473,19 @@ function seededDirections(i: number): [boolean, boolean] {
 
 const isSeededDeleted = (i: number) => i % 9 === 5;
 
-const STATUS_TABLE: ReadonlyArray<readonly [PushpullTransactionStatus, number]> = [
+const STATUS_TABLE: WeightTable<PushpullTransactionStatus> = [
   ['completed', 70],
   ['pending', 12],
   ['failed', 12],
   ['unknown', 6],
 ];
-const CURRENCY_TABLE: ReadonlyArray<readonly [string, number]> = [['USD', 45], ['EUR', 25], ['JPY', 15], ['BHD', 15]];
+const CURRENCY_TABLE: WeightTable<string> = [['USD', 45], ['EUR', 25], ['JPY', 15], ['BHD', 15]];
 const AMOUNT_RANGES: Record<string, readonly [number, number]> = {
   USD: [100, 250_000],
   EUR: [100, 250_000],
   JPY: [100, 300_000],
   BHD: [500, 900_000],
 };
-
-function weighted<T>(rng: SeededRandom, table: ReadonlyArray<readonly [T, number]>): T {
-  const total = table.reduce((sum, [, w]) => sum + w, 0);
-  let roll = rng.next() * total;
-  for (const [value, weight] of table) {
-    roll -= weight;
-    if (roll < 0) return value;
-  }
-  return table[table.length - 1]![0];
-}
 
 /**
  * The planted transactions of the newest account, for exact minor-unit checks:
@@ -539,8 +528,8 @@ function seedStore(store: PushpullStore, rng: SeededRandom): void {
         type,
         amount,
         currency,
-        // The first values of the table once each, so every status is always present.
-        status: planted?.status ?? (i === 1 && j < STATUS_TABLE.length ? STATUS_TABLE[j]![0] : weighted(rng, STATUS_TABLE)),
+        // The second account takes every status once first, so every status is always present.
+        status: planted?.status ?? (i === 1 ? spread(rng, j, STATUS_TABLE) : weighted(rng, STATUS_TABLE)),
         created_at: seededTimestamp(minutesAgo),
       });
     }
@@ -567,11 +556,6 @@ const invalidParameter = (detail: string) =>
 const accountNotFound = () => pushpullError(404, 'NotFound', 'The AccountID is not found');
 const transactionNotFound = () => pushpullError(404, 'NotFound', 'The TransactionID is not found');
 const gone = () => pushpullError(410, 'Gone', 'The Resource pointed to by the ResourceID has been marked for deletion');
-
-function header(req: SandboxRequest, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function callerIp(req: SandboxRequest): string {
   return req.socket.remoteAddress ?? 'unknown';

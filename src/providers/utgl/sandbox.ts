@@ -21,9 +21,13 @@ import {
   LAST_NAMES,
   MERCHANTS,
   SeededRandom,
+  daysAgo,
   luhnPan,
-  seededTimestamp,
+  spread,
+  weighted,
+  type WeightTable,
 } from '../../sandbox/random.js';
+import { formatCents, toCents } from '../../sandbox/money.js';
 
 // ---------------------------------------------------------------------------------------
 // Records: the contract's JSON objects, exactly as sent.
@@ -117,17 +121,6 @@ export interface UtglTransaction {
 
 const CURRENCIES = ['USD', 'EUR', 'GBP'] as const;
 const POSITIVE_AMOUNT = /^\d+(\.\d{1,2})?$/;
-
-function toCents(amount: string): bigint {
-  const [whole = '0', fraction = ''] = amount.split('.');
-  return BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0'));
-}
-
-function formatCents(cents: bigint): string {
-  const sign = cents < 0n ? '-' : '';
-  const abs = cents < 0n ? -cents : cents;
-  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
-}
 
 // ---------------------------------------------------------------------------------------
 // The store: seeded data plus the writes the routes perform.
@@ -303,30 +296,6 @@ function nowIso(): string {
 // ---------------------------------------------------------------------------------------
 // Seeding. Creation times follow the object graph (cardholders, then accounts, then cards,
 // then money movements), all before the seed epoch.
-
-const DAY_MINUTES = 24 * 60;
-
-type WeightTable<T> = ReadonlyArray<readonly [T, number]>;
-
-function weighted<T>(rng: SeededRandom, table: WeightTable<T>): T {
-  const total = table.reduce((sum, [, weight]) => sum + weight, 0);
-  let roll = rng.next() * total;
-  for (const [value, weight] of table) {
-    roll -= weight;
-    if (roll < 0) return value;
-  }
-  return table[table.length - 1]![0];
-}
-
-/** The first records take each value once, so every seed shows every value; then weighted. */
-function spread<T>(rng: SeededRandom, index: number, table: WeightTable<T>): T {
-  return index < table.length ? table[index]![0] : weighted(rng, table);
-}
-
-/** At least a minute before the seed epoch, so seeded objects are all in its past. */
-function daysAgo(rng: SeededRandom, fromDays: number, toDays: number): string {
-  return seededTimestamp(rng.int(Math.max(1, fromDays * DAY_MINUTES), toDays * DAY_MINUTES));
-}
 
 const KYC_TABLE: WeightTable<UtglKycStatus> = [['approved', 70], ['pending', 20], ['rejected', 10]];
 const CARDHOLDER_STATUS_TABLE: WeightTable<UtglCardholderStatus> = [['active', 85], ['inactive', 15]];
