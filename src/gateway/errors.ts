@@ -131,6 +131,20 @@ export const unsupported = (provider: ProviderKey, operation: string): GatewayEr
     provider,
   });
 
+export function isNotFound(error: unknown): error is GatewayError {
+  return error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND;
+}
+
+/** The value read, or null where the provider says there is no such object. */
+export async function nullIfNotFound<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
 /** The extensions every GraphQL error carries (DESIGN.md, "Errors"). */
 export interface ErrorExtensions {
   code: ErrorCode;

@@ -9,7 +9,7 @@
  * The cardholder writes (PATCH, submit) are exposed for the compliance lifecycle; they are
  * not yet GraphQL mutations.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
+import { nullIfNotFound } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -133,13 +133,8 @@ export class BaasProvider extends BaseProvider {
 
 
   /** One object; null when baas has no such id in this Program (its 404). */
-  private async getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
-    try {
-      return map(await this.client.data({ method: 'GET', path, operation: 'read', name }, cx));
-    } catch (error) {
-      if (error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND) return null;
-      throw error;
-    }
+  private getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
+    return nullIfNotFound(this.client.data({ method: 'GET', path, operation: 'read', name }, cx).then(map));
   }
 
   private list<T>(path: string, query: Query, page: PageRequest, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<Page<T>> {

@@ -10,7 +10,7 @@
  * - The master wallet is the one wallet; its balance is `/master-wallet/balance`.
  * Lists page by number (`page`, `per_page` ≤ 100): positions are the resume tokens.
  */
-import { ErrorCode, GatewayError, unsupported } from '../../gateway/errors.js';
+import { isNotFound, notFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -48,7 +48,6 @@ const LOOKUP_CONCURRENCY = 8;
 /** A user with more than 1,000 cards is not expanded further into transaction scopes. */
 const MAX_SCOPE_PAGES = 10;
 
-const isNotFound = (error: unknown): boolean => error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND;
 
 const EMPTY: Page<never> = { items: [], hasMore: false };
 
@@ -216,7 +215,7 @@ export class CorporateProvider extends BaseProvider {
 
   private address(cardRef: string): CardAddress {
     const address = parseCardRef(cardRef);
-    if (!address) throw new GatewayError(ErrorCode.NOT_FOUND, `Card ${cardRef} was not found`, { provider: 'corporate' });
+    if (!address) throw notFound(`Card ${cardRef}`, 'corporate');
     return address;
   }
 

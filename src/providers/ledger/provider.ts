@@ -5,7 +5,7 @@
  * Positions in those lists are the resume tokens. A card is read per wallet
  * (`/cards/details`), transactions per card (off-chain) or wallet (on-chain) history.
  */
-import { ErrorCode, GatewayError, unsupported } from '../../gateway/errors.js';
+import { isNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -39,7 +39,6 @@ export interface LedgerProviderOptions extends LedgerClientOptions {
   customerIds: readonly string[];
 }
 
-const isNotFound = (error: unknown): boolean => error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND;
 
 export class LedgerProvider extends BaseProvider {
   readonly key = 'ledger' as const;

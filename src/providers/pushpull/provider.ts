@@ -16,7 +16,7 @@
  */
 import type { CallContext } from '../../gateway/call-context.js';
 import { ErrorGuard, type ErrorGuardOptions } from '../../gateway/error-guard.js';
-import { ErrorCode, GatewayError, unsupported } from '../../gateway/errors.js';
+import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../gateway/errors.js';
 import type { Card, Transaction } from '../../gateway/model.js';
 import { offsetFromToken } from '../../gateway/pagination.js';
 import { TtlCache } from '../../gateway/ttl-cache.js';
@@ -43,7 +43,6 @@ export interface PushpullProviderOptions extends PushpullClientOptions {
 
 const id = (ref: string): string => encodeURIComponent(ref);
 
-const isNotFound = (error: unknown): error is GatewayError => error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND;
 
 export class PushpullProvider extends BaseProvider {
   readonly key = 'pushpull' as const;

@@ -3,7 +3,7 @@
  * `GET /v1/cards?ids=` (≤100 per call). Lists page with `limit`/`starting_after`, so an item's
  * resume token is simply its id.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
+import { nullIfNotFound } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -92,13 +92,8 @@ export class UtglProvider extends BaseProvider {
   }
 
 
-  private async getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
-    try {
-      return map(await this.client.request({ method: 'GET', path, operation: 'read', name }, cx));
-    } catch (error) {
-      if (error instanceof GatewayError && error.code === ErrorCode.NOT_FOUND) return null;
-      throw error;
-    }
+  private getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
+    return nullIfNotFound(this.client.request({ method: 'GET', path, operation: 'read', name }, cx).then(map));
   }
 
   private async list<T extends { ref: string }>(
