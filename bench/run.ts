@@ -30,6 +30,8 @@ interface Figures {
   cpuMsPerRequest: number;
   peakRssMb: number;
   errors: number;
+  /** Gateway errors by `extensions.code`. */
+  errorCodes?: Record<string, number>;
 }
 
 function firstLine(child: ChildProcess): Promise<string> {
@@ -91,15 +93,21 @@ async function main(): Promise<void> {
 
   for (const shape of SHAPES) {
     let i = 0;
+    const errorCodes = new Map<string, number>();
     const once = async () => {
       const { query, variables } = shape.query(ctx, i++);
       const res = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.body.json()) as { errors?: unknown[] };
-      if (res.statusCode !== 200 || body.errors) throw new Error(JSON.stringify(body.errors ?? res.statusCode));
+      const body = (await res.body.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      if (res.statusCode !== 200 || body.errors) {
+        const code = body.errors?.[0]?.extensions?.code ?? `HTTP ${res.statusCode}`;
+        errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
+        throw new Error(code);
+      }
     };
     await once(); // surfaces a broken shape before measuring
     await runLoad(once, CONCURRENCY, WARMUP_MS);
     await counts(host.adminUrl, true);
+    errorCodes.clear();
     const before = processFigures(gateway.pid!);
     const load = await runLoad(once, CONCURRENCY, DURATION_MS);
     const after = processFigures(gateway.pid!);
@@ -112,6 +120,7 @@ async function main(): Promise<void> {
       cpuMsPerRequest: (after.cpuMs - before.cpuMs) / Math.max(1, load.requests),
       peakRssMb: after.peakRssMb,
       errors: load.errors,
+      errorCodes: Object.fromEntries(errorCodes),
     };
 
     const worker = spawn(node, [join(ROOT, 'dist/bench/baseline-worker.js'), shape.name, String(CONCURRENCY), String(DURATION_MS), String(WARMUP_MS), host.adminUrl], {
@@ -142,6 +151,10 @@ function report(results: Record<string, { gateway: Figures; baseline: Figures }>
     rows.push(
       `| ${shape.description} | gateway/baseline | ${f(r.gateway.rps / r.baseline.rps, 2)} | ${f(r.gateway.p50 / r.baseline.p50, 2)} (+${f(r.gateway.p50 - r.baseline.p50, 2)} ms) | ${f(r.gateway.p99 / r.baseline.p99, 2)} | ${f(r.gateway.upstreamPerQuery / r.baseline.upstreamPerQuery, 2)} | ${f(r.gateway.cpuMsPerRequest / r.baseline.cpuMsPerRequest, 2)} | | |`,
     );
+  }
+  for (const shape of SHAPES) {
+    const codes = results[shape.name]!.gateway.errorCodes ?? {};
+    if (Object.keys(codes).length > 0) rows.push(`\nGateway errors in "${shape.description}": ${JSON.stringify(codes)}`);
   }
   const table = rows.join('\n');
   console.log(table);

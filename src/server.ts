@@ -53,6 +53,8 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 export async function startServer(options: ServerOptions, port: number, host = '0.0.0.0'): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers POSTs: an ETag (a SHA-1 of every response body) would be CPU spent for nothing.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildGatewaySchema(),

@@ -76,7 +76,7 @@ export interface UpstreamResponse {
 }
 
 export const DEFAULT_MAX_CONCURRENCY = 64;
-export const DEFAULT_MAX_QUEUE = 1_024;
+export const DEFAULT_MAX_QUEUE = 8_192;
 
 /** Upstream bodies beyond this are refused rather than buffered. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
