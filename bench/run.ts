@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Pool } from 'undici';
 import { percentile, runLoad } from './load.js';
 import { SHAPES, type BenchContext } from './shapes.js';
@@ -74,8 +75,24 @@ async function main(): Promise<void> {
   });
   const host = JSON.parse(await firstLine(sandboxes)) as { env: Record<string, string>; endpoints: BenchContext['endpoints']; stores: { utglCardIds: string[] }; adminUrl: string };
   const port = await freePort();
+  // Production mode needs real token verification: a throwaway identity provider key.
+  const idp = await generateKeyPair('ES256');
+  const auth = {
+    AUTH_PUBLIC_KEY: await exportSPKI(idp.publicKey),
+    AUTH_ISSUER: 'https://id.bench.local/',
+    AUTH_AUDIENCE: 'cardplane',
+    AUTH_ALGORITHMS: 'ES256',
+    PROVIDER_TENANTS: 'utgl=bench,baas=bench,corporate=bench,ledger=bench,pushpull=bench',
+  };
+  const token = await new SignJWT({ tenant: 'bench', scope: 'cards:read cardholders:read' })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(auth.AUTH_ISSUER)
+    .setAudience(auth.AUTH_AUDIENCE)
+    .setSubject('bench')
+    .setExpirationTime('2h')
+    .sign(idp.privateKey);
   const gateway = spawn(node, [join(ROOT, 'dist/src/main.js')], {
-    env: { ...process.env, ...host.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    env: { ...process.env, ...host.env, ...auth, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -96,7 +113,12 @@ async function main(): Promise<void> {
     const errorCodes = new Map<string, number>();
     const once = async () => {
       const { query, variables } = shape.query(ctx, i++);
-      const res = await pool.request({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const res = await pool.request({
+        method: 'POST',
+        path: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await res.body.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       if (res.statusCode !== 200 || body.errors) {
         const code = body.errors?.[0]?.extensions?.code ?? `HTTP ${res.statusCode}`;

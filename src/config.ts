@@ -5,7 +5,8 @@
  * all of its credentials.
  */
 import { createPrivateKey } from 'node:crypto';
-import type { ProviderKey } from './gateway/provider-key.js';
+import { createPublicKey } from 'node:crypto';
+import { isProviderKey, type ProviderKey } from './gateway/provider-key.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -64,8 +65,27 @@ export interface ProviderEndpoints {
   pushpull: PushpullLive | null;
 }
 
+/** How client tokens are verified. */
+export type AuthSettings =
+  | {
+      mode: 'verify';
+      issuer: string;
+      audience: string;
+      algorithms: string[];
+      jwksUrl?: string;
+      publicKeyPem?: string;
+    }
+  /** Development only: tokens from `npm run token`, signed by a key kept in `keysDir`. */
+  | { mode: 'development'; keysDir: string };
+
 export interface Config {
   nodeEnv: string;
+  production: boolean;
+  auth: AuthSettings;
+  /** The tenant each provider account belongs to. */
+  providerTenants: Record<ProviderKey, string>;
+  /** Serve introspection and the Apollo Sandbox landing page (on outside production). */
+  introspection: boolean;
   port: number;
   host: string;
   logLevel: string;
@@ -85,8 +105,14 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export function loadConfig(env: Env = process.env): Config {
   const read = reader(env);
+  const nodeEnv = read.string('NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
   return {
-    nodeEnv: read.string('NODE_ENV', 'development'),
+    nodeEnv,
+    production,
+    auth: authSettings(read, production),
+    providerTenants: providerTenants(read),
+    introspection: read.bool('ENABLE_INTROSPECTION', !production),
     port: read.int('PORT', 4000, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -130,6 +156,51 @@ export function loadConfig(env: Env = process.env): Config {
     },
     ledgerCustomerIds: read.list('LEDGER_CUSTOMER_IDS', /^[A-Za-z0-9-]{1,64}$/),
   };
+}
+
+/** Asymmetric algorithms only: `none` and HMAC are never accepted. */
+const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+function authSettings(read: Reader, production: boolean): AuthSettings {
+  const configured = ['AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE'].some((v) => read.has(v));
+  if (!configured) {
+    if (production) throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_PUBLIC_KEY, with AUTH_ISSUER and AUTH_AUDIENCE, is required when NODE_ENV=production');
+    return { mode: 'development', keysDir: read.string('AUTH_DEV_KEYS_DIR', '.cardplane') };
+  }
+  const jwksUrl = read.has('AUTH_JWKS_URL') ? read.httpsUrl('AUTH_JWKS_URL', production) : undefined;
+  const publicKeyPem = read.has('AUTH_PUBLIC_KEY') ? read.publicKey('AUTH_PUBLIC_KEY') : undefined;
+  if (!jwksUrl && !publicKeyPem) throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_PUBLIC_KEY is required to verify tokens');
+  if (jwksUrl && publicKeyPem) throw new ConfigError('AUTH_PUBLIC_KEY', 'and AUTH_JWKS_URL are both set: choose one');
+  const algorithms = read.list('AUTH_ALGORITHMS', /^[A-Za-z0-9]+$/);
+  const bad = algorithms.find((a) => !ALLOWED_ALGORITHMS.includes(a));
+  if (bad) throw new ConfigError('AUTH_ALGORITHMS', `has "${bad}": allowed are ${ALLOWED_ALGORITHMS.join(', ')}`);
+  return {
+    mode: 'verify',
+    issuer: read.required('AUTH_ISSUER'),
+    audience: read.required('AUTH_AUDIENCE'),
+    algorithms: algorithms.length > 0 ? algorithms : ['RS256', 'ES256'],
+    jwksUrl,
+    publicKeyPem,
+  };
+}
+
+/** The sandbox default puts the five provider accounts in two tenants. */
+const DEFAULT_PROVIDER_TENANTS: Record<ProviderKey, string> = {
+  utgl: 'acme',
+  baas: 'acme',
+  pushpull: 'acme',
+  corporate: 'globex',
+  ledger: 'globex',
+};
+
+function providerTenants(read: Reader): Record<ProviderKey, string> {
+  const tenants = { ...DEFAULT_PROVIDER_TENANTS };
+  for (const entry of read.list('PROVIDER_TENANTS', /^[a-z]+=[a-z0-9][a-z0-9-]{0,39}$/)) {
+    const [provider, tenant] = entry.split('=') as [string, string];
+    if (!isProviderKey(provider)) throw new ConfigError('PROVIDER_TENANTS', `names an unknown provider "${provider}"`);
+    tenants[provider] = tenant;
+  }
+  return tenants;
 }
 
 function live<T>(read: Reader, name: string, credentials: string[], build: () => T): T | null {
@@ -196,6 +267,32 @@ function reader(env: Env) {
         if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
       } catch {
         throw new ConfigError(name, 'must be an RSA private key in PEM (PKCS#8 or PKCS#1)');
+      }
+      return pem;
+    },
+    bool(name: string, fallback: boolean): boolean {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (value !== 'true' && value !== 'false') throw new ConfigError(name, `must be true or false (got "${value}")`);
+      return value === 'true';
+    },
+    httpsUrl(name: string, requireHttps: boolean): string {
+      const value = required(name);
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        throw new ConfigError(name, 'must be an absolute URL');
+      }
+      if (url.protocol !== 'https:' && (requireHttps || url.protocol !== 'http:')) throw new ConfigError(name, 'must use https');
+      return url.toString();
+    },
+    publicKey(name: string): string {
+      const pem = pemText(name);
+      try {
+        createPublicKey(pem);
+      } catch {
+        throw new ConfigError(name, 'must be a public key in PEM (SPKI)');
       }
       return pem;
     },

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config.js';
 import { createGateway } from './context.js';
 import { createLogger } from './logger.js';
+import { createTokenVerifier } from './auth/setup.js';
 import { createRegistry } from './providers/index.js';
 import { startSandboxes } from './sandbox/boot.js';
 import { startServer } from './server.js';
@@ -30,7 +31,13 @@ async function main(): Promise<void> {
     ledgerCustomerIds: sandboxes.ledgerCustomerIds,
   });
   const server = await startServer(
-    { gateway: createGateway(registry, config.requestDeadlineMs), log, production: config.nodeEnv === 'production' },
+    {
+      gateway: createGateway(registry, config.requestDeadlineMs, config.providerTenants),
+      log,
+      production: config.production,
+      verify: await createTokenVerifier(config.auth),
+      introspection: config.introspection,
+    },
     config.port,
     config.host,
   );
@@ -38,6 +45,10 @@ async function main(): Promise<void> {
     log.info({ provider: entry.provider.key, sandbox: entry.sandbox }, entry.sandbox ? 'provider served by the embedded sandbox' : 'provider configured');
   }
   console.log(`\nCardplane is up. Open Apollo Sandbox at ${server.url}/graphql`);
+  if (config.auth.mode === 'development') {
+    console.log('Every request needs a token: `npm run token -- --tenant acme` prints one (tenants: acme, globex);');
+    console.log('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
+  }
   console.log(`Health: ${server.url}/healthz\n`);
 
   const shutdown = async (signal: string) => {

@@ -10,7 +10,10 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ErrorCode } from './gateway/errors.js';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { VerifyToken } from './auth/verifier.js';
+import type { Viewer } from './auth/scopes.js';
+import { ErrorCode, extensionsOf, GatewayError } from './gateway/errors.js';
 import { createContext, type Gateway, type GraphQLContext } from './context.js';
 import { errorPlugin, formatError } from './graphql/error-plugin.js';
 import { buildGatewaySchema } from './graphql/schema.js';
@@ -20,6 +23,10 @@ export interface ServerOptions {
   gateway: Gateway;
   log: Logger;
   production: boolean;
+  /** Verifies the client's bearer token into a viewer. */
+  verify: VerifyToken;
+  /** Introspection and the Apollo Sandbox landing page. */
+  introspection: boolean;
   /** Largest request body accepted. */
   bodyLimit?: string;
 }
@@ -40,14 +47,34 @@ const requestId: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** A typed error body outside GraphQL execution (authentication, body parsing). */
+function sendError(res: express.Response, status: number, error: GatewayError): void {
+  res.status(status).json({ errors: [{ message: error.message, extensions: extensionsOf(error, res.locals.requestId as string) }] });
+}
+
+/**
+ * Every GraphQL request carries a verified bearer token; the viewer it yields scopes the
+ * request. Only the Sandbox landing page (a browser GET for HTML) is served without one.
+ */
+function authenticate(options: ServerOptions): RequestHandler {
+  return async (req, res, next) => {
+    if (req.method === 'GET' && options.introspection && req.accepts(['application/json', 'text/html']) === 'text/html') return next();
+    try {
+      res.locals.viewer = await options.verify(req.header('authorization'));
+      next();
+    } catch (error) {
+      res.setHeader('www-authenticate', 'Bearer');
+      sendError(res, 401, error instanceof GatewayError ? error : new GatewayError(ErrorCode.UNAUTHENTICATED, 'The token could not be verified'));
+    }
+  };
+}
+
 /** Body parser failures (malformed JSON, too large) as typed GraphQL-shaped errors. */
 const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (res.headersSent) return next(error);
   const tooLarge = error.type === 'entity.too.large';
   const message = tooLarge ? 'The request body is too large' : 'The request body is not valid JSON';
-  res.status(tooLarge ? 413 : 400).json({
-    errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT, retryable: false, requestId: res.locals.requestId } }],
-  });
+  sendError(res, tooLarge ? 413 : 400, new GatewayError(ErrorCode.BAD_USER_INPUT, message));
 };
 
 export async function startServer(options: ServerOptions, port: number, host = '0.0.0.0'): Promise<RunningServer> {
@@ -60,11 +87,13 @@ export async function startServer(options: ServerOptions, port: number, host = '
     schema: buildGatewaySchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: options.introspection,
     plugins: [
       errorPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      options.introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -75,9 +104,10 @@ export async function startServer(options: ServerOptions, port: number, host = '
   });
   app.use(
     '/graphql',
+    authenticate(options),
     express.json({ limit: options.bodyLimit ?? '100kb' }),
     expressMiddleware(apollo, {
-      context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, options.log),
+      context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, options.log),
     }),
   );
   app.use(bodyErrors);

@@ -88,6 +88,8 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   retryAfterSeconds?: number;
   upstream?: UpstreamInfo;
+  /** Extra machine-readable facts for the client, e.g. `{ missingScopes: [...] }`. */
+  details?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -97,6 +99,7 @@ export class GatewayError extends Error {
   readonly retryable: boolean;
   readonly retryAfterSeconds?: number;
   readonly upstream?: UpstreamInfo;
+  readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
@@ -106,6 +109,7 @@ export class GatewayError extends Error {
     this.retryable = options.retryable ?? isRetryableCode(code);
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.upstream = options.upstream;
+    this.details = options.details;
   }
 
   /** A copy of this error attributed to another provider / with more upstream detail. */
@@ -115,6 +119,7 @@ export class GatewayError extends Error {
       retryable: this.retryable,
       retryAfterSeconds: this.retryAfterSeconds,
       upstream: this.upstream,
+      details: this.details,
       cause: this.cause,
       ...options,
     });
@@ -156,7 +161,7 @@ export interface ErrorExtensions {
 }
 
 export function extensionsOf(error: GatewayError, requestId: string): ErrorExtensions {
-  const extensions: ErrorExtensions = { code: error.code, retryable: error.retryable, requestId };
+  const extensions: ErrorExtensions = { ...error.details, code: error.code, retryable: error.retryable, requestId };
   if (error.provider) extensions.provider = error.provider.toUpperCase();
   if (error.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = error.retryAfterSeconds;
   if (error.upstream) extensions.upstream = { ...error.upstream };

@@ -72,7 +72,9 @@ function withStatus<T extends { status: string }>(fetch: (page: PageRequest) => 
 export class Lists {
   constructor(private readonly registry: ProviderRegistry) {}
 
+  /** A provider outside the viewer's tenant answers like one holding nothing: an empty list. */
   private providers(pinned: ProviderKey | undefined, capability: Capability, operation: string): CardProvider[] {
+    if (pinned && !this.registry.has(pinned)) return [];
     return pinned ? [this.registry.require(pinned, capability, operation)] : this.registry.capable(capability);
   }
 
@@ -134,6 +136,7 @@ export class Lists {
       provider: p.key,
       fetch: (page) => p.listTransactions(scope, page, cx),
     });
+    if (pinned && !this.registry.has(pinned)) return [];
     if (refs.Card || refs.Wallet) {
       const p = this.registry.require(pinned!, refs.Card ? Capability.TRANSACTION_LIST_BY_CARD : Capability.TRANSACTION_LIST_BY_WALLET, 'listing transactions');
       return [source(p, { cardRef: refs.Card, walletRef: refs.Wallet }, p.key)];

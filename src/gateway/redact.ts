@@ -5,7 +5,7 @@
  */
 const PAN = /\b(?:\d[ -]?){12,18}(\d{4})\b/g;
 const JWT = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g;
-const BEARER = /\b(Bearer)\s+[\w.~+/=-]+/gi;
+const BEARER = /\b(Bearer)\s+[\w.~+/=-]{12,}/gi;
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
 const SECRET_FIELD = /("?(?:cvv|cvc|cvv2|pan|card_?number|cardNumber|api[_-]?key|secret|token|password)"?\s*[:=]\s*)("[^"]*"|[^\s,}]+)/gi;
 

@@ -20,6 +20,20 @@ export class ProviderRegistry {
     this.entries.set(provider.key, { provider, sandbox });
   }
 
+  has(key: ProviderKey): boolean {
+    return this.entries.has(key);
+  }
+
+  /** A registry holding only these providers (a tenant's view). */
+  subset(keys: readonly ProviderKey[]): ProviderRegistry {
+    const view = new ProviderRegistry();
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry) view.register(entry.provider, entry.sandbox);
+    }
+    return view;
+  }
+
   get(key: ProviderKey): CardProvider {
     const entry = this.entries.get(key);
     if (!entry) {

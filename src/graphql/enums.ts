@@ -120,5 +120,6 @@ registerEnumType(Capability, {
     TRANSACTION_LIST: 'List all transactions, not narrowed to a card or wallet.',
     TRANSACTION_LIST_BY_CARD: "List a card's transactions.",
     TRANSACTION_LIST_BY_WALLET: "List a wallet's (and so a cardholder's) transactions.",
+    CARD_REVEAL: "Reveal a card's number and CVV through the audited reveal path.",
   }),
 });

@@ -29,7 +29,8 @@ export async function loadRef<N extends NodeType>(
   provider: ProviderKey,
   ref: string | null,
 ): Promise<Presented<ByType[N] & NodeBase, N> | null> {
-  if (!ref) return null;
+  // An object of another tenant's provider answers exactly like one that does not exist.
+  if (!ref || !ctx.tenant.registry.has(provider)) return null;
   const node = await LOADER[type](ctx).load({ provider, ref });
   return node ? present(type, node) : null;
 }

@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
+import { scopeChecker } from '../auth/auth-checker.js';
 import './enums.js';
 import { CardResolver } from './resolvers/card.resolver.js';
 import { CardholderResolver } from './resolvers/cardholder.resolver.js';
@@ -25,6 +26,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver],
     orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql],
     validate: false,
+    authChecker: scopeChecker,
   });
   // type-graphql has no option for the root type's description.
   built.getQueryType()!.description =

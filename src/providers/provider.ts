@@ -23,6 +23,8 @@ export enum Capability {
   TRANSACTION_LIST = 'TRANSACTION_LIST',
   TRANSACTION_LIST_BY_CARD = 'TRANSACTION_LIST_BY_CARD',
   TRANSACTION_LIST_BY_WALLET = 'TRANSACTION_LIST_BY_WALLET',
+  /** Read a card's PAN, CVV and expiry (the audited reveal path). */
+  CARD_REVEAL = 'CARD_REVEAL',
 }
 
 /** The lists of the schema. */
@@ -60,6 +62,17 @@ export interface TransactionFilter {
   walletRef?: string;
 }
 
+/**
+ * A card's secrets, read only on the explicit, authorised and audited reveal path. Never
+ * logged, never part of `Card`, never cached.
+ */
+export interface CardSecrets {
+  pan: string;
+  cvv: string;
+  expiryMonth: number;
+  expiryYear: number;
+}
+
 /** One entry per requested ref, in order; null where the provider has no such object. */
 export type Found<T> = Array<T | null>;
 
@@ -78,6 +91,8 @@ export interface CardProvider {
   getWalletBalances(refs: readonly string[], cx: CallContext): Promise<Found<Money>>;
   getTransactions(refs: readonly string[], cx: CallContext): Promise<Found<Transaction>>;
   listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>>;
+  /** The card's PAN, CVV and expiry (the reveal path only); null when there is no such card. */
+  revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null>;
   /**
    * The card/wallet scopes whose transactions together are a cardholder's, each listed once.
    * By default: the cardholder's wallets (where card spending posts).
@@ -91,6 +106,10 @@ export interface CardProvider {
   close(): Promise<void>;
 }
 
+/**
+ * Every operation a provider does not override answers UNSUPPORTED_BY_PROVIDER as a rejected
+ * promise (never a synchronous throw), before any request is sent.
+ */
 export abstract class BaseProvider implements CardProvider {
   abstract readonly key: ProviderKey;
   abstract readonly capabilities: ReadonlySet<Capability>;
@@ -107,31 +126,34 @@ export abstract class BaseProvider implements CardProvider {
   }
 
   getCardholders(_refs: readonly string[], _cx: CallContext): Promise<Found<Cardholder>> {
-    throw unsupported(this.key, 'reading cardholders');
+    return Promise.reject(unsupported(this.key, 'reading cardholders'));
   }
   listCardholders(_page: PageRequest, _cx: CallContext): Promise<Page<Cardholder>> {
-    throw unsupported(this.key, 'listing cardholders');
+    return Promise.reject(unsupported(this.key, 'listing cardholders'));
   }
   getCards(_refs: readonly string[], _cx: CallContext): Promise<Found<Card>> {
-    throw unsupported(this.key, 'reading cards');
+    return Promise.reject(unsupported(this.key, 'reading cards'));
   }
   listCards(_filter: CardFilter, _page: PageRequest, _cx: CallContext): Promise<Page<Card>> {
-    throw unsupported(this.key, 'listing cards');
+    return Promise.reject(unsupported(this.key, 'listing cards'));
   }
   getWallets(_refs: readonly string[], _cx: CallContext): Promise<Found<Wallet>> {
-    throw unsupported(this.key, 'reading wallets');
+    return Promise.reject(unsupported(this.key, 'reading wallets'));
   }
   listWallets(_filter: WalletFilter, _page: PageRequest, _cx: CallContext): Promise<Page<Wallet>> {
-    throw unsupported(this.key, 'listing wallets');
+    return Promise.reject(unsupported(this.key, 'listing wallets'));
   }
   getWalletBalances(_refs: readonly string[], _cx: CallContext): Promise<Found<Money>> {
-    throw unsupported(this.key, 'reading wallet balances');
+    return Promise.reject(unsupported(this.key, 'reading wallet balances'));
   }
   getTransactions(_refs: readonly string[], _cx: CallContext): Promise<Found<Transaction>> {
-    throw unsupported(this.key, 'reading a transaction by id');
+    return Promise.reject(unsupported(this.key, 'reading a transaction by id'));
   }
   listTransactions(_filter: TransactionFilter, _page: PageRequest, _cx: CallContext): Promise<Page<Transaction>> {
-    throw unsupported(this.key, 'listing transactions');
+    return Promise.reject(unsupported(this.key, 'listing transactions'));
+  }
+  revealCard(_ref: string, _cx: CallContext): Promise<CardSecrets | null> {
+    return Promise.reject(unsupported(this.key, "revealing a card's number and CVV"));
   }
   async cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]> {
     const wallets = await this.allWallets(cardholderRef, cx);

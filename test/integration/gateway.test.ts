@@ -130,7 +130,11 @@ describe('the gateway across utgl and ledger', () => {
   });
 
   it('answers malformed JSON with a typed error', async () => {
-    const res = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const res = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token()}` },
+      body: '{"query": ',
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: Array<{ extensions: unknown }> };
     expect(body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', requestId: res.headers.get('x-request-id') });

@@ -4,7 +4,10 @@
  */
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
+import { ALL_SCOPES } from '../../src/auth/scopes.js';
+import { createTokenVerifier } from '../../src/auth/setup.js';
 import { loadConfig } from '../../src/config.js';
 import { createGateway } from '../../src/context.js';
 import type { ProviderRegistry } from '../../src/gateway/registry.js';
@@ -33,8 +36,20 @@ export interface GraphQLResponse<T> {
   errors: GraphQLErrorJson[] | undefined;
 }
 
+export interface TokenOptions {
+  tenant?: string;
+  scopes?: string[];
+  subject?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  issuer?: string;
+  audience?: string;
+}
+
 export interface TestGateway {
   url: string;
+  /** A token signed by the test identity provider the gateway trusts. */
+  token(options?: TokenOptions): Promise<string>;
   sandboxes: RunningSandboxes;
   registry: ProviderRegistry;
   query<T = any, V extends Record<string, unknown> = Record<string, unknown>>(
@@ -45,8 +60,36 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+const ISSUER = 'https://id.cardplane.test/';
+const AUDIENCE = 'cardplane';
+
+/**
+ * Unless a test says otherwise, every provider belongs to one tenant ("acme") and requests
+ * carry a token with every scope, so tests about providers see all of them; tenancy and
+ * scope tests pass their own PROVIDER_TENANTS and tokens.
+ */
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const keys = await generateKeyPair('ES256', { extractable: true });
+  const publicPem = await exportSPKI(keys.publicKey);
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    AUTH_PUBLIC_KEY: publicPem,
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+    AUTH_ALGORITHMS: 'ES256',
+    PROVIDER_TENANTS: 'utgl=acme,baas=acme,corporate=acme,ledger=acme,pushpull=acme',
+    ...env,
+  });
+  const token = async (options: TokenOptions = {}) =>
+    new SignJWT({ tenant: options.tenant ?? 'acme', scope: (options.scopes ?? ALL_SCOPES).join(' ') })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setIssuer(options.issuer ?? ISSUER)
+      .setAudience(options.audience ?? AUDIENCE)
+      .setSubject(options.subject ?? 'test-user')
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 300))
+      .sign(keys.privateKey);
+  const defaultToken = await token();
   const sandboxes = await startSandboxes(config);
   const registry = createRegistry({
     endpoints: sandboxes.endpoints,
@@ -55,18 +98,25 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     ledgerCustomerIds: sandboxes.ledgerCustomerIds,
   });
   const server = await startServer(
-    { gateway: createGateway(registry, config.requestDeadlineMs), log: createLogger(config.logLevel), production: false },
+    {
+      gateway: createGateway(registry, config.requestDeadlineMs, config.providerTenants),
+      log: createLogger(config.logLevel),
+      production: config.production,
+      verify: await createTokenVerifier(config.auth),
+      introspection: config.introspection,
+    },
     0,
     '127.0.0.1',
   );
   return {
     url: server.url,
+    token,
     sandboxes,
     registry,
     async query(document, variables, headers) {
       const res = await request(`${server.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: withAuthorization({ 'content-type': 'application/json', authorization: `Bearer ${defaultToken}`, ...headers }),
         body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
       });
       const body = (await res.body.json()) as { data?: any; errors?: GraphQLErrorJson[] };
@@ -78,6 +128,12 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       await sandboxes.stop();
     },
   };
+}
+
+/** An explicit empty `authorization` header means: send none. */
+function withAuthorization(headers: Record<string, string>): Record<string, string> {
+  if (headers.authorization === '') delete headers.authorization;
+  return headers;
 }
 
 /** Clears faults and request logs on every sandbox (between tests). */

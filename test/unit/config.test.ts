@@ -45,11 +45,28 @@ describe('loadConfig', () => {
     [{ BAAS_BASE_URL: 'https://b.io', BAAS_API_KEY: 'k', BAAS_CLIENT_CERT: 'x', BAAS_CLIENT_KEY: 'y', BAAS_CA_CERT: 'z' }, 'BAAS_CLIENT_CERT', 'PEM CERTIFICATE'],
     [{ PUSHPULL_BASE_URL: 'https://p.io', PUSHPULL_CLIENT_ID: '../x', PUSHPULL_TOKEN: 't' }, 'PUSHPULL_CLIENT_ID', 'letters, digits'],
     [{ REQUEST_DEADLINE_MS: '5' }, 'REQUEST_DEADLINE_MS', 'from 100'],
+    [{ NODE_ENV: 'production' }, 'AUTH_JWKS_URL', 'required when NODE_ENV=production'],
+    [{ AUTH_ISSUER: 'https://id.example/', AUTH_AUDIENCE: 'x' }, 'AUTH_JWKS_URL', 'or AUTH_PUBLIC_KEY is required'],
+    [{ AUTH_JWKS_URL: 'http://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', NODE_ENV: 'production' }, 'AUTH_JWKS_URL', 'must use https'],
+    [{ AUTH_PUBLIC_KEY: 'nope', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, 'AUTH_PUBLIC_KEY', 'public key in PEM'],
+    [{ AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_ALGORITHMS: 'HS256' }, 'AUTH_ALGORITHMS', 'allowed are'],
+    [{ AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', AUTH_ALGORITHMS: 'none' }, 'AUTH_ALGORITHMS', 'allowed are'],
+    [{ PROVIDER_TENANTS: 'stripe=acme' }, 'PROVIDER_TENANTS', 'unknown provider'],
+    [{ PROVIDER_TENANTS: 'utgl=Acme Corp' }, 'PROVIDER_TENANTS', 'invalid entry'],
+    [{ ENABLE_INTROSPECTION: 'yes' }, 'ENABLE_INTROSPECTION', 'true or false'],
   ])('stops on %j naming %s', (env, variable, problem) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(problem);
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('turns introspection off in production unless enabled, and verifies tokens there', () => {
+    const prod = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/.well-known/jwks.json', AUTH_ISSUER: 'https://id.example/', AUTH_AUDIENCE: 'cardplane' };
+    expect(loadConfig(prod).introspection).toBe(false);
+    expect(loadConfig({ ...prod, ENABLE_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig(prod).auth).toMatchObject({ mode: 'verify', algorithms: ['RS256', 'ES256'] });
+    expect(loadConfig({}).auth.mode).toBe('development');
   });
 
   it('never echoes a secret it rejects', () => {

@@ -1,7 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { TransactionStatus } from '../../gateway/model.js';
 import { maskPan } from '../../gateway/redact.js';
+import { Scope } from '../../auth/scopes.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { CardFilter, PageArgs } from '../inputs/list-args.js';
@@ -14,11 +15,13 @@ import { WalletType } from '../types/wallet.type.js';
 
 @Resolver(() => CardTypeGql)
 export class CardResolver {
+  @Authorized(Scope.CARDS_READ)
   @Query(() => CardTypeGql, { description: 'A card by id; NOT_FOUND when there is none.' })
   card(@Arg('id', () => ID, { description: 'The card id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadRequired(ctx, 'Card', id);
   }
 
+  @Authorized(Scope.CARDS_READ)
   @Query(() => CardConnection, { description: 'Cards, newest first, across every provider that can list them (or narrowed by the filter).' })
   async cards(
     @Args() page: PageArgs,
@@ -26,7 +29,7 @@ export class CardResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection('Card', await ctx.gateway.lists.cards({ ...filter }, page, ctx.cx), ctx, info);
+    return toConnection('Card', await ctx.tenant.lists.cards({ ...filter }, page, ctx.cx), ctx, info);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'The card number masked to its last four digits, e.g. "•••• 4242".' })
@@ -52,6 +55,6 @@ export class CardResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection('Transaction', await ctx.gateway.lists.transactions({ cardId: card.id, status }, page, ctx.cx), ctx, info);
+    return toConnection('Transaction', await ctx.tenant.lists.transactions({ cardId: card.id, status }, page, ctx.cx), ctx, info);
   }
 }

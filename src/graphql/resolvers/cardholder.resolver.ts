@@ -1,6 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { CardStatus, TransactionStatus } from '../../gateway/model.js';
+import { Scope } from '../../auth/scopes.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { CardholderFilter, PageArgs } from '../inputs/list-args.js';
@@ -11,11 +12,13 @@ import { CardholderType } from '../types/cardholder.type.js';
 
 @Resolver(() => CardholderType)
 export class CardholderResolver {
+  @Authorized(Scope.CARDHOLDERS_READ)
   @Query(() => CardholderType, { description: 'A cardholder by id; NOT_FOUND when there is none.' })
   cardholder(@Arg('id', () => ID, { description: 'The cardholder id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadRequired(ctx, 'Cardholder', id);
   }
 
+  @Authorized(Scope.CARDHOLDERS_READ)
   @Query(() => CardholderConnection, { description: 'Cardholders, newest first, across every provider that can list them.' })
   async cardholders(
     @Args() page: PageArgs,
@@ -23,7 +26,7 @@ export class CardholderResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection('Cardholder', await ctx.gateway.lists.cardholders({ provider: filter?.provider }, page, ctx.cx), ctx, info);
+    return toConnection('Cardholder', await ctx.tenant.lists.cardholders({ provider: filter?.provider }, page, ctx.cx), ctx, info);
   }
 
   @FieldResolver(() => CardConnection, { description: "The cardholder's cards." })
@@ -34,13 +37,13 @@ export class CardholderResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const result = await ctx.gateway.lists.cards({ cardholderId: cardholder.id, status }, page, ctx.cx);
+    const result = await ctx.tenant.lists.cards({ cardholderId: cardholder.id, status }, page, ctx.cx);
     return toConnection('Card', result, ctx, info);
   }
 
   @FieldResolver(() => WalletConnection, { description: "The cardholder's wallets." })
   async wallets(@Root() cardholder: PresentedCardholder, @Args() page: PageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
-    return toConnection('Wallet', await ctx.gateway.lists.wallets({ cardholderId: cardholder.id }, page, ctx.cx), ctx, info);
+    return toConnection('Wallet', await ctx.tenant.lists.wallets({ cardholderId: cardholder.id }, page, ctx.cx), ctx, info);
   }
 
   @FieldResolver(() => TransactionConnection, { description: "The cardholder's transactions across their wallets and cards, newest first." })
@@ -51,7 +54,7 @@ export class CardholderResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const result = await ctx.gateway.lists.transactions({ cardholderId: cardholder.id, status }, page, ctx.cx);
+    const result = await ctx.tenant.lists.transactions({ cardholderId: cardholder.id, status }, page, ctx.cx);
     return toConnection('Transaction', result, ctx, info);
   }
 }

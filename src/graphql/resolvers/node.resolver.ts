@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { badInput } from '../../gateway/errors.js';
+import { Scope } from '../../auth/scopes.js';
 import type { GraphQLContext } from '../../context.js';
 import { loadNode } from '../load.js';
 import { Node } from '../types/node.type.js';
@@ -8,11 +9,13 @@ const MAX_NODES = 100;
 
 @Resolver()
 export class NodeResolver {
+  @Authorized(Scope.CARDS_READ)
   @Query(() => Node, { nullable: true, description: 'Any object by its global id; null when it does not exist.' })
   node(@Arg('id', () => ID, { description: 'A global id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadNode(ctx, id);
   }
 
+  @Authorized(Scope.CARDS_READ)
   @Query(() => [Node], {
     nullable: 'items',
     description: `Up to ${MAX_NODES} objects by global id, in the order asked; null entries for ids that do not exist.`,

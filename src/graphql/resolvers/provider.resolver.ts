@@ -1,4 +1,5 @@
-import { Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Scope } from '../../auth/scopes.js';
 import type { GraphQLContext } from '../../context.js';
 import type { Provider } from '../enums.js';
 import type { TransportHealth } from '../../providers/http.js';
@@ -10,9 +11,10 @@ function healthOf(health: TransportHealth): ProviderHealth {
 
 @Resolver(() => ProviderInfo)
 export class ProviderResolver {
+  @Authorized(Scope.CARDS_READ)
   @Query(() => [ProviderInfo], { description: 'The providers configured on this gateway and what each supports.' })
   providers(@Ctx() ctx: GraphQLContext): ProviderInfo[] {
-    return ctx.gateway.registry.list().map(({ provider, sandbox }) => ({
+    return ctx.tenant.registry.list().map(({ provider, sandbox }) => ({
       provider: provider.key as Provider,
       sandbox,
       capabilities: [...provider.capabilities].sort(),

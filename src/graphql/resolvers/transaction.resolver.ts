@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
+import { Scope } from '../../auth/scopes.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { PageArgs, TransactionFilter } from '../inputs/list-args.js';
@@ -12,6 +13,7 @@ import { WalletType } from '../types/wallet.type.js';
 
 @Resolver(() => TransactionTypeGql)
 export class TransactionResolver {
+  @Authorized(Scope.CARDS_READ)
   @Query(() => TransactionConnection, {
     description:
       'Transactions, newest first. Without a card, wallet or cardholder it covers the providers that can list all their transactions (see `providers`).',
@@ -22,7 +24,7 @@ export class TransactionResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection('Transaction', await ctx.gateway.lists.transactions({ ...filter }, page, ctx.cx), ctx, info);
+    return toConnection('Transaction', await ctx.tenant.lists.transactions({ ...filter }, page, ctx.cx), ctx, info);
   }
 
   @FieldResolver(() => CardTypeGql, { nullable: true, description: 'The card used, if any.' })

@@ -1,6 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { TransactionStatus } from '../../gateway/model.js';
+import { Scope } from '../../auth/scopes.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { PageArgs, WalletFilter } from '../inputs/list-args.js';
@@ -13,11 +14,13 @@ import { WalletType } from '../types/wallet.type.js';
 
 @Resolver(() => WalletType)
 export class WalletResolver {
+  @Authorized(Scope.CARDS_READ)
   @Query(() => WalletType, { description: 'A wallet by id; NOT_FOUND when there is none.' })
   wallet(@Arg('id', () => ID, { description: 'The wallet id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadRequired(ctx, 'Wallet', id);
   }
 
+  @Authorized(Scope.CARDS_READ)
   @Query(() => WalletConnection, { description: 'Wallets, newest first, across every provider that can list them.' })
   async wallets(
     @Args() page: PageArgs,
@@ -25,7 +28,7 @@ export class WalletResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection('Wallet', await ctx.gateway.lists.wallets({ ...filter }, page, ctx.cx), ctx, info);
+    return toConnection('Wallet', await ctx.tenant.lists.wallets({ ...filter }, page, ctx.cx), ctx, info);
   }
 
   @FieldResolver(() => MoneyType, { nullable: true, description: 'The available balance, exact.' })
@@ -40,7 +43,7 @@ export class WalletResolver {
 
   @FieldResolver(() => CardConnection, { description: 'Cards spending from this wallet.' })
   async cards(@Root() wallet: PresentedWallet, @Args() page: PageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
-    return toConnection('Card', await ctx.gateway.lists.cards({ walletId: wallet.id }, page, ctx.cx), ctx, info);
+    return toConnection('Card', await ctx.tenant.lists.cards({ walletId: wallet.id }, page, ctx.cx), ctx, info);
   }
 
   @FieldResolver(() => TransactionConnection, { description: "The wallet's transactions, newest first." })
@@ -51,6 +54,6 @@ export class WalletResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return toConnection('Transaction', await ctx.gateway.lists.transactions({ walletId: wallet.id, status }, page, ctx.cx), ctx, info);
+    return toConnection('Transaction', await ctx.tenant.lists.transactions({ walletId: wallet.id, status }, page, ctx.cx), ctx, info);
   }
 }

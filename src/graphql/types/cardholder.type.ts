@@ -1,18 +1,23 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Authorized, Field, ObjectType } from 'type-graphql';
+import { Scope } from '../../auth/scopes.js';
 import { KycStatus } from '../../gateway/model.js';
 import { Node } from './node.type.js';
 
 @ObjectType('Cardholder', { implements: Node, description: 'A person cards are issued to.' })
 export class CardholderType extends Node {
+  @Authorized(Scope.CARDHOLDERS_READ)
   @Field(() => String, { nullable: true, description: 'Given name.' })
   firstName!: string | null;
 
+  @Authorized(Scope.CARDHOLDERS_READ)
   @Field(() => String, { nullable: true, description: 'Family name.' })
   lastName!: string | null;
 
+  @Authorized(Scope.CARDHOLDERS_READ)
   @Field(() => String, { nullable: true, description: 'Email address.' })
   email!: string | null;
 
+  @Authorized(Scope.CARDHOLDERS_READ)
   @Field(() => String, { nullable: true, description: 'Phone number, as the provider holds it.' })
   phone!: string | null;
 

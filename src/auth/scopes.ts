@@ -1,0 +1,35 @@
+/**
+ * What a viewer may see and do. A token carries scopes in its `scope` claim (space-separated,
+ * RFC 8693 style) or `scp` (array); each field and mutation declares the scopes it needs.
+ */
+export enum Scope {
+  /** Cards, wallets, transactions, providers. */
+  CARDS_READ = 'cards:read',
+  /** Cardholders' personal data (names, email, phone). */
+  CARDHOLDERS_READ = 'cardholders:read',
+  /** Create cardholders, issue cards, change card state. */
+  CARDS_WRITE = 'cards:write',
+  /** Move money: top-ups, transfers, push/pull. */
+  FUNDS_WRITE = 'funds:write',
+  /** Reveal a card's full number and CVV (audited, rate-limited). */
+  CARDS_REVEAL = 'cards:reveal',
+}
+
+export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
+
+export function isScope(value: string): value is Scope {
+  return (ALL_SCOPES as readonly string[]).includes(value);
+}
+
+/** The scopes a token grants; unknown scope names are ignored, not errors. */
+export function scopesFromClaims(claims: { scope?: unknown; scp?: unknown }): Set<Scope> {
+  const raw = typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scp) ? claims.scp : [];
+  return new Set(raw.filter((s): s is Scope => typeof s === 'string' && isScope(s)));
+}
+
+/** Who is asking: the token's subject, its tenant and its scopes. */
+export interface Viewer {
+  subject: string;
+  tenant: string;
+  scopes: ReadonlySet<Scope>;
+}

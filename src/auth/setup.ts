@@ -1,0 +1,10 @@
+/** The token verifier the configuration asks for (real settings, or the development keys). */
+import type { AuthSettings } from '../config.js';
+import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from './dev-keys.js';
+import { createVerifier, type VerifyToken } from './verifier.js';
+
+export async function createTokenVerifier(auth: AuthSettings): Promise<VerifyToken> {
+  if (auth.mode === 'verify') return createVerifier(auth);
+  const keys = await ensureDevKeys(auth.keysDir);
+  return createVerifier({ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: [DEV_ALGORITHM], jwks: { keys: [keys.publicJwk] } });
+}

@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importJWK, SignJWT } from 'jose';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../../src/auth/dev-keys.js';
+import { createTokenVerifier } from '../../src/auth/setup.js';
+import { Scope } from '../../src/auth/scopes.js';
+
+describe('development tokens', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cardplane-dev-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are minted with the stored key and accepted by a gateway in development mode', async () => {
+    const keys = await ensureDevKeys(dir);
+    expect(statSync(join(dir, 'dev-auth.json')).mode & 0o077).toBe(0);
+    expect(await ensureDevKeys(dir)).toEqual(keys);
+    const token = await new SignJWT({ tenant: 'globex', scope: 'cards:read cards:reveal unknown:scope' })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.kid })
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setSubject('dev')
+      .setExpirationTime('1h')
+      .sign(await importJWK(keys.privateJwk, 'ES256'));
+    const verify = await createTokenVerifier({ mode: 'development', keysDir: dir });
+    const viewer = await verify(`Bearer ${token}`);
+    expect(viewer).toEqual({ subject: 'dev', tenant: 'globex', scopes: new Set([Scope.CARDS_READ, Scope.CARDS_REVEAL]) });
+  });
+});
