@@ -86,6 +86,12 @@ export interface Config {
   providerTenants: Record<ProviderKey, string>;
   /** Serve introspection and the Apollo Sandbox landing page (on outside production). */
   introspection: boolean;
+  /** Per-viewer request rate limit (token bucket). */
+  rateLimit: { perSecond: number; burst: number };
+  /** Card reveals: token lifetime and per-viewer rate. */
+  reveal: { tokenTtlSeconds: number; perMinute: number };
+  /** Where the audit trail is appended (JSON lines). */
+  auditLogPath: string;
   port: number;
   host: string;
   logLevel: string;
@@ -113,6 +119,9 @@ export function loadConfig(env: Env = process.env): Config {
     auth: authSettings(read, production),
     providerTenants: providerTenants(read),
     introspection: read.bool('ENABLE_INTROSPECTION', !production),
+    rateLimit: { perSecond: read.int('RATE_LIMIT_PER_SECOND', 50, 1, 100_000), burst: read.int('RATE_LIMIT_BURST', 100, 1, 100_000) },
+    reveal: { tokenTtlSeconds: read.int('REVEAL_TOKEN_TTL_SECONDS', 120, 1, 300), perMinute: read.int('REVEAL_RATE_PER_MINUTE', 10, 1, 600) },
+    auditLogPath: read.string('AUDIT_LOG_PATH', '.cardplane/audit.jsonl'),
     port: read.int('PORT', 4000, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

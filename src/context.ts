@@ -7,7 +7,11 @@
 import { setMaxListeners } from 'node:events';
 import type { GraphQLError } from 'graphql';
 import type { Viewer } from './auth/scopes.js';
+import type { AuditLog } from './gateway/audit.js';
 import { createCallContext, type CallContext } from './gateway/call-context.js';
+import { CardReveals } from './gateway/card-reveal.js';
+import { RateLimiter } from './gateway/rate-limiter.js';
+import { RevealTokens } from './gateway/reveal-tokens.js';
 import { Lists } from './gateway/lists.js';
 import { createLoaders, type Loaders } from './gateway/loaders.js';
 import { PROVIDER_KEYS, type ProviderKey } from './gateway/provider-key.js';
@@ -26,6 +30,15 @@ export interface Gateway {
   registry: ProviderRegistry;
   requestDeadlineMs: number;
   tenant(name: string): TenantView;
+  reveals: CardReveals;
+}
+
+export interface GatewaySetup {
+  registry: ProviderRegistry;
+  requestDeadlineMs: number;
+  providerTenants: Record<ProviderKey, string>;
+  reveal: { tokenTtlSeconds: number; perMinute: number };
+  audit: AuditLog;
 }
 
 export interface GraphQLContext {
@@ -41,11 +54,13 @@ export interface GraphQLContext {
   partialErrors: GraphQLError[];
 }
 
-export function createGateway(registry: ProviderRegistry, requestDeadlineMs: number, providerTenants: Record<ProviderKey, string>): Gateway {
+export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, audit }: GatewaySetup): Gateway {
   const views = new Map<string, TenantView>();
+  const revealLimiter = new RateLimiter({ capacity: reveal.perMinute, refillPerSecond: reveal.perMinute / 60 });
   return {
     registry,
     requestDeadlineMs,
+    reveals: new CardReveals(new RevealTokens(reveal.tokenTtlSeconds), revealLimiter, audit),
     tenant(name) {
       let view = views.get(name);
       if (!view) {

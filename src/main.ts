@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createGateway } from './context.js';
 import { createLogger } from './logger.js';
 import { createTokenVerifier } from './auth/setup.js';
+import { FileAuditLog } from './gateway/audit.js';
 import { createRegistry } from './providers/index.js';
 import { startSandboxes } from './sandbox/boot.js';
 import { startServer } from './server.js';
@@ -32,11 +33,18 @@ async function main(): Promise<void> {
   });
   const server = await startServer(
     {
-      gateway: createGateway(registry, config.requestDeadlineMs, config.providerTenants),
+      gateway: createGateway({
+        registry,
+        requestDeadlineMs: config.requestDeadlineMs,
+        providerTenants: config.providerTenants,
+        reveal: config.reveal,
+        audit: new FileAuditLog(config.auditLogPath),
+      }),
       log,
       production: config.production,
       verify: await createTokenVerifier(config.auth),
       introspection: config.introspection,
+      rateLimit: config.rateLimit,
     },
     config.port,
     config.host,

@@ -12,7 +12,9 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { VerifyToken } from './auth/verifier.js';
-import type { Viewer } from './auth/scopes.js';
+import { Scope, type Viewer } from './auth/scopes.js';
+import { createCallContext } from './gateway/call-context.js';
+import { RateLimiter, rateLimitedError } from './gateway/rate-limiter.js';
 import { ErrorCode, extensionsOf, GatewayError } from './gateway/errors.js';
 import { createContext, type Gateway, type GraphQLContext } from './context.js';
 import { errorPlugin, formatError } from './graphql/error-plugin.js';
@@ -27,6 +29,8 @@ export interface ServerOptions {
   verify: VerifyToken;
   /** Introspection and the Apollo Sandbox landing page. */
   introspection: boolean;
+  /** Per-viewer request rate (token bucket). */
+  rateLimit: { perSecond: number; burst: number };
   /** Largest request body accepted. */
   bodyLimit?: string;
 }
@@ -69,6 +73,59 @@ function authenticate(options: ServerOptions): RequestHandler {
   };
 }
 
+/** HTTP status of a typed error outside GraphQL (the reveal endpoint). */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNSUPPORTED_BY_PROVIDER: 422,
+  RATE_LIMITED: 429,
+  UPSTREAM_TIMEOUT: 504,
+};
+
+/** Each viewer gets a token bucket of requests; past it, RATE_LIMITED with Retry-After. */
+function rateLimit(limits: ServerOptions['rateLimit']): RequestHandler {
+  const limiter = new RateLimiter({ capacity: limits.burst, refillPerSecond: limits.perSecond });
+  return (_req, res, next) => {
+    const viewer = res.locals.viewer as Viewer | undefined;
+    if (!viewer) return next();
+    const taken = limiter.take(`${viewer.tenant}:${viewer.subject}`);
+    if (taken.allowed) return next();
+    res.setHeader('retry-after', String(taken.retryAfterSeconds));
+    sendError(res, 429, rateLimitedError(taken.retryAfterSeconds));
+  };
+}
+
+/**
+ * `POST /reveal {"token": "..."}` → the card's PAN, CVV and expiry, once. Never cached, never
+ * logged; needs the same viewer (and scope) that requested the reveal.
+ */
+function revealEndpoint(options: ServerOptions): RequestHandler {
+  return async (req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('pragma', 'no-cache');
+    const viewer = res.locals.viewer as Viewer;
+    const requestId = res.locals.requestId as string;
+    try {
+      if (!viewer.scopes.has(Scope.CARDS_REVEAL)) {
+        throw new GatewayError(ErrorCode.FORBIDDEN, 'Revealing a card needs the scope cards:reveal', { details: { missingScopes: [Scope.CARDS_REVEAL] } });
+      }
+      const token = (req.body as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || !/^rvl_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'token must be a reveal token');
+      const tenant = options.gateway.tenant(viewer.tenant);
+      const log = options.log.child({ requestId });
+      const cx = createCallContext(requestId, log, AbortSignal.timeout(options.gateway.requestDeadlineMs));
+      const secrets = await options.gateway.reveals.redeem({ viewer, requestId, registry: tenant.registry, cx }, token);
+      res.json(secrets);
+    } catch (error) {
+      const typed = error instanceof GatewayError ? error : new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      if (!(error instanceof GatewayError)) options.log.error({ err: error, requestId }, 'reveal failed unexpectedly');
+      sendError(res, HTTP_STATUS[typed.code] ?? 502, typed);
+    }
+  };
+}
+
 /** Body parser failures (malformed JSON, too large) as typed GraphQL-shaped errors. */
 const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (res.headersSent) return next(error);
@@ -102,9 +159,12 @@ export async function startServer(options: ServerOptions, port: number, host = '
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const limit = rateLimit(options.rateLimit);
+  app.post('/reveal', authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
   app.use(
     '/graphql',
     authenticate(options),
+    limit,
     express.json({ limit: options.bodyLimit ?? '100kb' }),
     expressMiddleware(apollo, {
       context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, options.log),

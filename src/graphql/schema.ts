@@ -11,6 +11,7 @@ import { CardResolver } from './resolvers/card.resolver.js';
 import { CardholderResolver } from './resolvers/cardholder.resolver.js';
 import { NodeResolver } from './resolvers/node.resolver.js';
 import { ProviderResolver } from './resolvers/provider.resolver.js';
+import { RevealResolver } from './resolvers/reveal.resolver.js';
 import { TransactionResolver } from './resolvers/transaction.resolver.js';
 import { WalletResolver } from './resolvers/wallet.resolver.js';
 import { CardTypeGql } from './types/card.type.js';
@@ -23,14 +24,15 @@ let built: GraphQLSchema | undefined;
 export function buildGatewaySchema(): GraphQLSchema {
   if (built) return built;
   built = buildSchemaSync({
-    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver],
+    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver],
     orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql],
     validate: false,
     authChecker: scopeChecker,
   });
-  // type-graphql has no option for the root type's description.
+  // type-graphql has no option for the root types' descriptions.
   built.getQueryType()!.description =
     'Cardholders, cards, wallets and transactions across every configured card-issuing provider.';
+  built.getMutationType()!.description = 'Actions on cards. Each names the scope it needs; sensitive ones are audited.';
   return built;
 }
 

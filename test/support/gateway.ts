@@ -8,6 +8,7 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES } from '../../src/auth/scopes.js';
 import { createTokenVerifier } from '../../src/auth/setup.js';
+import { MemoryAuditLog } from '../../src/gateway/audit.js';
 import { loadConfig } from '../../src/config.js';
 import { createGateway } from '../../src/context.js';
 import type { ProviderRegistry } from '../../src/gateway/registry.js';
@@ -48,6 +49,8 @@ export interface TokenOptions {
 
 export interface TestGateway {
   url: string;
+  /** The audit trail the gateway wrote. */
+  audit: MemoryAuditLog;
   /** A token signed by the test identity provider the gateway trusts. */
   token(options?: TokenOptions): Promise<string>;
   sandboxes: RunningSandboxes;
@@ -78,6 +81,9 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     AUTH_AUDIENCE: AUDIENCE,
     AUTH_ALGORITHMS: 'ES256',
     PROVIDER_TENANTS: 'utgl=acme,baas=acme,corporate=acme,ledger=acme,pushpull=acme',
+    // Tests walk whole lists quickly; the rate-limit test sets its own.
+    RATE_LIMIT_PER_SECOND: '10000',
+    RATE_LIMIT_BURST: '10000',
     ...env,
   });
   const token = async (options: TokenOptions = {}) =>
@@ -90,6 +96,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 300))
       .sign(keys.privateKey);
   const defaultToken = await token();
+  const audit = new MemoryAuditLog();
   const sandboxes = await startSandboxes(config);
   const registry = createRegistry({
     endpoints: sandboxes.endpoints,
@@ -99,11 +106,18 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   });
   const server = await startServer(
     {
-      gateway: createGateway(registry, config.requestDeadlineMs, config.providerTenants),
+      gateway: createGateway({
+        registry,
+        requestDeadlineMs: config.requestDeadlineMs,
+        providerTenants: config.providerTenants,
+        reveal: config.reveal,
+        audit,
+      }),
       log: createLogger(config.logLevel),
       production: config.production,
       verify: await createTokenVerifier(config.auth),
       introspection: config.introspection,
+      rateLimit: config.rateLimit,
     },
     0,
     '127.0.0.1',
@@ -111,6 +125,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   return {
     url: server.url,
     token,
+    audit,
     sandboxes,
     registry,
     async query(document, variables, headers) {

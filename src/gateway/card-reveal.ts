@@ -1,0 +1,82 @@
+/**
+ * The one path by which a card's full number and CVV leave the gateway. Requesting a reveal
+ * (scope cards:reveal) checks the card is the viewer's, rate-limits the viewer and issues a
+ * single-use token; redeeming it (same viewer, before it expires) reads the secrets from the
+ * provider and hands them over once. Both steps are audited; nothing here logs or caches
+ * the secrets.
+ */
+import type { Viewer } from '../auth/scopes.js';
+import { Capability, type CardSecrets } from '../providers/provider.js';
+import type { AuditLog, AuditEntry } from './audit.js';
+import type { CallContext } from './call-context.js';
+import { ErrorCode, GatewayError, notFound, unsupported } from './errors.js';
+import { decodeGlobalId } from './global-id.js';
+import type { Loaders } from './loaders.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { rateLimitedError } from './rate-limiter.js';
+import type { ProviderRegistry } from './registry.js';
+import type { RevealTokens } from './reveal-tokens.js';
+
+export interface RevealScope {
+  viewer: Viewer;
+  requestId: string;
+  registry: ProviderRegistry;
+  cx: CallContext;
+}
+
+export class CardReveals {
+  constructor(
+    private readonly tokens: RevealTokens,
+    private readonly limiter: RateLimiter,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async request(scope: RevealScope & { loaders: Loaders }, cardId: string): Promise<{ token: string; expiresAt: Date }> {
+    const { provider, ref } = decodeGlobalId(cardId, 'Card');
+    const entry = this.entry(scope, 'card.reveal.requested', cardId, provider);
+    // Another tenant's card answers exactly like a card that does not exist.
+    if (!scope.registry.has(provider)) throw notFound(`Card ${cardId}`, provider);
+    const allowed = this.limiter.take(`${scope.viewer.tenant}:${scope.viewer.subject}`);
+    if (!allowed.allowed) {
+      await this.audit.record({ ...entry, outcome: 'DENIED', code: ErrorCode.RATE_LIMITED });
+      throw rateLimitedError(allowed.retryAfterSeconds);
+    }
+    const card = await scope.loaders.card.load({ provider, ref });
+    if (!card) throw notFound(`Card ${cardId}`, provider);
+    if (!scope.registry.get(provider).capabilities.has(Capability.CARD_REVEAL)) throw unsupported(provider, "revealing a card's number and CVV");
+    const issued = this.tokens.issue({ tenant: scope.viewer.tenant, subject: scope.viewer.subject, provider, ref, cardId });
+    await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
+    return issued;
+  }
+
+  async redeem(scope: RevealScope, token: string): Promise<CardSecrets> {
+    const grant = this.tokens.redeem(token, scope.viewer);
+    if (!grant || !scope.registry.has(grant.provider)) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, 'The reveal token is unknown, expired or already used');
+    }
+    const entry = this.entry(scope, 'card.reveal.redeemed', grant.cardId, grant.provider);
+    try {
+      const secrets = await scope.registry.get(grant.provider).revealCard(grant.ref, scope.cx);
+      if (!secrets) throw notFound(`Card ${grant.cardId}`, grant.provider);
+      await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
+      return secrets;
+    } catch (error) {
+      const code = error instanceof GatewayError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
+      const upstreamRequestId = error instanceof GatewayError ? error.upstream?.requestId : undefined;
+      await this.audit.record({ ...entry, outcome: 'FAILED', code, upstreamRequestId });
+      throw error;
+    }
+  }
+
+  private entry(scope: RevealScope, action: AuditEntry['action'], target: string, provider: AuditEntry['provider']): Omit<AuditEntry, 'outcome'> {
+    return {
+      at: new Date().toISOString(),
+      requestId: scope.requestId,
+      tenant: scope.viewer.tenant,
+      subject: scope.viewer.subject,
+      action,
+      target,
+      provider,
+    };
+  }
+}
