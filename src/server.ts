@@ -17,7 +17,8 @@ import { createCallContext } from './gateway/call-context.js';
 import { RateLimiter, rateLimitedError } from './gateway/rate-limiter.js';
 import { ErrorCode, extensionsOf, GatewayError } from './gateway/errors.js';
 import { createContext, type Gateway, type GraphQLContext } from './context.js';
-import { errorPlugin, formatError } from './graphql/error-plugin.js';
+import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.js';
+import { costPlugin, DEFAULT_QUERY_LIMITS, limitRules, PARSE_OPTIONS } from './graphql/limits.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 
@@ -48,7 +49,7 @@ const requestId: RequestHandler = (req, res, next) => {
   const id = offered && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
-  next();
+  requestScope.run({ requestId: id }, next);
 };
 
 /** A typed error body outside GraphQL execution (authentication, body parsing). */
@@ -145,8 +146,16 @@ export async function startServer(options: ServerOptions, port: number, host = '
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection,
+    // No "Did you mean …?" hints: they would map the schema for someone without access to it.
+    hideSchemaDetailsFromClientErrors: true,
+    // Abuse limits: tokens at parse, depth/aliases/directives at validation, cost before execution.
+    parseOptions: PARSE_OPTIONS,
+    validationRules: limitRules(DEFAULT_QUERY_LIMITS),
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
     plugins: [
       errorPlugin(),
+      costPlugin({ maxCost: DEFAULT_QUERY_LIMITS.maxCost }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

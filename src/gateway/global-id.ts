@@ -23,7 +23,8 @@ export function encodeGlobalId(provider: ProviderKey, type: NodeType, ref: strin
 
 export function decodeGlobalId(id: string, expected?: NodeType): GlobalId {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || !/^[A-Za-z0-9_-]+$/.test(id)) {
-    throw badInput(`"${truncate(id)}" is not a valid id`);
+    // Never echo arbitrary input back: only a well-formed token is quoted in messages.
+    throw badInput('The value given as an id is not an id of this API (ids are opaque base64url strings)');
   }
   const text = Buffer.from(id, 'base64url').toString('utf8');
   const first = text.indexOf(':');

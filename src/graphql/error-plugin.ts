@@ -5,6 +5,7 @@
  * The plugin then stamps every error with the request id and appends the partial failures
  * lists collected, and logs what was masked (with the stack, server side only).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
@@ -24,7 +25,16 @@ const CLIENT_ERROR_CODES = new Set([
 
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 
+/** The request id, for errors raised before Apollo's request pipeline has a context. */
+export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const shaped = shapeError(formatted, error);
+  const requestId = requestScope.getStore()?.requestId;
+  return requestId ? { ...shaped, extensions: { ...shaped.extensions, requestId } } : shaped;
+}
+
+function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const where = { locations: formatted.locations, path: formatted.path };
   if (original instanceof GatewayError) {
@@ -32,7 +42,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
-    return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT, retryable: false } };
+    // An abuse limit says which limit, its maximum and what the request used.
+    const { limit, max, actual } = (formatted.extensions ?? {}) as Record<string, unknown>;
+    const details = limit === undefined ? {} : { limit, max, ...(actual === undefined ? {} : { actual }) };
+    return { message: formatted.message, ...where, extensions: { ...details, code: ErrorCode.BAD_USER_INPUT, retryable: false } };
   }
   if (typeof code === 'string' && OUR_CODES.has(code) && formatted.extensions?.retryable !== undefined) {
     return formatted;

@@ -196,6 +196,7 @@ describe('baas through the gateway', () => {
         'CARDHOLDER_READ',
         'CARD_LIST',
         'CARD_READ',
+        'CARD_REVEAL',
         'TRANSACTION_LIST',
         'TRANSACTION_LIST_BY_CARD',
         'TRANSACTION_LIST_BY_WALLET',

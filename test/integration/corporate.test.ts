@@ -246,7 +246,7 @@ describe('corporate through the gateway', () => {
       expect(res.data!.providers.find((p) => p.provider === 'CORPORATE')).toEqual({
         provider: 'CORPORATE',
         sandbox: true,
-        capabilities: ['CARDHOLDER_LIST', 'CARDHOLDER_READ', 'CARD_LIST', 'CARD_READ', 'TRANSACTION_LIST_BY_CARD', 'WALLET_LIST', 'WALLET_READ'],
+        capabilities: ['CARDHOLDER_LIST', 'CARDHOLDER_READ', 'CARD_LIST', 'CARD_READ', 'CARD_REVEAL', 'TRANSACTION_LIST_BY_CARD', 'WALLET_LIST', 'WALLET_READ'],
       });
     });
   });

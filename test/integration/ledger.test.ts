@@ -21,7 +21,7 @@ describe('ledger through the gateway', () => {
   afterEach(() => resetSandboxes(gw));
 
   it('lists the directory of customers with their cards', async () => {
-    const res = await gw.query(CardholdersWithCardsDocument, { first: 100, filter: { provider: 'LEDGER' } });
+    const res = await gw.query(CardholdersWithCardsDocument, { first: 30, filter: { provider: 'LEDGER' } });
     expect(res.errors).toBeUndefined();
     const nodes = res.data!.cardholders.nodes;
     expect(nodes).toHaveLength(store.customers.length);

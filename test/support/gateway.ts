@@ -2,6 +2,7 @@
  * Integration harness: the real gateway (HTTP server, Apollo, providers, undici) against the
  * real sandbox simulators, all on loopback ports, exactly as `npm start` wires them.
  */
+import { Writable } from 'node:stream';
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
@@ -9,6 +10,7 @@ import { request } from 'undici';
 import { ALL_SCOPES } from '../../src/auth/scopes.js';
 import { createTokenVerifier } from '../../src/auth/setup.js';
 import { MemoryAuditLog } from '../../src/gateway/audit.js';
+import { collectCardData, findCardDataLeaks } from './card-data-scan.js';
 import { loadConfig } from '../../src/config.js';
 import { createGateway } from '../../src/context.js';
 import type { ProviderRegistry } from '../../src/gateway/registry.js';
@@ -97,6 +99,15 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       .sign(keys.privateKey);
   const defaultToken = await token();
   const audit = new MemoryAuditLog();
+  // Every integration gateway logs everything (trace) into memory, and checks on close that
+  // no card number or CVV of its simulators ever reached a log line.
+  const logLines: string[] = [];
+  const logSink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
   const sandboxes = await startSandboxes(config);
   const registry = createRegistry({
     endpoints: sandboxes.endpoints,
@@ -113,7 +124,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
         reveal: config.reveal,
         audit,
       }),
-      log: createLogger(config.logLevel),
+      log: createLogger('trace', logSink),
       production: config.production,
       verify: await createTokenVerifier(config.auth),
       introspection: config.introspection,
@@ -141,6 +152,8 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       await server.close();
       await registry.close();
       await sandboxes.stop();
+      const leaks = findCardDataLeaks(logLines.join(''), collectCardData(sandboxes.stores));
+      if (leaks.length > 0) throw new Error(`card data reached the gateway's logs: ${leaks.join(', ')}`);
     },
   };
 }

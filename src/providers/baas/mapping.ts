@@ -18,6 +18,8 @@ import {
   type Wallet,
 } from '../../gateway/model.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
+import { checkedCardSecrets } from '../card-secrets.js';
+import type { CardSecrets } from '../provider.js';
 
 const KYC_STATUS: Record<string, KycStatus> = {
   draft: KycStatus.NOT_STARTED,
@@ -151,4 +153,15 @@ export function mapTransaction(raw: unknown): Transaction {
     merchant: merchantName ? { name: merchantName, mcc: null, country: null } : null,
     createdAt: parseTimestamp(o.raw('createdAt')),
   };
+}
+
+/** `GET /cards/{cardId}/secure-details`' `data`: `{pan, cvv, expiryMonth, expiryYear}`, checked strictly. */
+export function mapCardSecrets(raw: unknown): CardSecrets {
+  const o = upstreamObject('baas', 'card secure details', raw);
+  return checkedCardSecrets('baas', {
+    pan: o.raw('pan'),
+    cvv: o.raw('cvv'),
+    expiryMonth: o.raw('expiryMonth'),
+    expiryYear: o.raw('expiryYear'),
+  });
 }

@@ -20,6 +20,7 @@ import {
   BaseProvider,
   Capability,
   type CardFilter,
+  type CardSecrets,
   type Found,
   type Page,
   type PageRequest,
@@ -28,7 +29,7 @@ import {
 } from '../provider.js';
 import { BaasClient } from './client.js';
 import { CARDHOLDER_UPDATE_OPERATION } from './errors.js';
-import { mapCard, mapCardholder, mapTransaction, mapWallet } from './mapping.js';
+import { mapCard, mapCardSecrets, mapCardholder, mapTransaction, mapWallet } from './mapping.js';
 
 export interface BaasProviderOptions extends UpstreamTimeouts {
   baseUrl: string;
@@ -67,6 +68,7 @@ export class BaasProvider extends BaseProvider {
     Capability.TRANSACTION_LIST,
     Capability.TRANSACTION_LIST_BY_CARD,
     Capability.TRANSACTION_LIST_BY_WALLET,
+    Capability.CARD_REVEAL,
   ]);
   readonly client: BaasClient;
 
@@ -108,6 +110,12 @@ export class BaasProvider extends BaseProvider {
   override listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {
     const query = { cardId: filter.cardRef, walletId: filter.walletRef };
     return this.list('/cards/transactions', query, page, 'listTransactions', mapTransaction, cx);
+  }
+
+  /** `GET /cards/{cardId}/secure-details`, read afresh every time (never cached or memoised). */
+  override async revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null> {
+    if (!ref) return null;
+    return this.getOne(`/cards/${id(ref)}/secure-details`, 'revealCard', mapCardSecrets, cx);
   }
 
   /**

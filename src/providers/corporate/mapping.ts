@@ -26,6 +26,8 @@ import {
   type Wallet,
 } from '../../gateway/model.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
+import { checkedCardSecrets } from '../card-secrets.js';
+import type { CardSecrets } from '../provider.js';
 
 export const MASTER_WALLET_REF = 'master';
 export const MASTER_WALLET_CURRENCY = 'USDT';
@@ -193,4 +195,14 @@ export function mapOrder(raw: unknown): CorporateOrderView {
     createdAt: parseTimestamp(o.raw('created_at')),
     updatedAt: parseTimestamp(o.raw('updated_at')),
   };
+}
+
+/** `/cards/sensitive`' `data`: `{pan, cvv, expiry_month, expiry_year}`, checked strictly. */
+export function mapCardSecrets(raw: unknown): CardSecrets {
+  const o = upstreamObject('corporate', 'card sensitive details', raw);
+  return checkedCardSecrets(
+    'corporate',
+    { pan: o.raw('pan'), cvv: o.raw('cvv'), expiryMonth: o.raw('expiry_month'), expiryYear: o.raw('expiry_year') },
+    { expiryMonth: 'expiry_month', expiryYear: 'expiry_year' },
+  );
 }

@@ -10,7 +10,7 @@
  * - The master wallet is the one wallet; its balance is `/master-wallet/balance`.
  * Lists page by number (`page`, `per_page` ≤ 100): positions are the resume tokens.
  */
-import { isNotFound, notFound, unsupported } from '../../gateway/errors.js';
+import { isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -20,6 +20,7 @@ import {
   BaseProvider,
   Capability,
   type CardFilter,
+  type CardSecrets,
   type Found,
   type Page,
   type PageRequest,
@@ -31,6 +32,7 @@ import {
   MASTER_WALLET_REF,
   listAnswer,
   mapCard,
+  mapCardSecrets,
   mapCardholder,
   mapMasterBalance,
   mapMasterWallet,
@@ -66,6 +68,7 @@ export class CorporateProvider extends BaseProvider {
     Capability.WALLET_READ,
     Capability.WALLET_LIST,
     Capability.TRANSACTION_LIST_BY_CARD,
+    Capability.CARD_REVEAL,
   ]);
   readonly client: CorporateClient;
 
@@ -125,6 +128,18 @@ export class CorporateProvider extends BaseProvider {
       if (filter.cardholderRef && isNotFound(error)) return EMPTY;
       throw error;
     }
+  }
+
+  /**
+   * `/cards/sensitive`, read afresh every time (never cached or memoised). The provider checks
+   * the card is the named user's: another user's card (`card_user_mismatch`) is no card here.
+   */
+  override async revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null> {
+    const address = parseCardRef(ref);
+    if (!address) return null;
+    return nullIfNotFound(
+      this.call({ path: '/cards/sensitive', payload: cardPayload(address), operation: 'read', name: 'revealCard' }, cx).then(mapCardSecrets),
+    );
   }
 
   // --- the master wallet ---

@@ -19,6 +19,8 @@ import {
   type Wallet,
 } from '../../gateway/model.js';
 import { upstreamObject, type UpstreamObject } from '../../gateway/upstream-shape.js';
+import { checkedCardSecrets } from '../card-secrets.js';
+import type { CardSecrets } from '../provider.js';
 
 /** The tenant's token (ledger.md: a wallet's currency is the token symbol, 18 decimals). */
 export const LEDGER_TOKEN_SYMBOL = 'USBC';
@@ -145,6 +147,30 @@ export function mapCardDetails(ref: string, body: unknown): Card {
     expiryYear: expiry ? Number(expiry[1]) : null,
     createdAt: null,
   };
+}
+
+/**
+ * The reveal path's reading of `GET /cards/details`: `data.cardNumber`, `data.cvv` and
+ * `data.expiryDate` (`YYYY-MM-DD`, a real calendar date), checked strictly.
+ */
+export function mapCardSecrets(body: unknown): CardSecrets {
+  const data = upstreamObject('ledger', 'card details answer', body).object('data');
+  const expiry = calendarDate(data.raw('expiryDate'));
+  return checkedCardSecrets(
+    'ledger',
+    { pan: data.raw('cardNumber'), cvv: data.raw('cvv'), expiryMonth: expiry?.month, expiryYear: expiry?.year },
+    { pan: 'cardNumber', expiryMonth: 'expiryDate', expiryYear: 'expiryDate' },
+  );
+}
+
+/** `YYYY-MM-DD` naming a day that exists; null for anything else. */
+function calendarDate(value: unknown): { year: number; month: number } | null {
+  const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const exists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return exists ? { year, month } : null;
 }
 
 export function mapBalance(body: unknown) {

@@ -5,7 +5,7 @@
  * Positions in those lists are the resume tokens. A card is read per wallet
  * (`/cards/details`), transactions per card (off-chain) or wallet (on-chain) history.
  */
-import { isNotFound, unsupported } from '../../gateway/errors.js';
+import { isNotFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -15,6 +15,7 @@ import {
   BaseProvider,
   Capability,
   type CardFilter,
+  type CardSecrets,
   type Found,
   type ListKind,
   type Page,
@@ -28,6 +29,7 @@ import {
   customerWallets,
   mapBalance,
   mapCardDetails,
+  mapCardSecrets,
   mapCustomer,
   mapHistoryItem,
   parseWalletRef,
@@ -51,6 +53,7 @@ export class LedgerProvider extends BaseProvider {
     Capability.WALLET_LIST,
     Capability.TRANSACTION_LIST_BY_CARD,
     Capability.TRANSACTION_LIST_BY_WALLET,
+    Capability.CARD_REVEAL,
   ]);
   /** ledger reports no creation time for customers, wallets or cards. */
   override readonly undatedLists: ReadonlySet<ListKind> = new Set<ListKind>(['cardholders', 'cards', 'wallets']);
@@ -125,7 +128,7 @@ export class LedgerProvider extends BaseProvider {
 
   override listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {
     const scopeRef = filter.cardRef ?? filter.walletRef;
-    if (!scopeRef) throw unsupported('ledger', 'listing transactions that are not narrowed to a card or wallet');
+    if (!scopeRef) return Promise.reject(unsupported('ledger', 'listing transactions that are not narrowed to a card or wallet'));
     const parsed = parseWalletRef(scopeRef);
     if (!parsed) return Promise.resolve({ items: [], hasMore: false });
     // A card's transactions are its wallet's off-chain history; a wallet's, its on-chain history.
@@ -145,6 +148,25 @@ export class LedgerProvider extends BaseProvider {
         const data = upstreamObject('ledger', 'history answer', body).array('data');
         return { items: data.map((raw) => mapHistoryItem(raw, type, scope)) };
       });
+  }
+
+  /**
+   * The card's PAN, CVV and expiry from `GET /cards/details`. Unlike `card()`, this read never
+   * goes through the request's memo: the answer is used once and kept nowhere. The ref's
+   * customer must own the wallet (ledger reads a card by namespace alone), so a ref pairing
+   * one customer with another's namespace reveals nothing.
+   */
+  override async revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null> {
+    const parsed = parseWalletRef(ref);
+    if (!parsed) return null;
+    const customer = await this.customer(parsed.customerId, cx);
+    if (!customer || !customerWallets(customer).some((w) => w.ref === ref)) return null;
+    const read = this.client.request(
+      { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, operation: 'read', name: 'revealCard' },
+      cx,
+    );
+    // A wallet without a card is ledger's 400 "Not found".
+    return nullIfNotFound(read.then(mapCardSecrets));
   }
 
   /** ledger keeps a card's (off-chain) and a wallet's (on-chain) histories apart: both count. */

@@ -17,6 +17,8 @@ import {
   type Wallet,
 } from '../../gateway/model.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
+import { checkedCardSecrets } from '../card-secrets.js';
+import type { CardSecrets } from '../provider.js';
 
 const CARD_STATUS: Record<string, CardStatus> = {
   active: CardStatus.ACTIVE,
@@ -125,4 +127,14 @@ export function mapTransaction(raw: unknown): Transaction {
       : null,
     createdAt: parseTimestamp(o.raw('created_at')),
   };
+}
+
+/** `GET /v1/cards/{id}/sensitive`: `{pan, cvv, exp_month, exp_year}`, checked strictly. */
+export function mapCardSecrets(raw: unknown): CardSecrets {
+  const o = upstreamObject('utgl', 'card sensitive details answer', raw);
+  return checkedCardSecrets(
+    'utgl',
+    { pan: o.raw('pan'), cvv: o.raw('cvv'), expiryMonth: o.raw('exp_month'), expiryYear: o.raw('exp_year') },
+    { expiryMonth: 'exp_month', expiryYear: 'exp_year' },
+  );
 }

@@ -13,6 +13,7 @@ import {
   BaseProvider,
   Capability,
   type CardFilter,
+  type CardSecrets,
   type Found,
   type Page,
   type PageRequest,
@@ -20,7 +21,7 @@ import {
   type WalletFilter,
 } from '../provider.js';
 import { UtglClient, type UtglClientOptions } from './client.js';
-import { mapAccount, mapCard, mapCardholder, mapTransaction } from './mapping.js';
+import { mapAccount, mapCard, mapCardSecrets, mapCardholder, mapTransaction } from './mapping.js';
 
 const id = (ref: string): string => encodeURIComponent(ref);
 
@@ -36,6 +37,7 @@ export class UtglProvider extends BaseProvider {
     Capability.TRANSACTION_LIST,
     Capability.TRANSACTION_LIST_BY_CARD,
     Capability.TRANSACTION_LIST_BY_WALLET,
+    Capability.CARD_REVEAL,
   ]);
   readonly client: UtglClient;
 
@@ -91,6 +93,11 @@ export class UtglProvider extends BaseProvider {
     return this.list('/v1/transactions', query, page, 'listTransactions', mapTransaction, cx);
   }
 
+  /** `GET /v1/cards/{id}/sensitive`, read afresh every time (never cached or memoised). */
+  override async revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null> {
+    if (!ref) return null;
+    return this.getOne(`/v1/cards/${id(ref)}/sensitive`, 'revealCard', mapCardSecrets, cx);
+  }
 
   private getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
     return nullIfNotFound(this.client.request({ method: 'GET', path, operation: 'read', name }, cx).then(map));

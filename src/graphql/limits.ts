@@ -1,0 +1,372 @@
+/**
+ * Limits on what one GraphQL request may ask for, so that a single document cannot make the
+ * gateway (or the providers behind it) do unbounded work. Five limits, each answered with a
+ * typed BAD_USER_INPUT error that names the limit and the values:
+ *
+ * - tokens: the parser stops after `maxTokens` lexical tokens (`parseOptions`), before any
+ *   AST is built for the rest, so every other check runs on a bounded document;
+ * - depth, aliases, directives: GraphQL validation rules (`validationRules`), run with
+ *   graphql's own rules before anything executes;
+ * - cost: an Apollo plugin computes the selected operation's cost with the request's
+ *   variables (`first` arguments) in `didResolveOperation`, i.e. after validation and before
+ *   execution, and refuses operations over `maxCost`.
+ *
+ * Every error carries `extensions: { code: 'BAD_USER_INPUT', retryable: false, limit, max,
+ * actual }` (`actual` is absent for tokens, where parsing stops at the limit).
+ */
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener } from '@apollo/server';
+import {
+  getNamedType,
+  GraphQLError,
+  isLeafType,
+  Kind,
+  type ASTNode,
+  type ASTVisitor,
+  type DefinitionNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ParseOptions,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from '../gateway/errors.js';
+import { DEFAULT_PAGE_SIZE } from '../gateway/pagination.js';
+
+export interface QueryLimits {
+  /** Deepest field nesting of an operation, fragments expanded (`{ a { b } }` is 2). */
+  maxDepth: number;
+  /** Aliased fields in the document (each written alias counts once). */
+  maxAliases: number;
+  /** Directive uses in the document (`@include`, `@skip`, … wherever they appear). */
+  maxDirectives: number;
+  /** Lexical tokens in the document (names, punctuation, values; not comments). */
+  maxTokens: number;
+  /** The selected operation's cost, see `costEstimator`. */
+  maxCost: number;
+}
+
+/**
+ * Sized so every operation of schema/examples.graphql uses at most half of each limit
+ * (test/unit/graphql/limits.test.ts measures them): deepest 8 (CardholdersWithCards), no
+ * aliases or directives, at most 81 tokens (CardDetail, CardholdersWithCards), highest cost
+ * 3480 (CardholdersWithCards with its default page sizes, 20 × 10 × 5). The standard
+ * introspection query passes too (183 tokens, cost 71). Asking CardholdersWithCards for 100
+ * cardholders (cost 17400) is refused: 100 × 10 × 5 = 5000 transactions in one request.
+ */
+export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
+  maxDepth: 16,
+  maxAliases: 30,
+  maxDirectives: 20,
+  maxTokens: 2000,
+  maxCost: 10_000,
+});
+
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+
+/** The extensions of a limit error (before the error plugin stamps the request id). */
+export interface LimitErrorExtensions {
+  code: ErrorCode.BAD_USER_INPUT;
+  retryable: false;
+  limit: LimitName;
+  max: number;
+  actual?: number;
+}
+
+export function limitError(
+  limit: LimitName,
+  max: number,
+  actual: number | undefined,
+  message: string,
+  nodes?: ASTNode | readonly ASTNode[],
+): GraphQLError {
+  const extensions: LimitErrorExtensions = { code: ErrorCode.BAD_USER_INPUT, retryable: false, limit, max };
+  if (actual !== undefined) extensions.actual = actual;
+  return new GraphQLError(message, { nodes, extensions: { ...extensions } });
+}
+
+// ---------------------------------------------------------------------------------------
+// tokens
+
+/**
+ * Apollo Server's `parseOptions`. graphql 16.15 calls the option `maxLexicalTokens` and keeps
+ * `maxTokens` as a deprecated alias; both are set so the limit holds on every graphql 16.x
+ * that package.json admits. Over the limit, graphql throws "Syntax Error: Document contains
+ * more that N tokens. Parsing aborted.", which Apollo reports as GRAPHQL_PARSE_FAILED (HTTP
+ * 400) and `formatError` turns into BAD_USER_INPUT.
+ */
+export function limitParseOptions(limits: Pick<QueryLimits, 'maxTokens'> = DEFAULT_QUERY_LIMITS): ParseOptions {
+  return { maxLexicalTokens: limits.maxTokens, maxTokens: limits.maxTokens };
+}
+
+export const PARSE_OPTIONS: Readonly<ParseOptions> = Object.freeze(limitParseOptions());
+
+// ---------------------------------------------------------------------------------------
+// depth, aliases, directives
+
+/**
+ * Introspection counts one level, whatever it selects: graphql's own MaxIntrospectionDepthRule
+ * (one of the specified rules Apollo runs) bounds its recursive lists, and its `ofType` chains
+ * end within a few levels. The standard introspection query (graphql 16.15's
+ * `getIntrospectionQuery`, used by Apollo Sandbox and codegen) is 15 fields deep.
+ */
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
+/**
+ * The deepest field nesting of `selectionSet`: a field adds one level, inline fragments and
+ * fragment spreads add none. Each fragment's depth is computed once (a document that spreads
+ * one fragment many times costs no more to measure than one that spreads it once), and a
+ * fragment already being expanded counts 0 when reached again: cycles are reported by
+ * graphql's NoFragmentCyclesRule, this must only terminate. Unknown fragments count 0
+ * (KnownFragmentNamesRule reports them).
+ */
+export function selectionDepth(
+  selectionSet: SelectionSetNode,
+  getFragment: ValidationContext['getFragment'],
+  memo: Map<string, number> = new Map(),
+  expanding: Set<string> = new Set(),
+): number {
+  let deepest = 0;
+  for (const selection of selectionSet.selections) {
+    let depth = 0;
+    if (selection.kind === Kind.FIELD) {
+      const nested = selection.selectionSet && !INTROSPECTION_ROOTS.has(selection.name.value);
+      depth = 1 + (nested ? selectionDepth(selection.selectionSet!, getFragment, memo, expanding) : 0);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      depth = selectionDepth(selection.selectionSet, getFragment, memo, expanding);
+    } else {
+      const name = selection.name.value;
+      const known = memo.get(name);
+      if (known !== undefined) {
+        depth = known;
+      } else if (!expanding.has(name)) {
+        const fragment = getFragment(name);
+        if (fragment) {
+          expanding.add(name);
+          depth = selectionDepth(fragment.selectionSet, getFragment, memo, expanding);
+          expanding.delete(name);
+          memo.set(name, depth);
+        }
+      }
+    }
+    if (depth > deepest) deepest = depth;
+  }
+  return deepest;
+}
+
+const operationLabel = (operation: OperationDefinitionNode): string =>
+  operation.name ? `Operation ${operation.name.value}` : 'The operation';
+
+export function depthLimitRule(maxDepth: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    const memo = new Map<string, number>();
+    const getFragment = context.getFragment.bind(context);
+    return {
+      OperationDefinition(operation) {
+        const depth = selectionDepth(operation.selectionSet, getFragment, memo);
+        if (depth > maxDepth) {
+          context.reportError(
+            limitError(
+              'depth',
+              maxDepth,
+              depth,
+              `${operationLabel(operation)} is nested ${depth} fields deep; the maximum depth is ${maxDepth}.`,
+              operation,
+            ),
+          );
+        }
+        return false; // measured above, fragments included: nothing more to visit
+      },
+    };
+  };
+}
+
+export function aliasLimitRule(maxAliases: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    let count = 0;
+    let firstOver: ASTNode | undefined;
+    return {
+      Field(field) {
+        if (!field.alias) return;
+        count += 1;
+        if (count === maxAliases + 1) firstOver = field;
+      },
+      Document: {
+        leave() {
+          if (count > maxAliases) {
+            context.reportError(
+              limitError('aliases', maxAliases, count, `The document uses ${count} aliases; the maximum is ${maxAliases}.`, firstOver),
+            );
+          }
+        },
+      },
+    };
+  };
+}
+
+export function directiveLimitRule(maxDirectives: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => {
+    let count = 0;
+    let firstOver: ASTNode | undefined;
+    return {
+      Directive(directive) {
+        count += 1;
+        if (count === maxDirectives + 1) firstOver = directive;
+      },
+      Document: {
+        leave() {
+          if (count > maxDirectives) {
+            context.reportError(
+              limitError(
+                'directives',
+                maxDirectives,
+                count,
+                `The document uses ${count} directives; the maximum is ${maxDirectives}.`,
+                firstOver,
+              ),
+            );
+          }
+        },
+      },
+    };
+  };
+}
+
+/** Apollo Server's `validationRules` (they run after graphql's specified rules). */
+export function limitRules(
+  limits: Pick<QueryLimits, 'maxDepth' | 'maxAliases' | 'maxDirectives'> = DEFAULT_QUERY_LIMITS,
+): ValidationRule[] {
+  return [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases), directiveLimitRule(limits.maxDirectives)];
+}
+
+// ---------------------------------------------------------------------------------------
+// cost
+
+export interface CostOptions {
+  /** Page size assumed for a connection called without `first` (the resolvers' default). */
+  defaultFirst?: number;
+  /**
+   * Selections evaluated at most, fragments expanded (graphql-query-complexity's
+   * `maxQueryNodes`). Only a fragment-expansion bomb reaches it under the token limit; it is
+   * then refused as over the cost limit.
+   */
+  maxNodes?: number;
+}
+
+const DEFAULT_MAX_NODES = 10_000;
+
+/**
+ * The cost of a field, for graphql-query-complexity (which sums the costs of the fields of a
+ * selection set, takes the most expensive of the possible types of an abstract one, and
+ * passes that sum in as `childComplexity`):
+ *
+ *   scalar or enum field            0
+ *   object field (or list of them)  1 + children
+ *   connection field                first × (1 + children), `first` defaulting to 20
+ *
+ * A connection is a field with a `first` argument: it fetches up to `first` items, and
+ * whatever is selected inside is resolved for each of them, so nested connections multiply
+ * (20 cardholders × 10 cards × 5 transactions). Everything inside is multiplied, `pageInfo`
+ * too: an upper bound, simple and monotone. `first` below 1 counts as 1 (the resolvers
+ * refuse it anyway; it must not lower the estimate of what surrounds it). Other lists are not
+ * multiplied: they are bounded by the schema (providers, failures, capabilities).
+ */
+export function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE): ComplexityEstimator {
+  return ({ field, args, childComplexity }) => {
+    if (isLeafType(getNamedType(field.type))) return 0;
+    const own = 1 + childComplexity;
+    if (!field.args.some((arg) => arg.name === 'first')) return own;
+    const first: unknown = args.first;
+    const pages = typeof first === 'number' && Number.isFinite(first) ? Math.max(1, Math.ceil(first)) : defaultFirst;
+    return pages * own;
+  };
+}
+
+const NODE_LIMIT_MESSAGE = 'maximum allowed number of nodes';
+
+/** The selected operation with the fragments it may use, as a document of its own. */
+function operationDocument(document: DocumentNode, operation: OperationDefinitionNode): DocumentNode {
+  const fragments = document.definitions.filter((d: DefinitionNode) => d.kind === Kind.FRAGMENT_DEFINITION);
+  return { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] };
+}
+
+/**
+ * The cost of `operation` (one operation of `document`) with `variables`; `Infinity` when it
+ * expands to more than `maxNodes` selections (too large to count). Throws graphql's
+ * GraphQLError when the variables or arguments are invalid.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
+  options: CostOptions = {},
+): number {
+  try {
+    return getComplexity({
+      schema,
+      query: operationDocument(document, operation),
+      variables,
+      estimators: [costEstimator(options.defaultFirst)],
+      maxQueryNodes: options.maxNodes ?? DEFAULT_MAX_NODES,
+    });
+  } catch (error) {
+    if (error instanceof GraphQLError && error.message.includes(NODE_LIMIT_MESSAGE)) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
+}
+
+export interface CostPluginOptions extends CostOptions {
+  maxCost: number;
+  /** Called with each operation's cost, admitted or refused (for logs or metrics). */
+  onCost?: (cost: number, operationName: string | null) => void;
+}
+
+/** Thrown from `didResolveOperation`, an error must carry its HTTP status or Apollo answers 500. */
+function withStatus400(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    extensions: { ...error.extensions, code: ErrorCode.BAD_USER_INPUT, retryable: false, http: { status: 400 } },
+  });
+}
+
+/** The error for an operation over `maxCost` (as thrown by `costPlugin`). */
+export function costError(operation: OperationDefinitionNode, cost: number, maxCost: number, maxNodes = DEFAULT_MAX_NODES): GraphQLError {
+  const message = Number.isFinite(cost)
+    ? `${operationLabel(operation)} costs ${cost}; the maximum cost is ${maxCost}. ` +
+      'Ask for smaller pages (first) or fewer nested connections.'
+    : `${operationLabel(operation)} expands to more than ${maxNodes} selections (fragments included); ` +
+      `its cost is over the maximum of ${maxCost}.`;
+  return withStatus400(limitError('cost', maxCost, Number.isFinite(cost) ? cost : undefined, message, operation));
+}
+
+/**
+ * Apollo Server plugin refusing, before execution, an operation whose cost (with the
+ * request's variables) exceeds `maxCost`. Needs no schema: it uses the request's.
+ */
+export function costPlugin<TContext extends BaseContext = BaseContext>(options: CostPluginOptions): ApolloServerPlugin<TContext> {
+  const { maxCost } = options;
+  if (!(maxCost > 0)) throw new RangeError('maxCost must be a positive number');
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
+      return {
+        async didResolveOperation({ schema, document, operation, operationName, request }) {
+          // No operation resolved: execution refuses the request without running a resolver.
+          if (!operation) return;
+          let cost: number;
+          try {
+            cost = operationCost(schema, document, operation, request.variables ?? {}, options);
+          } catch (error) {
+            // Invalid variables or arguments: execution would refuse them as well.
+            if (error instanceof GraphQLError) throw withStatus400(error);
+            throw error;
+          }
+          options.onCost?.(cost, operationName);
+          if (cost > maxCost) throw costError(operation, cost, maxCost, options.maxNodes);
+        },
+      };
+    },
+  };
+}
