@@ -121,5 +121,13 @@ registerEnumType(Capability, {
     TRANSACTION_LIST_BY_CARD: "List a card's transactions.",
     TRANSACTION_LIST_BY_WALLET: "List a wallet's (and so a cardholder's) transactions.",
     CARD_REVEAL: "Reveal a card's number and CVV through the audited reveal path.",
+    CARDHOLDER_CREATE: 'Create cardholders.',
+    CARD_ISSUE: 'Issue cards.',
+    CARD_FREEZE: 'Freeze and unfreeze cards.',
+    CARD_REPORT: 'Report cards lost or stolen.',
+    CARD_CLOSE: 'Close cards.',
+    CARD_TOP_UP: 'Top up cards.',
+    FUNDS_TRANSFER: 'Transfer funds between wallets, or from a wallet to a card.',
+    CARD_PUSH_PULL: 'Push money to or pull money from a card.',
   }),
 });

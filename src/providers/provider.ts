@@ -10,6 +10,7 @@ import type { Card, Cardholder, Transaction, Wallet } from '../gateway/model.js'
 import type { ProviderKey } from '../gateway/provider-key.js';
 import type { CallContext } from '../gateway/call-context.js';
 import type { ProviderHttpClient, TransportHealth } from './http.js';
+import type { CardAction, IssuedCard, NewCard, NewCardholder, Operation, OperationKind, PushPull, TopUp, Transfer, WriteRequest } from './writes.js';
 
 export enum Capability {
   CARDHOLDER_READ = 'CARDHOLDER_READ',
@@ -25,6 +26,17 @@ export enum Capability {
   TRANSACTION_LIST_BY_WALLET = 'TRANSACTION_LIST_BY_WALLET',
   /** Read a card's PAN, CVV and expiry (the audited reveal path). */
   CARD_REVEAL = 'CARD_REVEAL',
+  CARDHOLDER_CREATE = 'CARDHOLDER_CREATE',
+  CARD_ISSUE = 'CARD_ISSUE',
+  /** Freeze / unfreeze. */
+  CARD_FREEZE = 'CARD_FREEZE',
+  /** Report lost / stolen. */
+  CARD_REPORT = 'CARD_REPORT',
+  CARD_CLOSE = 'CARD_CLOSE',
+  CARD_TOP_UP = 'CARD_TOP_UP',
+  FUNDS_TRANSFER = 'FUNDS_TRANSFER',
+  /** Push to / pull from a card. */
+  CARD_PUSH_PULL = 'CARD_PUSH_PULL',
 }
 
 /** The lists of the schema. */
@@ -93,6 +105,22 @@ export interface CardProvider {
   listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>>;
   /** The card's PAN, CVV and expiry (the reveal path only); null when there is no such card. */
   revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null>;
+
+  // Writes (see writes.ts). Each answers UNSUPPORTED_BY_PROVIDER unless overridden.
+  createCardholder(input: NewCardholder, w: WriteRequest): Promise<Cardholder>;
+  issueCard(input: NewCard, w: WriteRequest): Promise<IssuedCard>;
+  /** State changes are idempotent by nature (setting a state), so they carry no key. */
+  changeCardState(cardRef: string, action: CardAction, reason: string | null, cx: CallContext): Promise<Card>;
+  topUpCard(input: TopUp, w: WriteRequest): Promise<Operation>;
+  transferFunds(input: Transfer, w: WriteRequest): Promise<Operation>;
+  pushPull(input: PushPull, w: WriteRequest): Promise<Operation>;
+  /** An operation by its provider id (to follow a pending one); null when unknown. */
+  getOperation(ref: string, cx: CallContext): Promise<Operation | null>;
+  /**
+   * Looks a write up by the reference it was sent with, after an uncertain outcome: the
+   * operation if the provider has it, null if it certainly does not.
+   */
+  findOperation(kind: OperationKind, reference: string, w: WriteRequest): Promise<Operation | null>;
   /**
    * The card/wallet scopes whose transactions together are a cardholder's, each listed once.
    * By default: the cardholder's wallets (where card spending posts).
@@ -154,6 +182,30 @@ export abstract class BaseProvider implements CardProvider {
   }
   revealCard(_ref: string, _cx: CallContext): Promise<CardSecrets | null> {
     return Promise.reject(unsupported(this.key, "revealing a card's number and CVV"));
+  }
+  createCardholder(_input: NewCardholder, _w: WriteRequest): Promise<Cardholder> {
+    return Promise.reject(unsupported(this.key, 'creating cardholders'));
+  }
+  issueCard(_input: NewCard, _w: WriteRequest): Promise<IssuedCard> {
+    return Promise.reject(unsupported(this.key, 'issuing cards'));
+  }
+  changeCardState(_cardRef: string, action: CardAction, _reason: string | null, _cx: CallContext): Promise<Card> {
+    return Promise.reject(unsupported(this.key, `the card action ${action}`));
+  }
+  topUpCard(_input: TopUp, _w: WriteRequest): Promise<Operation> {
+    return Promise.reject(unsupported(this.key, 'topping up cards'));
+  }
+  transferFunds(_input: Transfer, _w: WriteRequest): Promise<Operation> {
+    return Promise.reject(unsupported(this.key, 'transferring funds'));
+  }
+  pushPull(input: PushPull, _w: WriteRequest): Promise<Operation> {
+    return Promise.reject(unsupported(this.key, `${input.direction === 'PUSH' ? 'pushing to' : 'pulling from'} cards`));
+  }
+  getOperation(_ref: string, _cx: CallContext): Promise<Operation | null> {
+    return Promise.reject(unsupported(this.key, 'reading operations'));
+  }
+  findOperation(kind: OperationKind, _reference: string, _w: WriteRequest): Promise<Operation | null> {
+    return Promise.reject(unsupported(this.key, `looking up a ${kind} by reference`));
   }
   async cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]> {
     const wallets = await this.allWallets(cardholderRef, cx);

@@ -5,6 +5,8 @@
  * UNSUPPORTED_BY_PROVIDER before any request reaches the provider.
  */
 import { createCallContext } from '../../src/gateway/call-context.js';
+import { CardType } from '../../src/gateway/model.js';
+import { CardAction, type WriteRequest } from '../../src/providers/writes.js';
 import { ErrorCode } from '../../src/gateway/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { BaseProvider, Capability, type CardProvider } from '../../src/providers/provider.js';
@@ -20,9 +22,18 @@ type Operation =
   | 'getWalletBalances'
   | 'getTransactions'
   | 'listTransactions'
-  | 'revealCard';
+  | 'revealCard'
+  | 'createCardholder'
+  | 'issueCard'
+  | 'changeCardState'
+  | 'topUpCard'
+  | 'transferFunds'
+  | 'pushPull';
 
 const cx = () => createCallContext('conformance', createLogger('silent'));
+const write = (): WriteRequest => ({ cx: cx(), gatewayKey: 'conformance', upstreamKey: '00000000-0000-4000-8000-000000000000', reference: 'conformance', attempt: 0 });
+const USD_1 = { amount: '1.00', currency: 'USD' };
+const NEW_CARDHOLDER = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', phone: null, dateOfBirth: null, address: null };
 const page = { limit: 1 };
 const REF = 'conformance-ref';
 
@@ -52,9 +63,21 @@ const CAPABILITIES = {
   TRANSACTION_LIST_BY_CARD: { operations: ['listTransactions'], call: (p) => p.listTransactions({ cardRef: REF }, page, cx()) },
   TRANSACTION_LIST_BY_WALLET: { operations: ['listTransactions'], call: (p) => p.listTransactions({ walletRef: REF }, page, cx()) },
   CARD_REVEAL: { operations: ['revealCard'], call: (p) => p.revealCard(REF, cx()) },
+  CARDHOLDER_CREATE: { operations: ['createCardholder'], call: (p) => p.createCardholder(NEW_CARDHOLDER, write()) },
+  CARD_ISSUE: { operations: ['issueCard'], call: (p) => p.issueCard({ cardholderRef: REF, walletRef: null, type: CardType.VIRTUAL }, write()) },
+  CARD_FREEZE: { operations: ['changeCardState'], call: (p) => p.changeCardState(REF, CardAction.FREEZE, null, cx()) },
+  CARD_REPORT: { operations: ['changeCardState'], call: (p) => p.changeCardState(REF, CardAction.REPORT_LOST, null, cx()) },
+  CARD_CLOSE: { operations: ['changeCardState'], call: (p) => p.changeCardState(REF, CardAction.CLOSE, null, cx()) },
+  CARD_TOP_UP: { operations: ['topUpCard'], call: (p) => p.topUpCard({ cardRef: REF, amount: USD_1, fundingWalletRef: null }, write()) },
+  FUNDS_TRANSFER: {
+    operations: ['transferFunds'],
+    call: (p) => p.transferFunds({ fromWalletRef: REF, toWalletRef: `${REF}-2`, toCardRef: null, amount: USD_1 }, write()),
+  },
+  CARD_PUSH_PULL: { operations: ['pushPull'], call: (p) => p.pushPull({ cardRef: REF, direction: 'PUSH', amount: USD_1 }, write()) },
 } satisfies Record<Capability, { operations: Operation[]; call: (p: CardProvider) => Promise<unknown> }>;
 
 const TRANSACTION_LISTS = [Capability.TRANSACTION_LIST, Capability.TRANSACTION_LIST_BY_CARD, Capability.TRANSACTION_LIST_BY_WALLET];
+const CARD_STATE_CHANGES = [Capability.CARD_FREEZE, Capability.CARD_REPORT, Capability.CARD_CLOSE];
 
 const ALL_CAPABILITIES = Object.values(Capability);
 const ALL_OPERATIONS = [...new Set(Object.values(CAPABILITIES).flatMap((c) => c.operations as Operation[]))];
@@ -102,17 +125,18 @@ describe('declared capabilities agree with what each provider implements', () =>
       for (const operation of ALL_OPERATIONS) {
         if (!overrides(provider, operation)) continue;
         const servedBy = ALL_CAPABILITIES.filter((c) => (CAPABILITIES[c].operations as Operation[]).includes(operation));
-        // listTransactions serves three capabilities: at least one of them must be declared.
-        // Every other operation serves exactly one, which must be declared.
+        // listTransactions and changeCardState serve three capabilities each: at least one of
+        // them must be declared. Every other operation serves exactly one, which must be.
         if (!servedBy.some((c) => provider.capabilities.has(c))) {
           undeclared.push(`${provider.key}: ${operation} implemented, none of ${servedBy.join(', ')} declared`);
         }
       }
     }
     expect(undeclared).toEqual([]);
-    // The three transaction lists are the only capabilities sharing an operation.
-    const shared = ALL_CAPABILITIES.filter((c) => CAPABILITIES[c].operations.includes('listTransactions' as never));
-    expect(shared.sort()).toEqual([...TRANSACTION_LISTS].sort());
+    // The transaction lists and the card state changes are the only capabilities sharing an operation.
+    const sharing = (operation: Operation) => ALL_CAPABILITIES.filter((c) => (CAPABILITIES[c].operations as Operation[]).includes(operation));
+    expect(sharing('listTransactions').sort()).toEqual([...TRANSACTION_LISTS].sort());
+    expect(sharing('changeCardState').sort()).toEqual([...CARD_STATE_CHANGES].sort());
   });
 
   it('refuses every undeclared operation with UNSUPPORTED_BY_PROVIDER, sending nothing upstream', async () => {

@@ -483,20 +483,20 @@ describe('corporate through the gateway', () => {
       const card = cardsWith('active')[1]!;
       const before = await masterBalance();
       const key = randomUUID();
-      const first = await provider().topUpCard(refOf(card), '40.25', key, cx());
-      const again = await provider().topUpCard(refOf(card), '40.25', key, cx());
+      const first = await provider().createTopUpOrder(refOf(card), '40.25', key, cx());
+      const again = await provider().createTopUpOrder(refOf(card), '40.25', key, cx());
       expect(again.orderId).toBe(first.orderId);
       expect(requestsTo('/cards/topup').map((r) => r.headers['idempotency-key'])).toEqual([key, key]);
       expect(first).toMatchObject({ type: 'topup', status: 'pending', amount: '40.25' });
       expect((await provider().getOrder(first.orderId, cx())).status).toBe('processing');
       expect((await provider().getOrder(first.orderId, cx())).status).toBe('completed');
-      await provider().topUpCard(refOf(card), '40.25', key, cx());
+      await provider().createTopUpOrder(refOf(card), '40.25', key, cx());
       expect(await masterBalance()).toBe(formatCents(toCents(before) - 4_025n));
     });
 
     it('issues a card through an order that the gateway can then read', async () => {
       const user = userWith('approved');
-      const order = await provider().issueCard(
+      const order = await provider().createCardOrder(
         { externalUserId: user.external_user_id, productId: store.cardholders.get(user.external_user_id)!.product_id },
         randomUUID(),
         cx(),
@@ -511,19 +511,19 @@ describe('corporate through the gateway', () => {
 
     it('answers a top-up the master wallet cannot cover with INSUFFICIENT_FUNDS, and one of a frozen card with INVALID_STATE', async () => {
       const tooMuch = formatCents(store.masterCents + 100n);
-      const poor = await failure(provider().topUpCard(refOf(cardsWith('active')[0]!), tooMuch, randomUUID(), cx()));
+      const poor = await failure(provider().createTopUpOrder(refOf(cardsWith('active')[0]!), tooMuch, randomUUID(), cx()));
       expect(poor).toMatchObject({ code: ErrorCode.INSUFFICIENT_FUNDS, upstream: { status: 403, code: 'insufficient_funds' } });
-      const frozen = await failure(provider().topUpCard(refOf(cardsWith('frozen')[0]!), '1.00', randomUUID(), cx()));
+      const frozen = await failure(provider().createTopUpOrder(refOf(cardsWith('frozen')[0]!), '1.00', randomUUID(), cx()));
       expect(frozen).toMatchObject({ code: ErrorCode.INVALID_STATE, upstream: { status: 422, code: 'card_not_active' } });
     });
 
     it('never resends a top-up: a replay answer or a 500 leaves it UPSTREAM_ERROR or OUTCOME_UNKNOWN after one attempt', async () => {
       const card = refOf(cardsWith('active')[0]!);
       server.inject({ path: '/api/v1/cards/topup', status: 400, body: { error: 'Duplicate request detected' }, times: 1 });
-      expect(await failure(provider().topUpCard(card, '1.00', randomUUID(), cx()))).toMatchObject({ code: ErrorCode.UPSTREAM_ERROR, retryable: false });
+      expect(await failure(provider().createTopUpOrder(card, '1.00', randomUUID(), cx()))).toMatchObject({ code: ErrorCode.UPSTREAM_ERROR, retryable: false });
       const { status, body } = sealedError('internal_error', secretKey);
       server.inject({ path: '/api/v1/cards/topup', status, body, times: 1 });
-      expect(await failure(provider().topUpCard(card, '1.00', randomUUID(), cx()))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN });
+      expect(await failure(provider().createTopUpOrder(card, '1.00', randomUUID(), cx()))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN });
       expect(requestsTo('/cards/topup')).toHaveLength(2);
     });
   });

@@ -190,7 +190,7 @@ export class CorporateProvider extends BaseProvider {
    * Orders a card. `idempotencyKey` must be generated once per logical request and reused on
    * any resend: the provider then returns the original order instead of issuing twice.
    */
-  async issueCard(
+  async createCardOrder(
     input: { externalUserId: string; productId: string; initialAmount?: string },
     idempotencyKey: string,
     cx: CallContext,
@@ -201,7 +201,7 @@ export class CorporateProvider extends BaseProvider {
   }
 
   /** Orders a top-up of a card from the master wallet (same idempotency rule as `issueCard`). */
-  async topUpCard(cardRef: string, amount: string, idempotencyKey: string, cx: CallContext): Promise<CorporateOrderView> {
+  async createTopUpOrder(cardRef: string, amount: string, idempotencyKey: string, cx: CallContext): Promise<CorporateOrderView> {
     const payload = { ...cardPayload(this.address(cardRef)), amount };
     return mapOrder(await this.call({ path: '/cards/topup', payload, operation: 'write', name: 'topupCard', idempotencyKey }, cx));
   }

@@ -1,0 +1,109 @@
+/**
+ * The unified writes: what a mutation asks a provider to do, and what comes back. The
+ * gateway validates every input before it reaches a provider (amounts are positive decimal
+ * strings within the currency's precision, ids are the provider's own refs), records the
+ * mutation under its idempotency key, and hands the provider a `WriteRequest` carrying the
+ * upstream idempotency key and reference derived from the gateway key (see idempotency.ts):
+ * the same logical write always presents the same derived values upstream, except where a
+ * provider's own rules demand a fresh key (utgl after a received 5xx and a negative look-up).
+ */
+import type { CallContext } from '../gateway/call-context.js';
+import type { Money } from '../gateway/money.js';
+import type { Card, CardType } from '../gateway/model.js';
+
+export enum CardAction {
+  FREEZE = 'FREEZE',
+  UNFREEZE = 'UNFREEZE',
+  REPORT_LOST = 'REPORT_LOST',
+  REPORT_STOLEN = 'REPORT_STOLEN',
+  CLOSE = 'CLOSE',
+}
+
+export interface NewCardholder {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone: string | null;
+  /** YYYY-MM-DD. */
+  dateOfBirth: string | null;
+  address: { line1: string; city: string; postalCode: string; country: string } | null;
+}
+
+export interface NewCard {
+  cardholderRef: string;
+  walletRef: string | null;
+  type: CardType;
+}
+
+export interface TopUp {
+  cardRef: string;
+  amount: Money;
+  /** The wallet paying for it, where the provider funds cards from wallets (utgl). */
+  fundingWalletRef: string | null;
+}
+
+export interface Transfer {
+  fromWalletRef: string;
+  toWalletRef: string | null;
+  toCardRef: string | null;
+  amount: Money;
+}
+
+export interface PushPull {
+  cardRef: string;
+  direction: 'PUSH' | 'PULL';
+  amount: Money;
+}
+
+export enum OperationKind {
+  CARD_ISSUE = 'CARD_ISSUE',
+  TOP_UP = 'TOP_UP',
+  TRANSFER = 'TRANSFER',
+  PUSH = 'PUSH',
+  PULL = 'PULL',
+}
+
+export enum OperationStatus {
+  PENDING = 'PENDING',
+  COMPLETED = 'COMPLETED',
+  FAILED = 'FAILED',
+  /** The provider itself does not know (pushpull 207): never to be read as success or failure. */
+  UNKNOWN = 'UNKNOWN',
+}
+
+/** A write as the provider holds it: a transfer, a top-up order, a push/pull transaction. */
+export interface Operation {
+  provider: Card['provider'];
+  /** The provider's id of the operation (transfer, order, transaction). */
+  ref: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  providerStatus: string;
+  /** The reference the gateway sent with it (derived from the idempotency key). */
+  reference: string | null;
+  amount: Money | null;
+  /** The card it created or credited, when known. */
+  cardRef: string | null;
+  failureReason: string | null;
+  createdAt: Date | null;
+}
+
+export interface IssuedCard {
+  /** The card, when the provider issues synchronously. */
+  card: Card | null;
+  /** The order to follow, when the provider issues asynchronously (corporate). */
+  operation: Operation | null;
+}
+
+/** What a provider write receives besides its input. */
+export interface WriteRequest {
+  cx: CallContext;
+  /** The gateway key, for audit and logs only. */
+  gatewayKey: string;
+  /** Upstream idempotency key derived from the gateway key (a UUID). */
+  upstreamKey: string;
+  /** Upstream reference derived from the gateway key (provider-safe characters, ≤ 40). */
+  reference: string;
+  /** 0 for the first send; higher only where the provider's rules allow a resend. */
+  attempt: number;
+}
