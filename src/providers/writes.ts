@@ -95,15 +95,27 @@ export interface IssuedCard {
   operation: Operation | null;
 }
 
-/** What a provider write receives besides its input. */
+/**
+ * What a provider write receives besides its input.
+ *
+ * Reconciliation is uniform: after an uncertain outcome, a re-submission of the same gateway
+ * key first calls `findOperation(kind, reference)`; only if the provider certainly does not
+ * have the write is it sent again, with `attempt + 1`. Each provider picks the upstream key
+ * its own rules require: corporate replays an order for the same key, so it always sends
+ * `upstreamKey`; utgl replays a stored *result* for a key, so a resend after a look-up uses
+ * `attemptKey` (new per attempt). The `reference` never changes, and providers that enforce
+ * unique references (utgl, pushpull) thereby refuse a second copy of the same write.
+ */
 export interface WriteRequest {
   cx: CallContext;
   /** The gateway key, for audit and logs only. */
   gatewayKey: string;
-  /** Upstream idempotency key derived from the gateway key (a UUID). */
+  /** Upstream idempotency key derived from the gateway key alone (a UUID): stable across attempts. */
   upstreamKey: string;
-  /** Upstream reference derived from the gateway key (provider-safe characters, ≤ 40). */
+  /** Upstream idempotency key derived from the gateway key and the attempt (a UUID). */
+  attemptKey: string;
+  /** Upstream reference derived from the gateway key ([a-z0-9_], 32 characters): stable. */
   reference: string;
-  /** 0 for the first send; higher only where the provider's rules allow a resend. */
+  /** 0 for the first send; 1, 2… for resends after a negative look-up. */
   attempt: number;
 }

@@ -31,7 +31,14 @@ type Operation =
   | 'pushPull';
 
 const cx = () => createCallContext('conformance', createLogger('silent'));
-const write = (): WriteRequest => ({ cx: cx(), gatewayKey: 'conformance', upstreamKey: '00000000-0000-4000-8000-000000000000', reference: 'conformance', attempt: 0 });
+const write = (): WriteRequest => ({
+  cx: cx(),
+  gatewayKey: 'conformance',
+  upstreamKey: '00000000-0000-4000-8000-000000000000',
+  attemptKey: '00000000-0000-4000-8000-000000000001',
+  reference: 'cp_conformance',
+  attempt: 0,
+});
 const USD_1 = { amount: '1.00', currency: 'USD' };
 const NEW_CARDHOLDER = { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', phone: null, dateOfBirth: null, address: null };
 const page = { limit: 1 };
