@@ -14,11 +14,14 @@ export interface AuditEntry {
   requestId: string;
   tenant: string;
   subject: string;
-  action: 'card.reveal.requested' | 'card.reveal.redeemed';
-  /** The global id of the object acted on. */
+  /** `card.reveal.requested`, `card.reveal.redeemed`, or `mutation.<name>`. */
+  action: string;
+  /** The global id of the object acted on (for a create: of its parent or the new object). */
   target: string;
   provider: ProviderKey;
-  outcome: 'SUCCEEDED' | 'FAILED' | 'DENIED';
+  outcome: 'SUCCEEDED' | 'FAILED' | 'DENIED' | 'OUTCOME_UNKNOWN' | 'REPLAYED' | 'RECONCILED';
+  /** The client's idempotency key, for mutations that take one. */
+  idempotencyKey?: string;
   code?: ErrorCode;
   upstreamRequestId?: string;
 }
