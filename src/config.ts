@@ -92,6 +92,8 @@ export interface Config {
   reveal: { tokenTtlSeconds: number; perMinute: number };
   /** Where the audit trail is appended (JSON lines). */
   auditLogPath: string;
+  /** Where mutation outcomes are kept by idempotency key (JSON lines, fsync'd). */
+  idempotencyStorePath: string;
   port: number;
   host: string;
   logLevel: string;
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit: { perSecond: read.int('RATE_LIMIT_PER_SECOND', 50, 1, 100_000), burst: read.int('RATE_LIMIT_BURST', 100, 1, 100_000) },
     reveal: { tokenTtlSeconds: read.int('REVEAL_TOKEN_TTL_SECONDS', 120, 1, 300), perMinute: read.int('REVEAL_RATE_PER_MINUTE', 10, 1, 600) },
     auditLogPath: read.string('AUDIT_LOG_PATH', '.cardplane/audit.jsonl'),
+    idempotencyStorePath: read.string('IDEMPOTENCY_STORE_PATH', '.cardplane/idempotency.jsonl'),
     port: read.int('PORT', 4000, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),

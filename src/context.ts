@@ -10,6 +10,9 @@ import type { Viewer } from './auth/scopes.js';
 import type { AuditLog } from './gateway/audit.js';
 import { createCallContext, type CallContext } from './gateway/call-context.js';
 import { CardReveals } from './gateway/card-reveal.js';
+import { CardWrites } from './gateway/card-writes.js';
+import type { IdempotencyStore } from './gateway/idempotency-store.js';
+import { Mutations } from './gateway/mutations.js';
 import { RateLimiter } from './gateway/rate-limiter.js';
 import { RevealTokens } from './gateway/reveal-tokens.js';
 import { Lists } from './gateway/lists.js';
@@ -31,6 +34,7 @@ export interface Gateway {
   requestDeadlineMs: number;
   tenant(name: string): TenantView;
   reveals: CardReveals;
+  writes: CardWrites;
 }
 
 export interface GatewaySetup {
@@ -39,6 +43,7 @@ export interface GatewaySetup {
   providerTenants: Record<ProviderKey, string>;
   reveal: { tokenTtlSeconds: number; perMinute: number };
   audit: AuditLog;
+  idempotency: IdempotencyStore;
 }
 
 export interface GraphQLContext {
@@ -54,13 +59,14 @@ export interface GraphQLContext {
   partialErrors: GraphQLError[];
 }
 
-export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, audit }: GatewaySetup): Gateway {
+export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, audit, idempotency }: GatewaySetup): Gateway {
   const views = new Map<string, TenantView>();
   const revealLimiter = new RateLimiter({ capacity: reveal.perMinute, refillPerSecond: reveal.perMinute / 60 });
   return {
     registry,
     requestDeadlineMs,
     reveals: new CardReveals(new RevealTokens(reveal.tokenTtlSeconds), revealLimiter, audit),
+    writes: new CardWrites(new Mutations(idempotency, audit), audit),
     tenant(name) {
       let view = views.get(name);
       if (!view) {

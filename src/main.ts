@@ -8,6 +8,7 @@ import { createGateway } from './context.js';
 import { createLogger } from './logger.js';
 import { createTokenVerifier } from './auth/setup.js';
 import { FileAuditLog } from './gateway/audit.js';
+import { FileIdempotencyStore } from './gateway/idempotency-store.js';
 import { createRegistry } from './providers/index.js';
 import { startSandboxes } from './sandbox/boot.js';
 import { startServer } from './server.js';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
         providerTenants: config.providerTenants,
         reveal: config.reveal,
         audit: new FileAuditLog(config.auditLogPath),
+        idempotency: new FileIdempotencyStore(config.idempotencyStorePath),
       }),
       log,
       production: config.production,

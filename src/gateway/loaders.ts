@@ -10,6 +10,7 @@ import type { Card, Cardholder, Transaction, Wallet } from './model.js';
 import type { ProviderKey } from './provider-key.js';
 import type { ProviderRegistry } from './registry.js';
 import type { CardProvider, Found } from '../providers/provider.js';
+import type { Operation } from '../providers/writes.js';
 
 export interface ObjectKey {
   provider: ProviderKey;
@@ -52,6 +53,7 @@ export function createLoaders(registry: ProviderRegistry, cx: CallContext) {
     wallet: loader<Wallet>(registry, cx, (p, refs, c) => p.getWallets(refs, c)),
     walletBalance: loader<Money>(registry, cx, (p, refs, c) => p.getWalletBalances(refs, c)),
     transaction: loader<Transaction>(registry, cx, (p, refs, c) => p.getTransactions(refs, c)),
+    operation: loader<Operation>(registry, cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c)))),
   };
 }
 

@@ -5,6 +5,7 @@ import { registerEnumType } from 'type-graphql';
 import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from '../gateway/errors.js';
 import { CardStatus, CardType, KycStatus, TransactionDirection, TransactionStatus, TransactionType } from '../gateway/model.js';
 import { Capability } from '../providers/provider.js';
+import { OperationKind, OperationStatus } from '../providers/writes.js';
 
 /** GraphQL names (UTGL…) over the configuration keys (utgl…) the gateway uses inside. */
 export enum Provider {
@@ -98,6 +99,29 @@ registerEnumType(TransactionDirection, {
   name: 'TransactionDirection',
   description: 'Whether a transaction takes money out of (DEBIT) or puts money into (CREDIT) the card or wallet.',
   valuesConfig: describe({ DEBIT: 'Money out.', CREDIT: 'Money in.' }),
+});
+
+registerEnumType(OperationKind, {
+  name: 'OperationKind',
+  description: 'What a write operation does.',
+  valuesConfig: describe({
+    CARD_ISSUE: 'Issuing a card (an order, where the provider issues asynchronously).',
+    TOP_UP: 'Topping up a card.',
+    TRANSFER: 'Moving money between wallets, or from a wallet to a card.',
+    PUSH: 'Pushing money to a card.',
+    PULL: 'Pulling money from a card.',
+  }),
+});
+
+registerEnumType(OperationStatus, {
+  name: 'OperationStatus',
+  description: "Where a write stands at the provider; `Operation.providerStatus` keeps the provider's value.",
+  valuesConfig: describe({
+    PENDING: 'Accepted, not final yet: follow it with `node(id)`.',
+    COMPLETED: 'Done.',
+    FAILED: 'Failed; nothing moved.',
+    UNKNOWN: 'The provider itself does not know yet: neither success nor failure.',
+  }),
 });
 
 registerEnumType(ErrorCode, {

@@ -8,12 +8,14 @@ import type { ProviderKey } from '../gateway/provider-key.js';
 import type { GraphQLContext } from '../context.js';
 import { present, type Presented } from './present.js';
 import type { Card, Cardholder, NodeBase, Transaction, Wallet } from '../gateway/model.js';
+import type { Operation } from '../providers/writes.js';
 
 interface ByType {
   Cardholder: Cardholder;
   Card: Card;
   Wallet: Wallet;
   Transaction: Transaction;
+  Operation: Operation;
 }
 
 const LOADER: { [N in NodeType]: (ctx: GraphQLContext) => { load(key: { provider: ProviderKey; ref: string }): Promise<ByType[N] | null> } } = {
@@ -21,6 +23,7 @@ const LOADER: { [N in NodeType]: (ctx: GraphQLContext) => { load(key: { provider
   Card: (ctx) => ctx.loaders.card,
   Wallet: (ctx) => ctx.loaders.wallet,
   Transaction: (ctx) => ctx.loaders.transaction,
+  Operation: (ctx) => ctx.loaders.operation,
 };
 
 export async function loadRef<N extends NodeType>(

@@ -4,6 +4,7 @@
  */
 import { encodeGlobalId, type NodeType } from '../gateway/global-id.js';
 import type { Card, Cardholder, NodeBase, Transaction, Wallet } from '../gateway/model.js';
+import type { Operation } from '../providers/writes.js';
 
 export type Presented<T extends NodeBase, N extends NodeType = NodeType> = T & { __typename: N; id: string; providerRef: string };
 
@@ -15,3 +16,4 @@ export type PresentedCardholder = Presented<Cardholder, 'Cardholder'>;
 export type PresentedCard = Presented<Card, 'Card'>;
 export type PresentedWallet = Presented<Wallet, 'Wallet'>;
 export type PresentedTransaction = Presented<Transaction, 'Transaction'>;
+export type PresentedOperation = Presented<Operation, 'Operation'>;

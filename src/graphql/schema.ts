@@ -12,6 +12,8 @@ import { CardholderResolver } from './resolvers/cardholder.resolver.js';
 import { NodeResolver } from './resolvers/node.resolver.js';
 import { ProviderResolver } from './resolvers/provider.resolver.js';
 import { RevealResolver } from './resolvers/reveal.resolver.js';
+import { MutationResolver, OperationResolver } from './resolvers/mutation.resolver.js';
+import { OperationType } from './types/operation.type.js';
 import { TransactionResolver } from './resolvers/transaction.resolver.js';
 import { WalletResolver } from './resolvers/wallet.resolver.js';
 import { CardTypeGql } from './types/card.type.js';
@@ -24,8 +26,8 @@ let built: GraphQLSchema | undefined;
 export function buildGatewaySchema(): GraphQLSchema {
   if (built) return built;
   built = buildSchemaSync({
-    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver],
-    orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql],
+    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver],
+    orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql, OperationType],
     validate: false,
     authChecker: scopeChecker,
   });

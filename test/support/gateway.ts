@@ -9,7 +9,11 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES } from '../../src/auth/scopes.js';
 import { createTokenVerifier } from '../../src/auth/setup.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryAuditLog } from '../../src/gateway/audit.js';
+import { FileIdempotencyStore } from '../../src/gateway/idempotency-store.js';
 import { collectCardData, findCardDataLeaks } from './card-data-scan.js';
 import { loadConfig } from '../../src/config.js';
 import { createGateway } from '../../src/context.js';
@@ -53,6 +57,8 @@ export interface TestGateway {
   url: string;
   /** The audit trail the gateway wrote. */
   audit: MemoryAuditLog;
+  /** The file behind the idempotency store. */
+  idempotencyPath: string;
   /** A token signed by the test identity provider the gateway trusts. */
   token(options?: TokenOptions): Promise<string>;
   sandboxes: RunningSandboxes;
@@ -99,6 +105,9 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       .sign(keys.privateKey);
   const defaultToken = await token();
   const audit = new MemoryAuditLog();
+  // A real file store, in a fresh directory unless the test names one (to restart on it).
+  const idempotencyPath = env.IDEMPOTENCY_STORE_PATH ?? join(mkdtempSync(join(tmpdir(), 'cardplane-')), 'idempotency.jsonl');
+  const idempotency = new FileIdempotencyStore(idempotencyPath);
   // Every integration gateway logs everything (trace) into memory, and checks on close that
   // no card number or CVV of its simulators ever reached a log line.
   const logLines: string[] = [];
@@ -123,6 +132,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
         providerTenants: config.providerTenants,
         reveal: config.reveal,
         audit,
+        idempotency,
       }),
       log: createLogger('trace', logSink),
       production: config.production,
@@ -137,6 +147,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     url: server.url,
     token,
     audit,
+    idempotencyPath,
     sandboxes,
     registry,
     async query(document, variables, headers) {
@@ -152,6 +163,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       await server.close();
       await registry.close();
       await sandboxes.stop();
+      idempotency.close();
       const leaks = findCardDataLeaks(logLines.join(''), collectCardData(sandboxes.stores));
       if (leaks.length > 0) throw new Error(`card data reached the gateway's logs: ${leaks.join(', ')}`);
     },

@@ -3,7 +3,7 @@ import { Provider } from '../enums.js';
 
 /** A node as the resolvers hand it over: a unified-model object tagged with its type. */
 export interface TaggedNode {
-  __typename: 'Cardholder' | 'Card' | 'Wallet' | 'Transaction';
+  __typename: 'Cardholder' | 'Card' | 'Wallet' | 'Transaction' | 'Operation';
 }
 
 @InterfaceType({

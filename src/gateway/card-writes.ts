@@ -1,0 +1,203 @@
+/**
+ * The mutations' orchestration: ids decoded and checked against the viewer's tenant, input
+ * validated, the provider's capability checked — all before anything is recorded or sent —
+ * then creates and money movements run through the exactly-once engine (mutations.ts), and
+ * card state changes (idempotent by nature) straight to the provider, audited.
+ */
+import type { Viewer } from '../auth/scopes.js';
+import { Capability, type CardProvider } from '../providers/provider.js';
+import {
+  CardAction,
+  OperationKind,
+  type IssuedCard,
+  type NewCardholder,
+  type Operation,
+  type PushPull,
+  type Transfer,
+} from '../providers/writes.js';
+import type { AuditLog } from './audit.js';
+import type { CallContext } from './call-context.js';
+import { badInput, ErrorCode, GatewayError, notFound } from './errors.js';
+import { decodeGlobalId, encodeGlobalId, type NodeType } from './global-id.js';
+import type { Loaders } from './loaders.js';
+import { CardStatus, CardType, type Card, type Cardholder } from './model.js';
+import type { MutationSpec, Mutations } from './mutations.js';
+import type { ProviderKey } from './provider-key.js';
+import type { ProviderRegistry } from './registry.js';
+import * as check from './validation.js';
+
+export interface WriteScope {
+  viewer: Viewer;
+  requestId: string;
+  cx: CallContext;
+  registry: ProviderRegistry;
+  loaders: Loaders;
+}
+
+export interface CreateCardholderArgs {
+  provider: ProviderKey;
+  firstName: string;
+  lastName: string;
+  email: string;
+  phone?: string | null;
+  dateOfBirth?: string | null;
+  address?: { line1: string; city: string; postalCode: string; country: string } | null;
+}
+
+export interface MoneyArgs {
+  amount: string;
+  currency: string;
+}
+
+/** Dates survive the idempotency store as ISO strings; `createdAt` is the only one. */
+function revive<T>(stored: unknown): T {
+  return JSON.parse(JSON.stringify(stored), (key, value: unknown) => (key === 'createdAt' && typeof value === 'string' ? new Date(value) : value)) as T;
+}
+
+const plain = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
+
+/** States from which a card can no longer be frozen or unfrozen. */
+const TERMINAL = new Set([CardStatus.LOST, CardStatus.STOLEN, CardStatus.CLOSED, CardStatus.EXPIRED]);
+
+const ACTION_CAPABILITY: Record<CardAction, Capability> = {
+  FREEZE: Capability.CARD_FREEZE,
+  UNFREEZE: Capability.CARD_FREEZE,
+  REPORT_LOST: Capability.CARD_REPORT,
+  REPORT_STOLEN: Capability.CARD_REPORT,
+  CLOSE: Capability.CARD_CLOSE,
+};
+
+export class CardWrites {
+  constructor(
+    private readonly mutations: Mutations,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async createCardholder(scope: WriteScope, args: CreateCardholderArgs, key: string): Promise<Cardholder> {
+    if (!scope.registry.has(args.provider)) throw badInput(`provider ${args.provider.toUpperCase()} is not available to you`);
+    const provider = scope.registry.require(args.provider, Capability.CARDHOLDER_CREATE, 'creating cardholders');
+    const input: NewCardholder = {
+      firstName: check.text('input.firstName', args.firstName),
+      lastName: check.text('input.lastName', args.lastName),
+      email: check.email('input.email', args.email),
+      phone: check.phone('input.phone', args.phone),
+      dateOfBirth: check.pastDate('input.dateOfBirth', args.dateOfBirth),
+      address: args.address
+        ? {
+            line1: check.text('input.address.line1', args.address.line1, 200),
+            city: check.text('input.address.city', args.address.city),
+            postalCode: check.text('input.address.postalCode', args.address.postalCode, 20),
+            country: check.country('input.address.country', args.address.country),
+          }
+        : null,
+    };
+    return this.mutations.execute(scope, key, {
+      ...this.codec<Cardholder>(),
+      name: 'createCardholder',
+      provider,
+      input,
+      target: `provider:${provider.key}`,
+      kind: null,
+      run: (w) => provider.createCardholder(input, w),
+      fromOperation: () => {
+        throw new GatewayError(ErrorCode.OUTCOME_UNKNOWN, 'A cardholder cannot be reconciled from an operation', { provider: provider.key });
+      },
+    });
+  }
+
+  async issueCard(scope: WriteScope, args: { cardholderId: string; walletId?: string | null; type: CardType }, key: string): Promise<IssuedCard> {
+    const holder = this.ref(scope, args.cardholderId, 'Cardholder');
+    const wallet = args.walletId ? this.ref(scope, args.walletId, 'Wallet') : null;
+    if (wallet && wallet.provider !== holder.provider) throw badInput('input.walletId belongs to another provider than input.cardholderId');
+    const provider = scope.registry.require(holder.provider, Capability.CARD_ISSUE, 'issuing cards');
+    const input = { cardholderRef: holder.ref, walletRef: wallet?.ref ?? null, type: args.type };
+    return this.mutations.execute(scope, key, {
+      ...this.codec<IssuedCard>(),
+      name: 'issueCard',
+      provider,
+      input,
+      target: args.cardholderId,
+      kind: OperationKind.CARD_ISSUE,
+      run: (w) => provider.issueCard(input, w),
+      fromOperation: (operation) => ({ card: null, operation }),
+    });
+  }
+
+  async changeCardState(scope: WriteScope, cardId: string, action: CardAction, reason: string | null | undefined): Promise<Card> {
+    const { provider: key, ref } = this.ref(scope, cardId, 'Card');
+    const cleanReason = check.optionalText('reason', reason);
+    const provider = scope.registry.require(key, ACTION_CAPABILITY[action], `the card action ${action}`);
+    const card = await scope.loaders.card.load({ provider: key, ref });
+    if (!card) throw notFound(`Card ${cardId}`, key);
+    if ((action === CardAction.FREEZE || action === CardAction.UNFREEZE) && TERMINAL.has(card.status)) {
+      throw new GatewayError(ErrorCode.INVALID_STATE, `The card is ${card.status.toLowerCase()}: it can no longer be ${action === CardAction.FREEZE ? 'frozen' : 'unfrozen'}`, { provider: key });
+    }
+    const entry = { at: new Date().toISOString(), requestId: scope.requestId, tenant: scope.viewer.tenant, subject: scope.viewer.subject, action: `mutation.${action.toLowerCase()}Card`, target: cardId, provider: key };
+    try {
+      const updated = await provider.changeCardState(ref, action, cleanReason, scope.cx);
+      await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
+      scope.loaders.card.clear({ provider: key, ref });
+      return updated;
+    } catch (error) {
+      const typed = error instanceof GatewayError ? error : undefined;
+      await this.audit.record({ ...entry, outcome: typed?.code === ErrorCode.OUTCOME_UNKNOWN ? 'OUTCOME_UNKNOWN' : 'FAILED', code: typed?.code, upstreamRequestId: typed?.upstream?.requestId });
+      throw error;
+    }
+  }
+
+  async topUpCard(scope: WriteScope, args: { cardId: string; fundingWalletId?: string | null } & MoneyArgs, key: string): Promise<Operation> {
+    const card = this.ref(scope, args.cardId, 'Card');
+    const funding = args.fundingWalletId ? this.ref(scope, args.fundingWalletId, 'Wallet') : null;
+    if (funding && funding.provider !== card.provider) throw badInput('input.fundingWalletId belongs to another provider than input.cardId');
+    const amount = check.money('input', args.amount, args.currency);
+    const provider = scope.registry.require(card.provider, Capability.CARD_TOP_UP, 'topping up cards');
+    const input = { cardRef: card.ref, amount, fundingWalletRef: funding?.ref ?? null };
+    return this.money(scope, key, provider, 'topUpCard', OperationKind.TOP_UP, args.cardId, input, (w) => provider.topUpCard(input, w));
+  }
+
+  async transferFunds(scope: WriteScope, args: { fromWalletId: string; toWalletId?: string | null; toCardId?: string | null } & MoneyArgs, key: string): Promise<Operation> {
+    if (!args.toWalletId === !args.toCardId) throw badInput('Give exactly one of input.toWalletId and input.toCardId');
+    const from = this.ref(scope, args.fromWalletId, 'Wallet');
+    const to = args.toWalletId ? this.ref(scope, args.toWalletId, 'Wallet') : this.ref(scope, args.toCardId!, 'Card');
+    if (to.provider !== from.provider) throw badInput('Money cannot move between providers: the destination belongs to another provider');
+    if (args.toWalletId && to.ref === from.ref) throw badInput('input.toWalletId is the same wallet as input.fromWalletId');
+    const amount = check.money('input', args.amount, args.currency);
+    const provider = scope.registry.require(from.provider, Capability.FUNDS_TRANSFER, 'transferring funds');
+    const input: Transfer = { fromWalletRef: from.ref, toWalletRef: args.toWalletId ? to.ref : null, toCardRef: args.toCardId ? to.ref : null, amount };
+    return this.money(scope, key, provider, 'transferFunds', OperationKind.TRANSFER, args.fromWalletId, input, (w) => provider.transferFunds(input, w));
+  }
+
+  async pushPull(scope: WriteScope, direction: PushPull['direction'], args: { cardId: string } & MoneyArgs, key: string): Promise<Operation> {
+    const card = this.ref(scope, args.cardId, 'Card');
+    const amount = check.money('input', args.amount, args.currency);
+    const provider = scope.registry.require(card.provider, Capability.CARD_PUSH_PULL, `${direction === 'PUSH' ? 'pushing to' : 'pulling from'} cards`);
+    const input: PushPull = { cardRef: card.ref, direction, amount };
+    const name = direction === 'PUSH' ? 'pushToCard' : 'pullFromCard';
+    const kind = direction === 'PUSH' ? OperationKind.PUSH : OperationKind.PULL;
+    return this.money(scope, key, provider, name, kind, args.cardId, input, (w) => provider.pushPull(input, w));
+  }
+
+  private money(
+    scope: WriteScope,
+    key: string,
+    provider: CardProvider,
+    name: string,
+    kind: OperationKind,
+    target: string,
+    input: unknown,
+    run: MutationSpec<Operation>['run'],
+  ): Promise<Operation> {
+    return this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: (op) => op });
+  }
+
+  /** A global id of the viewer's tenant; another tenant's answers like one that does not exist. */
+  private ref(scope: WriteScope, id: string, type: NodeType): { provider: ProviderKey; ref: string } {
+    const decoded = decodeGlobalId(id, type);
+    if (!scope.registry.has(decoded.provider)) throw notFound(`${type} ${encodeGlobalId(decoded.provider, type, decoded.ref)}`, decoded.provider);
+    return decoded;
+  }
+
+  private codec<T>(): Pick<MutationSpec<T>, 'serialize' | 'deserialize'> {
+    return { serialize: plain, deserialize: (stored) => revive<T>(stored) };
+  }
+}

@@ -1,0 +1,144 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
+import { Scope } from '../../auth/scopes.js';
+import type { WriteScope } from '../../gateway/card-writes.js';
+import type { ProviderKey } from '../../gateway/provider-key.js';
+import { CardAction, type Operation } from '../../providers/writes.js';
+import type { GraphQLContext } from '../../context.js';
+import { CardPaymentInput, CreateCardholderInput, IssueCardInput, TopUpCardInput, TransferFundsInput } from '../inputs/mutation-inputs.js';
+import { loadRef } from '../load.js';
+import { present, type PresentedOperation } from '../present.js';
+import { CardTypeGql } from '../types/card.type.js';
+import { CardholderType } from '../types/cardholder.type.js';
+import { OperationType } from '../types/operation.type.js';
+
+const KEY_DESCRIPTION =
+  'Your unique key for this write (8–128 of letters, digits, _ . : -). Resubmitting the same key with the same input returns the first outcome without acting twice; after OUTCOME_UNKNOWN it reconciles with the provider.';
+
+const REASON_DESCRIPTION = 'Why (kept by the provider where it takes one), at most 200 characters.';
+
+@ObjectType({ description: 'An issued card, or the order to follow where the provider issues asynchronously.' })
+export class IssueCardPayload {
+  @Field(() => CardTypeGql, { nullable: true, description: 'The card, when issued at once.' })
+  card!: unknown;
+
+  @Field(() => OperationType, { nullable: true, description: 'The order, when the provider issues asynchronously (corporate): follow it with `node(id)`.' })
+  operation!: unknown;
+}
+
+const writeScope = (ctx: GraphQLContext): WriteScope => ({
+  viewer: ctx.viewer,
+  requestId: ctx.requestId,
+  cx: ctx.cx,
+  registry: ctx.tenant.registry,
+  loaders: ctx.loaders,
+});
+
+@Resolver()
+export class MutationResolver {
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => CardholderType, { description: 'Creates a cardholder at a provider. Exactly once per idempotency key.' })
+  async createCardholder(
+    @Arg('input', () => CreateCardholderInput, { description: 'The cardholder.' }) input: CreateCardholderInput,
+    @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const cardholder = await ctx.gateway.writes.createCardholder(writeScope(ctx), { ...input, provider: input.provider as unknown as ProviderKey }, key);
+    return present('Cardholder', cardholder);
+  }
+
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => IssueCardPayload, { description: 'Issues a card. Exactly once per idempotency key.' })
+  async issueCard(
+    @Arg('input', () => IssueCardInput, { description: 'The card.' }) input: IssueCardInput,
+    @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    const issued = await ctx.gateway.writes.issueCard(writeScope(ctx), input, key);
+    return {
+      card: issued.card ? present('Card', issued.card) : null,
+      operation: issued.operation ? present('Operation', issued.operation) : null,
+    };
+  }
+
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => CardTypeGql, { description: 'Freezes a card temporarily.' })
+  freezeCard(@Arg('cardId', () => ID, { description: 'The card.' }) cardId: string, @Arg('reason', () => String, { nullable: true, description: REASON_DESCRIPTION }) reason: string | null, @Ctx() ctx: GraphQLContext) {
+    return this.act(ctx, cardId, CardAction.FREEZE, reason);
+  }
+
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => CardTypeGql, { description: 'Unfreezes a frozen card. A lost, stolen, closed or expired card cannot be unfrozen (INVALID_STATE).' })
+  unfreezeCard(@Arg('cardId', () => ID, { description: 'The card.' }) cardId: string, @Arg('reason', () => String, { nullable: true, description: REASON_DESCRIPTION }) reason: string | null, @Ctx() ctx: GraphQLContext) {
+    return this.act(ctx, cardId, CardAction.UNFREEZE, reason);
+  }
+
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => CardTypeGql, { description: 'Reports a card lost: it is blocked for good.' })
+  reportCardLost(@Arg('cardId', () => ID, { description: 'The card.' }) cardId: string, @Arg('reason', () => String, { nullable: true, description: REASON_DESCRIPTION }) reason: string | null, @Ctx() ctx: GraphQLContext) {
+    return this.act(ctx, cardId, CardAction.REPORT_LOST, reason);
+  }
+
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => CardTypeGql, { description: 'Reports a card stolen: it is blocked for good.' })
+  reportCardStolen(@Arg('cardId', () => ID, { description: 'The card.' }) cardId: string, @Arg('reason', () => String, { nullable: true, description: REASON_DESCRIPTION }) reason: string | null, @Ctx() ctx: GraphQLContext) {
+    return this.act(ctx, cardId, CardAction.REPORT_STOLEN, reason);
+  }
+
+  @Authorized(Scope.CARDS_WRITE)
+  @Mutation(() => CardTypeGql, { description: 'Closes a card for good.' })
+  closeCard(@Arg('cardId', () => ID, { description: 'The card.' }) cardId: string, @Arg('reason', () => String, { nullable: true, description: REASON_DESCRIPTION }) reason: string | null, @Ctx() ctx: GraphQLContext) {
+    return this.act(ctx, cardId, CardAction.CLOSE, reason);
+  }
+
+  @Authorized(Scope.FUNDS_WRITE)
+  @Mutation(() => OperationType, { description: 'Tops up a card. Exactly once per idempotency key; may be PENDING (follow it with `node(id)`).' })
+  async topUpCard(
+    @Arg('input', () => TopUpCardInput, { description: 'The top-up.' }) input: TopUpCardInput,
+    @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return present('Operation', await ctx.gateway.writes.topUpCard(writeScope(ctx), input, key));
+  }
+
+  @Authorized(Scope.FUNDS_WRITE)
+  @Mutation(() => OperationType, { description: 'Moves money from a wallet to another wallet or to a card, within one provider. Exactly once per idempotency key.' })
+  async transferFunds(
+    @Arg('input', () => TransferFundsInput, { description: 'The transfer.' }) input: TransferFundsInput,
+    @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return present('Operation', await ctx.gateway.writes.transferFunds(writeScope(ctx), input, key));
+  }
+
+  @Authorized(Scope.FUNDS_WRITE)
+  @Mutation(() => OperationType, { description: 'Pushes money to a card (pushpull). Exactly once per idempotency key.' })
+  async pushToCard(
+    @Arg('input', () => CardPaymentInput, { description: 'The payment.' }) input: CardPaymentInput,
+    @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return present('Operation', await ctx.gateway.writes.pushPull(writeScope(ctx), 'PUSH', input, key));
+  }
+
+  @Authorized(Scope.FUNDS_WRITE)
+  @Mutation(() => OperationType, { description: 'Pulls money from a card (pushpull). Exactly once per idempotency key.' })
+  async pullFromCard(
+    @Arg('input', () => CardPaymentInput, { description: 'The payment.' }) input: CardPaymentInput,
+    @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
+    @Ctx() ctx: GraphQLContext,
+  ) {
+    return present('Operation', await ctx.gateway.writes.pushPull(writeScope(ctx), 'PULL', input, key));
+  }
+
+  private async act(ctx: GraphQLContext, cardId: string, action: CardAction, reason: string | null) {
+    return present('Card', await ctx.gateway.writes.changeCardState(writeScope(ctx), cardId, action, reason));
+  }
+}
+
+@Resolver(() => OperationType)
+export class OperationResolver {
+  @FieldResolver(() => CardTypeGql, { nullable: true, description: 'The card it created or credited, when known.' })
+  card(@Root() operation: PresentedOperation & Operation, @Ctx() ctx: GraphQLContext) {
+    return loadRef(ctx, 'Card', operation.provider, operation.cardRef);
+  }
+}
