@@ -14,6 +14,8 @@ describe('schema/examples.graphql', () => {
     gw = await startTestGateway();
     const utgl = gw.sandboxes.stores.utgl as UtglStore;
     const card = [...utgl.cards.values()][0]!;
+    const active = [...utgl.cards.values()].find((c) => c.status === 'active')!;
+    const [from, to] = [...utgl.accounts.values()].filter((a) => a.currency === 'USD' && Number(a.balance) > 10);
     const gid = (type: string, ref: string) => Buffer.from(`utgl:${type}:${ref}`).toString('base64url');
     variables = {
       CardDetail: { id: gid('Card', card.id) },
@@ -22,6 +24,9 @@ describe('schema/examples.graphql', () => {
       CardsPage: { first: 10 },
       TransactionsPage: { first: 10, filter: { cardholderId: gid('Cardholder', card.cardholder_id) } },
       WalletsPage: { first: 10 },
+      TransferFunds: { key: 'example-transfer-1', input: { fromWalletId: gid('Wallet', from!.id), toWalletId: gid('Wallet', to!.id), amount: '1.00', currency: 'USD' } },
+      FreezeCard: { cardId: gid('Card', active.id), reason: 'example' },
+      RevealCard: { cardId: gid('Card', active.id) },
     };
   });
   afterAll(() => gw.close());
