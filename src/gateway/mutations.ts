@@ -153,9 +153,10 @@ export class Mutations {
       ...deriveKeys(viewer.tenant, key, spec.provider.key, attempt),
     });
 
-    // An earlier attempt may have reached the provider: find it before sending anything.
+    // An earlier attempt may have reached the provider: find it before sending anything. A
+    // write the provider cannot look up stays uncertain: it is never resent blindly.
     if (existing && (existing.status === 'OUTCOME_UNKNOWN' || existing.status === 'IN_PROGRESS')) {
-      const found = spec.kind ? await spec.provider.findOperation(spec.kind, write(existing.attempt).reference, write(existing.attempt)) : null;
+      const found = await this.lookUp(spec, write(existing.attempt));
       if (found) {
         const result = spec.fromOperation(found);
         await this.store.put({ ...record, status: 'SUCCEEDED', result: spec.serialize(result), error: undefined, updatedAt: new Date().toISOString() });
@@ -193,6 +194,23 @@ export class Mutations {
         });
       }
       throw typed;
+    }
+  }
+
+  /** The earlier attempt if the provider has it, null if it certainly does not. */
+  private async lookUp<T>(spec: MutationSpec<T>, w: WriteRequest): Promise<Operation | null> {
+    const cannot = () =>
+      new GatewayError(
+        ErrorCode.OUTCOME_UNKNOWN,
+        `The earlier ${spec.name} may have reached ${spec.provider.key.toUpperCase()}, which offers no way to look it up: it is not sent again. Check with the provider before retrying under a new key.`,
+        { provider: spec.provider.key },
+      );
+    if (!spec.kind) throw cannot();
+    try {
+      return await spec.provider.findOperation(spec.kind, w.reference, w);
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === ErrorCode.UNSUPPORTED_BY_PROVIDER) throw cannot();
+      throw error;
     }
   }
 

@@ -192,11 +192,17 @@ describe('baas through the gateway', () => {
       const baas = res.data.providers.find((p: any) => p.provider === 'BAAS');
       expect(baas.sandbox).toBe(true);
       expect([...baas.capabilities].sort()).toEqual([
+        'CARDHOLDER_CREATE',
         'CARDHOLDER_LIST',
         'CARDHOLDER_READ',
+        'CARD_FREEZE',
+        'CARD_ISSUE',
         'CARD_LIST',
         'CARD_READ',
+        'CARD_REPORT',
         'CARD_REVEAL',
+        'CARD_TOP_UP',
+        'FUNDS_TRANSFER',
         'TRANSACTION_LIST',
         'TRANSACTION_LIST_BY_CARD',
         'TRANSACTION_LIST_BY_WALLET',

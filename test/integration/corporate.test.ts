@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { createCallContext } from '../../src/gateway/call-context.js';
+import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
+import { CardType } from '../../src/gateway/model.js';
 import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { openBody } from '../../src/providers/corporate/envelope.js';
@@ -20,6 +22,7 @@ import {
   type CorporateStore,
 } from '../../src/providers/corporate/sandbox.js';
 import type { CorporateErrorSlug } from '../../src/providers/corporate/errors.js';
+import type { WriteRequest } from '../../src/providers/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import {
   CardDetailDocument,
@@ -246,7 +249,20 @@ describe('corporate through the gateway', () => {
       expect(res.data!.providers.find((p) => p.provider === 'CORPORATE')).toEqual({
         provider: 'CORPORATE',
         sandbox: true,
-        capabilities: ['CARDHOLDER_LIST', 'CARDHOLDER_READ', 'CARD_LIST', 'CARD_READ', 'CARD_REVEAL', 'TRANSACTION_LIST_BY_CARD', 'WALLET_LIST', 'WALLET_READ'],
+        capabilities: [
+          'CARDHOLDER_CREATE',
+          'CARDHOLDER_LIST',
+          'CARDHOLDER_READ',
+          'CARD_FREEZE',
+          'CARD_ISSUE',
+          'CARD_LIST',
+          'CARD_READ',
+          'CARD_REVEAL',
+          'CARD_TOP_UP',
+          'TRANSACTION_LIST_BY_CARD',
+          'WALLET_LIST',
+          'WALLET_READ',
+        ],
       });
     });
   });
@@ -462,9 +478,18 @@ describe('corporate through the gateway', () => {
     });
   });
 
-  describe('orders and top-ups through the provider (no GraphQL mutation yet)', () => {
+  describe('orders and top-ups through the provider (corporate-writes.test.ts has the full set)', () => {
     const cx = () => createCallContext(`req-${randomUUID()}`, createLogger('silent'));
     const provider = () => gw.registry.get('corporate') as CorporateProvider;
+    /** A write as the gateway hands it over, its keys derived from a fresh gateway key. */
+    const write = (gatewayKey = randomUUID(), attempt = 0): WriteRequest => ({
+      cx: cx(),
+      gatewayKey,
+      attempt,
+      ...deriveKeys('acme', gatewayKey, 'corporate', attempt),
+    });
+    const usd = (amount: string) => ({ amount, currency: 'USD' });
+    const topUp = (cardRef: string, amount: string, w = write()) => provider().topUpCard({ cardRef, amount: usd(amount), fundingWalletRef: null }, w);
     const masterBalance = async () => {
       const res = await gw.query(WalletsPageDocument, { first: 1, filter: { provider: 'CORPORATE' } });
       return res.data!.wallets.nodes[0]!.balance!.amount;
@@ -482,48 +507,46 @@ describe('corporate through the gateway', () => {
     it('tops a card up once however often the same request is resent, and debits the master wallet exactly once', async () => {
       const card = cardsWith('active')[1]!;
       const before = await masterBalance();
-      const key = randomUUID();
-      const first = await provider().createTopUpOrder(refOf(card), '40.25', key, cx());
-      const again = await provider().createTopUpOrder(refOf(card), '40.25', key, cx());
-      expect(again.orderId).toBe(first.orderId);
-      expect(requestsTo('/cards/topup').map((r) => r.headers['idempotency-key'])).toEqual([key, key]);
-      expect(first).toMatchObject({ type: 'topup', status: 'pending', amount: '40.25' });
-      expect((await provider().getOrder(first.orderId, cx())).status).toBe('processing');
-      expect((await provider().getOrder(first.orderId, cx())).status).toBe('completed');
-      await provider().createTopUpOrder(refOf(card), '40.25', key, cx());
+      const gatewayKey = randomUUID();
+      const first = await topUp(refOf(card), '40.25', write(gatewayKey));
+      const again = await topUp(refOf(card), '40.25', write(gatewayKey, 1));
+      expect(again.ref).toBe(first.ref);
+      const { upstreamKey } = deriveKeys('acme', gatewayKey, 'corporate', 0);
+      expect(requestsTo('/cards/topup').map((r) => r.headers['idempotency-key'])).toEqual([upstreamKey, upstreamKey]);
+      expect(first).toMatchObject({ kind: 'TOP_UP', status: 'PENDING', providerStatus: 'pending', amount: usd('40.25') });
+      expect(await provider().getOperation(first.ref, cx())).toMatchObject({ status: 'PENDING', providerStatus: 'processing' });
+      expect(await provider().getOperation(first.ref, cx())).toMatchObject({ status: 'COMPLETED', providerStatus: 'completed' });
+      await topUp(refOf(card), '40.25', write(gatewayKey, 2));
       expect(await masterBalance()).toBe(formatCents(toCents(before) - 4_025n));
     });
 
     it('issues a card through an order that the gateway can then read', async () => {
       const user = userWith('approved');
-      const order = await provider().createCardOrder(
-        { externalUserId: user.external_user_id, productId: store.cardholders.get(user.external_user_id)!.product_id },
-        randomUUID(),
-        cx(),
-      );
-      await provider().getOrder(order.orderId, cx());
-      const done = await provider().getOrder(order.orderId, cx());
-      expect(done).toMatchObject({ status: 'completed', cardId: expect.stringMatching(/^crd_/) });
-      const res = await gw.query(CardDetailDocument, { id: gid('Card', `${user.external_user_id}/${done.cardId}`) });
+      const { card, operation } = await provider().issueCard({ cardholderRef: user.external_user_id, walletRef: null, type: CardType.VIRTUAL }, write());
+      expect(card).toBeNull();
+      await provider().getOperation(operation!.ref, cx());
+      const done = await provider().getOperation(operation!.ref, cx());
+      expect(done).toMatchObject({ kind: 'CARD_ISSUE', status: 'COMPLETED', cardRef: expect.stringMatching(new RegExp(`^${user.external_user_id}/crd_`)) });
+      const res = await gw.query(CardDetailDocument, { id: gid('Card', done!.cardRef!) });
       expect(res.errors).toBeUndefined();
       expect(res.data!.card).toMatchObject({ status: 'ACTIVE', cardholder: { kycStatus: 'APPROVED' } });
     });
 
     it('answers a top-up the master wallet cannot cover with INSUFFICIENT_FUNDS, and one of a frozen card with INVALID_STATE', async () => {
       const tooMuch = formatCents(store.masterCents + 100n);
-      const poor = await failure(provider().createTopUpOrder(refOf(cardsWith('active')[0]!), tooMuch, randomUUID(), cx()));
+      const poor = await failure(topUp(refOf(cardsWith('active')[0]!), tooMuch));
       expect(poor).toMatchObject({ code: ErrorCode.INSUFFICIENT_FUNDS, upstream: { status: 403, code: 'insufficient_funds' } });
-      const frozen = await failure(provider().createTopUpOrder(refOf(cardsWith('frozen')[0]!), '1.00', randomUUID(), cx()));
+      const frozen = await failure(topUp(refOf(cardsWith('frozen')[0]!), '1.00'));
       expect(frozen).toMatchObject({ code: ErrorCode.INVALID_STATE, upstream: { status: 422, code: 'card_not_active' } });
     });
 
     it('never resends a top-up: a replay answer or a 500 leaves it UPSTREAM_ERROR or OUTCOME_UNKNOWN after one attempt', async () => {
       const card = refOf(cardsWith('active')[0]!);
       server.inject({ path: '/api/v1/cards/topup', status: 400, body: { error: 'Duplicate request detected' }, times: 1 });
-      expect(await failure(provider().createTopUpOrder(card, '1.00', randomUUID(), cx()))).toMatchObject({ code: ErrorCode.UPSTREAM_ERROR, retryable: false });
+      expect(await failure(topUp(card, '1.00'))).toMatchObject({ code: ErrorCode.UPSTREAM_ERROR, retryable: false });
       const { status, body } = sealedError('internal_error', secretKey);
       server.inject({ path: '/api/v1/cards/topup', status, body, times: 1 });
-      expect(await failure(provider().createTopUpOrder(card, '1.00', randomUUID(), cx()))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN });
+      expect(await failure(topUp(card, '1.00'))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN });
       expect(requestsTo('/cards/topup')).toHaveLength(2);
     });
   });

@@ -167,12 +167,12 @@ describe('pushpull through the gateway', () => {
       expect(firstError(res.errors)).toMatchObject({ code: 'NOT_FOUND', provider: 'PUSHPULL' });
     });
 
-    it('publishes its capabilities: cards and transactions, no cardholders or wallets', async () => {
+    it('publishes its capabilities: cards, transactions and push/pull, no cardholders or wallets', async () => {
       const res: any = await gw.query('{ providers { provider sandbox capabilities } }');
       expect(res.data.providers).toContainEqual({
         provider: 'PUSHPULL',
         sandbox: true,
-        capabilities: ['CARD_LIST', 'CARD_READ', 'TRANSACTION_LIST_BY_CARD', 'TRANSACTION_READ'],
+        capabilities: ['CARD_LIST', 'CARD_PUSH_PULL', 'CARD_READ', 'TRANSACTION_LIST_BY_CARD', 'TRANSACTION_READ'],
       });
     });
   });

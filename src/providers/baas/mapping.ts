@@ -3,7 +3,8 @@
  * the contract lists; anything else is UNKNOWN with the raw value kept beside it. Amounts are
  * decimal strings, checked and normalised without ever becoming floats.
  */
-import { fromDecimalString, type Money } from '../../gateway/money.js';
+import { ErrorCode, GatewayError } from '../../gateway/errors.js';
+import { currencyExponent, fromDecimalString, type Money } from '../../gateway/money.js';
 import {
   CardStatus,
   CardType,
@@ -20,6 +21,7 @@ import {
 import { upstreamObject } from '../../gateway/upstream-shape.js';
 import { checkedCardSecrets } from '../card-secrets.js';
 import type { CardSecrets } from '../provider.js';
+import { OperationKind, OperationStatus, type Operation } from '../writes.js';
 
 const KYC_STATUS: Record<string, KycStatus> = {
   draft: KycStatus.NOT_STARTED,
@@ -164,4 +166,60 @@ export function mapCardSecrets(raw: unknown): CardSecrets {
     expiryMonth: o.raw('expiryMonth'),
     expiryYear: o.raw('expiryYear'),
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes: deposits and transfers as operations, amounts as baas wants them.
+
+/** A transaction's (or transfer's) status as an operation's. */
+const OPERATION_STATUS: Record<string, OperationStatus> = {
+  pending: OperationStatus.PENDING,
+  settled: OperationStatus.COMPLETED,
+  declined: OperationStatus.FAILED,
+  // It happened and was undone: the money is not where the write put it.
+  reversed: OperationStatus.FAILED,
+};
+
+/**
+ * A money movement baas answered or listed as an operation: the `deposit` transaction of a
+ * bank deposit, the transfer object of `POST /wallets/transfer`, or a transfer's
+ * `transfer_out` leg found by reference (so a transfer's `ref` is the transfer's id when
+ * answered, its debit transaction's id when found; baas reads neither back by id).
+ */
+export function mapMoneyOperation(raw: unknown, kind: OperationKind.TOP_UP | OperationKind.TRANSFER, what: string): Operation {
+  const o = upstreamObject('baas', what, raw);
+  const status = o.string('status');
+  const operationStatus = OPERATION_STATUS[status] ?? OperationStatus.UNKNOWN;
+  return {
+    provider: 'baas',
+    ref: o.string('id'),
+    kind,
+    status: operationStatus,
+    providerStatus: status,
+    reference: o.optString('reference'),
+    amount: fromDecimalString(o.raw('amount'), o.raw('currency'), `${what} amount`),
+    cardRef: o.optString('cardId'),
+    failureReason: operationStatus === OperationStatus.FAILED ? `${status} by BAAS` : null,
+    createdAt: parseTimestamp(o.raw('createdAt')),
+  };
+}
+
+/**
+ * A positive amount as a decimal string in the currency's precision (`"5"` → `"5.00"`), by
+ * string arithmetic only. The gateway has validated the amount; this refuses what it cannot
+ * send exactly rather than round.
+ */
+export function upstreamAmount(money: Money): string {
+  const exponent = currencyExponent(money.currency);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
+  const fraction = (match?.[2] ?? '').replace(/0+$/, '');
+  if (!match || fraction.length > exponent || /^0*$/.test(`${match[1]}${fraction}`)) {
+    throw new GatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      `amount must be a positive decimal with at most ${exponent} decimal places for ${money.currency}`,
+      { provider: 'baas', details: { fields: ['amount'] } },
+    );
+  }
+  const whole = BigInt(match[1]!).toString();
+  return exponent === 0 ? whole : `${whole}.${fraction.padEnd(exponent, '0')}`;
 }

@@ -11,6 +11,7 @@
  * Every enum mapping is exhaustive over the values the contract lists; anything else is
  * UNKNOWN with the raw value kept.
  */
+import { badInput, ErrorCode, GatewayError } from '../../gateway/errors.js';
 import { fromDecimalString, type Money } from '../../gateway/money.js';
 import {
   CardStatus,
@@ -28,6 +29,7 @@ import {
 import { upstreamObject } from '../../gateway/upstream-shape.js';
 import { checkedCardSecrets } from '../card-secrets.js';
 import type { CardSecrets } from '../provider.js';
+import { OperationKind, OperationStatus, type Operation } from '../writes.js';
 
 export const MASTER_WALLET_REF = 'master';
 export const MASTER_WALLET_CURRENCY = 'USDT';
@@ -170,31 +172,81 @@ export function listAnswer(raw: unknown, what: string): { items: unknown[]; tota
   return { items: o.array('items'), total: o.optInt('total') ?? undefined };
 }
 
-/** A card order (issue or top-up), as the future mutations will need it. */
-export interface CorporateOrderView {
-  orderId: string;
-  type: string;
-  status: string;
-  /** The card topped up, or the card a completed card_issue created. */
-  cardId: string | null;
-  amount: string | null;
-  failureReason: string | null;
-  createdAt: Date | null;
-  updatedAt: Date | null;
+/** Cards are in USD (corporate.md, "Objects": every product and card is `currency: "USD"`). */
+export const CARD_CURRENCY = 'USD';
+
+/**
+ * An order's ref: `<external_user_id>/<order_id>`, like a card's. The order object names its
+ * card by id alone, and a card is addressed by its user and its id together, so the user is
+ * carried in the ref for `getOperation` to name the card the order created or credited.
+ */
+export function orderRef(externalUserId: string, orderId: string): string {
+  return `${externalUserId}/${orderId}`;
 }
 
-export function mapOrder(raw: unknown): CorporateOrderView {
+/** The user and order id of an order ref; a bare order id (no user) is accepted too. */
+export function parseOrderRef(ref: string): { externalUserId: string | null; orderId: string } | null {
+  const slash = ref.lastIndexOf('/');
+  if (slash === -1) return ref.length > 0 ? { externalUserId: null, orderId: ref } : null;
+  if (slash === 0 || slash === ref.length - 1) return null;
+  return { externalUserId: ref.slice(0, slash), orderId: ref.slice(slash + 1) };
+}
+
+const ORDER_KIND: Record<string, OperationKind> = {
+  card_issue: OperationKind.CARD_ISSUE,
+  topup: OperationKind.TOP_UP,
+};
+
+/** "Orders move through predictable states": pending → processing → completed | failed. */
+const ORDER_STATUS: Record<string, OperationStatus> = {
+  pending: OperationStatus.PENDING,
+  processing: OperationStatus.PENDING,
+  completed: OperationStatus.COMPLETED,
+  failed: OperationStatus.FAILED,
+};
+
+/**
+ * An order (`/cards/create`, `/cards/topup`, `/orders/get`) as an Operation. `externalUserId`
+ * is the user the order is for, when the caller knows it (the order object does not say):
+ * without it neither the ref nor the card can name the user. `reference` is null: corporate
+ * keys orders by the Idempotency-Key, which no order read returns.
+ */
+export function mapOrderOperation(raw: unknown, externalUserId: string | null): Operation {
   const o = upstreamObject('corporate', 'order', raw);
+  const orderId = o.string('order_id');
+  const type = o.string('type');
+  const kind = ORDER_KIND[type];
+  if (!kind) throw new GatewayError(ErrorCode.UPSTREAM_ERROR, `CORPORATE sent an order of an unknown type`, { provider: 'corporate' });
+  const status = o.string('status');
+  const cardId = o.optString('card_id');
+  const amount = o.optString('amount');
   return {
-    orderId: o.string('order_id'),
-    type: o.string('type'),
-    status: o.string('status'),
-    cardId: o.optString('card_id'),
-    amount: o.optString('amount'),
+    provider: 'corporate',
+    ref: externalUserId === null ? orderId : orderRef(externalUserId, orderId),
+    kind,
+    status: ORDER_STATUS[status] ?? OperationStatus.UNKNOWN,
+    providerStatus: status,
+    reference: null,
+    amount: amount === null ? null : fromDecimalString(amount, CARD_CURRENCY, 'order amount'),
+    cardRef: cardId !== null && externalUserId !== null ? cardRef(externalUserId, cardId) : null,
     failureReason: o.optString('failure_reason'),
     createdAt: parseTimestamp(o.raw('created_at')),
-    updatedAt: parseTimestamp(o.raw('updated_at')),
   };
+}
+
+/**
+ * A unified amount as corporate's decimal string with two decimals (`"25.00"`), exactly:
+ * digits beyond the cent that are not zero are refused rather than rounded away.
+ */
+export function corporateAmount(money: Money): string {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
+  const fraction = m?.[2] ?? '';
+  if (!m || /[1-9]/.test(fraction.slice(2))) {
+    throw badInput(`amount ${money.amount} is not a positive amount of ${CARD_CURRENCY} with at most 2 decimals`);
+  }
+  const cents = BigInt(m[1]!) * 100n + BigInt(fraction.slice(0, 2).padEnd(2, '0'));
+  if (cents <= 0n) throw badInput(`amount must be positive, not ${money.amount}`);
+  return `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
 }
 
 /** `/cards/sensitive`' `data`: `{pan, cvv, expiry_month, expiry_year}`, checked strictly. */

@@ -1,6 +1,5 @@
 /**
- * corporate's unified operations (reads; the order and top-up calls are exposed for the
- * mutations to come). Every call is an encrypted POST (client.ts).
+ * corporate's unified operations. Every call is an encrypted POST (client.ts).
  *
  * - Cardholders are users (`/users/get`, `/users/list`), each completed with its KYC state
  *   from `/cardholders/get`: the provider has no cardholder list, so a page of N users costs
@@ -9,11 +8,17 @@
  *   (`/cards/list`); their transactions are listed per card (`/cards/transactions`).
  * - The master wallet is the one wallet; its balance is `/master-wallet/balance`.
  * Lists page by number (`page`, `per_page` ≤ 100): positions are the resume tokens.
+ *
+ * Writes: users are created (`createCardholder`), cards are issued and topped up through
+ * asynchronous orders (`/cards/create`, `/cards/topup`, followed with `/orders/get`), cards are
+ * frozen and unfrozen. Orders carry the write's stable `upstreamKey` as their Idempotency-Key:
+ * corporate answers a repeated key with the original order, which is also how an uncertain
+ * write is reconciled (`findOperation`).
  */
-import { isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
+import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
-import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
+import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
 import { offsetFromToken, readOffsetWindow } from '../../gateway/pagination.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
 import {
@@ -27,23 +32,29 @@ import {
   type TransactionFilter,
   type WalletFilter,
 } from '../provider.js';
+import { CardAction, OperationKind, type IssuedCard, type NewCard, type NewCardholder, type Operation, type TopUp, type WriteRequest } from '../writes.js';
 import { CorporateClient, type CorporateCall, type CorporateClientOptions } from './client.js';
 import {
+  CARD_CURRENCY,
   MASTER_WALLET_REF,
+  corporateAmount,
   listAnswer,
   mapCard,
   mapCardSecrets,
   mapCardholder,
   mapMasterBalance,
   mapMasterWallet,
-  mapOrder,
+  mapOrderOperation,
   mapTransaction,
   parseCardRef,
+  parseOrderRef,
   type CardAddress,
-  type CorporateOrderView,
 } from './mapping.js';
 
-export type CorporateProviderOptions = CorporateClientOptions;
+export interface CorporateProviderOptions extends CorporateClientOptions {
+  /** The card product `issueCard` orders; by default the first of `/card-products/list`. */
+  defaultProductId?: string;
+}
 
 /** Upstream reads one operation may have in flight at once (per-user lookups). */
 const LOOKUP_CONCURRENCY = 8;
@@ -58,7 +69,8 @@ export class CorporateProvider extends BaseProvider {
   /**
    * No TRANSACTION_READ (no endpoint reads a transaction by id), no TRANSACTION_LIST (only a
    * card's transactions can be listed) and no TRANSACTION_LIST_BY_WALLET (the master wallet's
-   * movements are not listed by the API).
+   * movements are not listed by the API). No CARD_REPORT or CARD_CLOSE (freeze and unfreeze
+   * are its only card state changes), no FUNDS_TRANSFER or CARD_PUSH_PULL.
    */
   readonly capabilities: ReadonlySet<Capability> = new Set([
     Capability.CARDHOLDER_READ,
@@ -69,12 +81,18 @@ export class CorporateProvider extends BaseProvider {
     Capability.WALLET_LIST,
     Capability.TRANSACTION_LIST_BY_CARD,
     Capability.CARD_REVEAL,
+    Capability.CARDHOLDER_CREATE,
+    Capability.CARD_ISSUE,
+    Capability.CARD_FREEZE,
+    Capability.CARD_TOP_UP,
   ]);
   readonly client: CorporateClient;
+  private readonly defaultProductId: string | undefined;
 
   constructor(options: CorporateProviderOptions) {
     super();
     this.client = new CorporateClient(options);
+    this.defaultProductId = options.defaultProductId;
   }
 
   // --- cardholders (users) ---
@@ -184,43 +202,135 @@ export class CorporateProvider extends BaseProvider {
     return scopes;
   }
 
-  // --- orders and card changes (for the mutations to come; not in the schema yet) ---
+  // --- writes ---
 
   /**
-   * Orders a card. `idempotencyKey` must be generated once per logical request and reused on
-   * any resend: the provider then returns the original order instead of issuing twice.
+   * `/users/create` only. A corporate user is the gateway's Cardholder, but its cardholder
+   * record (`/cardholders/create`) is the KYC submission: a card product and an identity
+   * document (`kyc.date_of_birth`, `country`, `id_document_number`) that the unified input
+   * does not carry. So the user is created and comes back with kycStatus NOT_STARTED; its
+   * KYC is submitted outside this operation, and until then `issueCard` answers INVALID_STATE.
+   *
+   * `external_user_id` is the write's reference (stable across attempts): a resend after an
+   * uncertain outcome meets `external_user_id_exists` and, when the existing user is the one
+   * this input describes, answers it as created — the same write, not a second user.
    */
-  async createCardOrder(
-    input: { externalUserId: string; productId: string; initialAmount?: string },
-    idempotencyKey: string,
-    cx: CallContext,
-  ): Promise<CorporateOrderView> {
-    const payload: Record<string, unknown> = { external_user_id: input.externalUserId, product_id: input.productId };
-    if (input.initialAmount !== undefined) payload.initial_amount = input.initialAmount;
-    return mapOrder(await this.call({ path: '/cards/create', payload, operation: 'write', name: 'createCardOrder', idempotencyKey }, cx));
+  override async createCardholder(input: NewCardholder, w: WriteRequest): Promise<Cardholder> {
+    const externalUserId = w.reference;
+    const payload = { external_user_id: externalUserId, email: input.email, first_name: input.firstName, last_name: input.lastName };
+    try {
+      return await acceptedWrite(
+        () => this.call({ path: '/users/create', payload, operation: 'write', name: 'createUser' }, w.cx),
+        (user) => mapCardholder(user, null),
+      );
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.upstream?.code !== 'external_user_id_exists') throw error;
+      const user = await this.freshUser(externalUserId, w.cx);
+      if (!user || !sameUser(user, payload)) throw error;
+      return mapCardholder(user, await this.cardholderRecord(externalUserId, w.cx));
+    }
   }
 
-  /** Orders a top-up of a card from the master wallet (same idempotency rule as `issueCard`). */
-  async createTopUpOrder(cardRef: string, amount: string, idempotencyKey: string, cx: CallContext): Promise<CorporateOrderView> {
-    const payload = { ...cardPayload(this.address(cardRef)), amount };
-    return mapOrder(await this.call({ path: '/cards/topup', payload, operation: 'write', name: 'topupCard', idempotencyKey }, cx));
+  /**
+   * `/cards/create` for the cardholder (a user with a cardholder record): an order, not a
+   * card. The card appears when the order completes (follow it with `getOperation`).
+   * Corporate issues virtual cards only, funded by top-ups rather than from a wallet.
+   */
+  override async issueCard(input: NewCard, w: WriteRequest): Promise<IssuedCard> {
+    if (input.type === CardType.PHYSICAL) throw unsupported('corporate', 'issuing physical cards (it issues virtual cards only)');
+    if (input.walletRef !== null) throw badInput('walletRef must be empty for CORPORATE: its cards hold their own balance and spend from no wallet');
+    const productId = await this.productId(w.cx);
+    const payload = { external_user_id: input.cardholderRef, product_id: productId };
+    try {
+      return { card: null, operation: await this.order('/cards/create', payload, input.cardholderRef, 'createCardOrder', w) };
+    } catch (error) {
+      // The user exists but has no cardholder record: its KYC was never submitted.
+      if (error instanceof GatewayError && error.upstream?.code === 'cardholder_not_found') {
+        throw new GatewayError(ErrorCode.INVALID_STATE, `CORPORATE issues cards to cardholders only: user ${input.cardholderRef} has not submitted KYC`, {
+          provider: 'corporate',
+          upstream: error.upstream,
+        });
+      }
+      throw error;
+    }
   }
 
-  /** An order's current state (a read: safe to repeat while polling). */
-  async getOrder(orderId: string, cx: CallContext): Promise<CorporateOrderView> {
-    return mapOrder(await this.call({ path: '/orders/get', payload: { order_id: orderId }, operation: 'read', name: 'getOrder' }, cx));
+  /** `/cards/topup`: an order moving money from the master wallet (USDT) to the card (USD, 1:1). */
+  override async topUpCard(input: TopUp, w: WriteRequest): Promise<Operation> {
+    if (input.amount.currency.toUpperCase() !== CARD_CURRENCY) {
+      throw badInput(`CORPORATE cards are in ${CARD_CURRENCY}: a top-up in ${input.amount.currency} cannot be credited`);
+    }
+    if (input.fundingWalletRef !== null && input.fundingWalletRef !== MASTER_WALLET_REF) {
+      throw badInput(`CORPORATE tops cards up from its master wallet only (fundingWalletRef "${MASTER_WALLET_REF}" or none)`);
+    }
+    const amount = corporateAmount(input.amount);
+    const address = this.address(input.cardRef);
+    return this.order('/cards/topup', { ...cardPayload(address), amount }, address.externalUserId, 'topupCard', w);
   }
 
-  async freezeCard(cardRef: string, cx: CallContext): Promise<Card> {
+  /** Freeze and unfreeze (`/cards/freeze`, `/cards/unfreeze`); corporate has no report or close. */
+  override async changeCardState(cardRef: string, action: CardAction, _reason: string | null, cx: CallContext): Promise<Card> {
+    const path = action === CardAction.FREEZE ? '/cards/freeze' : action === CardAction.UNFREEZE ? '/cards/unfreeze' : null;
+    if (path === null) throw unsupported('corporate', `the card action ${action}`);
     const payload = cardPayload(this.address(cardRef));
-    return mapCard(await this.call({ path: '/cards/freeze', payload, operation: 'write', name: 'freezeCard' }, cx));
+    return mapCard(await this.call({ path, payload, operation: 'write', name: action === CardAction.FREEZE ? 'freezeCard' : 'unfreezeCard' }, cx));
   }
 
-  async unfreezeCard(cardRef: string, cx: CallContext): Promise<Card> {
-    const payload = cardPayload(this.address(cardRef));
-    return mapCard(await this.call({ path: '/cards/unfreeze', payload, operation: 'write', name: 'unfreezeCard' }, cx));
+  /**
+   * An order's current state (`/orders/get`, a read: safe to repeat while following it). The
+   * ref is `<external_user_id>/<order_id>` as the writes answer it; the order object does not
+   * name its user, so the user in the ref is what names its card.
+   */
+  override async getOperation(ref: string, cx: CallContext): Promise<Operation | null> {
+    const parsed = parseOrderRef(ref);
+    if (!parsed) return null;
+    return nullIfNotFound(
+      this.call({ path: '/orders/get', payload: { order_id: parsed.orderId }, operation: 'read', name: 'getOrder' }, cx).then((raw) =>
+        mapOrderOperation(raw, parsed.externalUserId),
+      ),
+    );
   }
 
+  /**
+   * Corporate cannot look an order up by anything the gateway sent (there is no search by
+   * Idempotency-Key), but it does not need to: a `/cards/create` or `/cards/topup` resent with
+   * the same Idempotency-Key returns the original order and never charges twice
+   * (corporate.md, "Idempotency"), and every attempt sends the stable `upstreamKey`. So the
+   * answer is null — "resend" — and the resend *is* the look-up: it answers the order the
+   * uncertain attempt created, if it created one, or creates it once if it did not.
+   */
+  override async findOperation(kind: OperationKind, _reference: string, _w: WriteRequest): Promise<Operation | null> {
+    if (kind !== OperationKind.CARD_ISSUE && kind !== OperationKind.TOP_UP) throw unsupported('corporate', `looking up a ${kind} by reference`);
+    return null;
+  }
+
+  /**
+   * One order-creating call, under the write's stable key: corporate replays the original
+   * order for a key it has seen, so every attempt of one write sends the same key.
+   */
+  private async order(path: string, payload: Record<string, unknown>, externalUserId: string, name: string, w: WriteRequest): Promise<Operation> {
+    return acceptedWrite(
+      () => this.call({ path, payload, operation: 'write', name, idempotencyKey: w.upstreamKey }, w.cx),
+      (raw) => mapOrderOperation(raw, externalUserId),
+    );
+  }
+
+  /** The configured product, else the first the account offers (`/card-products/list`). */
+  private async productId(cx: CallContext): Promise<string> {
+    if (this.defaultProductId) return this.defaultProductId;
+    const products = await cx.memo('corporate:card-products', () =>
+      this.call({ path: '/card-products/list', operation: 'read', name: 'listCardProducts' }, cx),
+    );
+    if (!Array.isArray(products) || products.length === 0) {
+      throw new GatewayError(ErrorCode.INVALID_STATE, 'CORPORATE offers this account no card product to issue', { provider: 'corporate' });
+    }
+    return upstreamObject('corporate', 'card product', products[0]).string('product_id');
+  }
+
+  /** A user read afresh (not through the request's memo: it may have just been created). */
+  private freshUser(externalUserId: string, cx: CallContext): Promise<unknown | null> {
+    return this.orNull(this.call({ path: '/users/get', payload: { external_user_id: externalUserId }, operation: 'read', name: 'getUser' }, cx));
+  }
 
   // --- helpers ---
 
@@ -285,6 +395,48 @@ export class CorporateProvider extends BaseProvider {
       throw error;
     }
   }
+}
+
+/**
+ * A write's answer that came back as a success but could not be read (undecryptable,
+ * malformed): the provider accepted the write, so what it did is unknown, not failed —
+ * OUTCOME_UNKNOWN, which has the gateway look it up instead of taking it as never sent.
+ * `accepted`: the error arose reading an answer already known to be a success.
+ */
+function unreadableSuccess(error: unknown, accepted: boolean): unknown {
+  if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;
+  const status = error.upstream?.status;
+  if (!accepted && (status === undefined || status < 200 || status >= 300)) return error;
+  return new GatewayError(ErrorCode.OUTCOME_UNKNOWN, `${error.message}; the write was accepted, so its outcome is unknown`, {
+    provider: error.provider,
+    upstream: error.upstream,
+    cause: error,
+  });
+}
+
+/** Sends a write and reads its answer, an unreadable success being OUTCOME_UNKNOWN. */
+async function acceptedWrite<T>(send: () => Promise<unknown>, read: (raw: unknown) => T): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await send();
+  } catch (error) {
+    throw unreadableSuccess(error, false);
+  }
+  try {
+    return read(raw);
+  } catch (error) {
+    throw unreadableSuccess(error, true);
+  }
+}
+
+/** The existing user is the one the create asked for (a resend of the same write). */
+function sameUser(raw: unknown, asked: { email: string; first_name: string; last_name: string }): boolean {
+  const user = upstreamObject('corporate', 'user', raw);
+  return (
+    user.optString('email')?.toLowerCase() === asked.email.toLowerCase() &&
+    user.optString('first_name') === asked.first_name &&
+    user.optString('last_name') === asked.last_name
+  );
 }
 
 function cardPayload(address: CardAddress): Record<string, unknown> {

@@ -67,6 +67,16 @@ export const LEDGER_ERROR_TYPES: Record<string, ErrorCode> = {
   '429 email verification': ErrorCode.RATE_LIMITED,
 };
 
+/**
+ * Messages that decide under a generic type. The reference's generic `catch` type carries
+ * whatever the server threw; a card status change the card's state forbids (e.g. unblocking
+ * a card reported lost or stolen) is answered that way — `400 catch "Card status cannot be
+ * changed from Lost"` — and is the object's state, not a provider failure.
+ */
+export const LEDGER_ERROR_MESSAGES: ReadonlyArray<{ status: number; pattern: RegExp; code: ErrorCode }> = [
+  { status: 400, pattern: /card status cannot be changed/i, code: ErrorCode.INVALID_STATE },
+];
+
 export interface LedgerErrorEntry {
   type?: string;
   message: string;
@@ -79,6 +89,7 @@ export function mapLedgerError(answer: UpstreamAnswer, entry: LedgerErrorEntry):
   if (/tenant id is missing/i.test(entry.message)) return upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer);
   const byCode = entry.errorCode ? LEDGER_ERROR_CODES[entry.errorCode] : undefined;
   const byType = entry.type ? LEDGER_ERROR_TYPES[`${answer.status} ${entry.type.trim().toLowerCase()}`] : undefined;
-  const code = byCode ?? byType;
+  const byMessage = LEDGER_ERROR_MESSAGES.find((rule) => rule.status === answer.status && rule.pattern.test(entry.message))?.code;
+  const code = byCode ?? byMessage ?? byType;
   return code ? upstreamError(code, answer) : fallbackError(answer);
 }

@@ -21,6 +21,7 @@ import {
 import { upstreamObject, type UpstreamObject } from '../../gateway/upstream-shape.js';
 import { checkedCardSecrets } from '../card-secrets.js';
 import type { CardSecrets } from '../provider.js';
+import { OperationKind, OperationStatus, type Operation } from '../writes.js';
 
 /** The tenant's token (ledger.md: a wallet's currency is the token symbol, 18 decimals). */
 export const LEDGER_TOKEN_SYMBOL = 'USBC';
@@ -123,13 +124,12 @@ export function customerWallets(customer: UpstreamObject): Wallet[] {
 }
 
 /**
- * The card on a wallet, from `GET /cards/details`. That answer carries the full PAN and CVV:
- * only the last four digits are kept, here, and nothing else of them leaves this function.
+ * The card on a wallet, from `GET /cards/details` (or the 201 of `POST /cards/request-card`,
+ * which answers the same object). That answer carries the full PAN and CVV: only the last
+ * four digits are kept, here, and nothing else of them leaves this function.
  */
 export function mapCardDetails(ref: string, body: unknown): Card {
   const data = upstreamObject('ledger', 'card details answer', body).object('data');
-  const text = data.string('status');
-  const code = data.optInt('statusCode');
   const pan = data.optString('cardNumber');
   const expiry = /^(\d{4})-(\d{2})/.exec(data.optString('expiryDate') ?? '');
   const wallet = parseWalletRef(ref);
@@ -138,13 +138,61 @@ export function mapCardDetails(ref: string, body: unknown): Card {
     ref,
     cardholderRef: wallet?.customerId ?? null,
     walletRef: ref,
-    status: (code !== null ? STATUS_BY_CODE[code] : undefined) ?? STATUS_BY_TEXT[text.toLowerCase()] ?? CardStatus.UNKNOWN,
-    providerStatus: code !== null ? `${code} ${text}` : text,
+    ...cardStatus(data.string('status'), data.optInt('statusCode')),
     type: CardType.UNKNOWN,
     brand: data.optString('cardType'),
     last4: pan && /^\d{12,19}$/.test(pan) ? pan.slice(-4) : null,
     expiryMonth: expiry ? Number(expiry[2]) : null,
     expiryYear: expiry ? Number(expiry[1]) : null,
+    createdAt: null,
+  };
+}
+
+/** A card's status from the numeric code when present (authoritative), else from the text. */
+function cardStatus(text: string, code: number | null): { status: CardStatus; providerStatus: string } {
+  return {
+    status: (code !== null ? STATUS_BY_CODE[code] : undefined) ?? STATUS_BY_TEXT[text.toLowerCase()] ?? CardStatus.UNKNOWN,
+    providerStatus: code !== null ? `${code} ${text}` : text,
+  };
+}
+
+/**
+ * The card after a status change: the card as read before it, with the status the change
+ * answered (`{data: {status, statusCode?}}` of block-unblock and the reports).
+ */
+export function withChangedStatus(card: Card, body: unknown): Card {
+  const data = upstreamObject('ledger', 'card status answer', body).object('data');
+  return { ...card, ...cardStatus(data.string('status'), data.optInt('statusCode')) };
+}
+
+/**
+ * The first product `GET /cards/eligible-cards` offers that is not marked inactive; null when
+ * it offers none.
+ */
+export function eligibleProductId(body: unknown): string | null {
+  const products = upstreamObject('ledger', 'eligible cards answer', body).array('data');
+  for (const raw of products) {
+    const product = upstreamObject('ledger', 'card product', raw);
+    if (product.optBoolean('isActive') !== false) return product.string('cardProductId');
+  }
+  return null;
+}
+
+/**
+ * A card issuance as an Operation. ledger issues synchronously and has no operation of its
+ * own: the operation is the card on the wallet, named by the wallet's ref.
+ */
+export function cardIssueOperation(card: Card, reference: string | null): Operation {
+  return {
+    provider: 'ledger',
+    ref: card.ref,
+    kind: OperationKind.CARD_ISSUE,
+    status: OperationStatus.COMPLETED,
+    providerStatus: card.providerStatus,
+    reference,
+    amount: null,
+    cardRef: card.ref,
+    failureReason: null,
     createdAt: null,
   };
 }

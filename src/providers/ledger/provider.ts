@@ -4,8 +4,21 @@
  * customers onboarded through the gateway) and over their wallets, in directory order.
  * Positions in those lists are the resume tokens. A card is read per wallet
  * (`/cards/details`), transactions per card (off-chain) or wallet (on-chain) history.
+ *
+ * Writes: a debit card is requested for a wallet (one card per wallet, issued at once),
+ * frozen and unfrozen (`PATCH /cards/block-unblock`) and reported lost or stolen. ledger takes
+ * no idempotency key; a card request is made safe to resend by the one-card-per-wallet rule
+ * (see `issueCard` and `findOperation`).
+ *
+ * Not CARDHOLDER_CREATE: `POST /tenant/customer` (docs/ledger.txt, "Onboard tenant customer")
+ * requires, besides what the unified input has, `selfieContent` (a photo of the customer),
+ * `bankAccountDetails`, `accountAddress` (the customer's own Ethereum address), `ip_address`
+ * and `customerMetaData`. The unified input carries none of them, and the gateway cannot make
+ * them up (a generated address would hold money nobody has the key to; a selfie cannot be
+ * invented), so every call would be a BAD_USER_INPUT: ledger customers are onboarded outside
+ * the gateway and listed in LEDGER_CUSTOMER_IDS (or `register`ed) for it to serve.
  */
-import { isNotFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
+import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
 import type { Money } from '../../gateway/money.js';
 import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
@@ -23,8 +36,11 @@ import {
   type TransactionFilter,
   type WalletFilter,
 } from '../provider.js';
+import { CardAction, OperationKind, type IssuedCard, type NewCard, type Operation, type WriteRequest } from '../writes.js';
 import { LedgerClient, type LedgerClientOptions } from './client.js';
 import {
+  LEDGER_TOKEN_SYMBOL,
+  cardIssueOperation,
   customerRecord,
   customerWallets,
   mapBalance,
@@ -32,7 +48,9 @@ import {
   mapCardSecrets,
   mapCustomer,
   mapHistoryItem,
+  eligibleProductId,
   parseWalletRef,
+  withChangedStatus,
   type HistoryType,
 } from './mapping.js';
 
@@ -40,6 +58,18 @@ export interface LedgerProviderOptions extends LedgerClientOptions {
   /** The customers the gateway knows of, in listing order. */
   customerIds: readonly string[];
 }
+
+/** Card requests remembered by reference (for `findOperation`), the oldest forgotten first. */
+const MAX_REMEMBERED_ISSUES = 10_000;
+
+/** ledger requires a reason for every status change; this one when the caller gave none. */
+const DEFAULT_REASON: Record<CardAction, string> = {
+  [CardAction.FREEZE]: 'Temporary block requested through Cardplane',
+  [CardAction.UNFREEZE]: 'Unblock requested through Cardplane',
+  [CardAction.REPORT_LOST]: 'Reported lost through Cardplane',
+  [CardAction.REPORT_STOLEN]: 'Reported stolen through Cardplane',
+  [CardAction.CLOSE]: 'Close requested through Cardplane',
+};
 
 
 export class LedgerProvider extends BaseProvider {
@@ -54,11 +84,16 @@ export class LedgerProvider extends BaseProvider {
     Capability.TRANSACTION_LIST_BY_CARD,
     Capability.TRANSACTION_LIST_BY_WALLET,
     Capability.CARD_REVEAL,
+    Capability.CARD_ISSUE,
+    Capability.CARD_FREEZE,
+    Capability.CARD_REPORT,
   ]);
   /** ledger reports no creation time for customers, wallets or cards. */
   override readonly undatedLists: ReadonlySet<ListKind> = new Set<ListKind>(['cardholders', 'cards', 'wallets']);
   readonly client: LedgerClient;
   private readonly directory: string[];
+  /** The wallet each card request was for, by the write's reference (see `findOperation`). */
+  private readonly issues = new Map<string, string>();
 
   constructor(options: LedgerProviderOptions) {
     super();
@@ -180,6 +215,122 @@ export class LedgerProvider extends BaseProvider {
   }
 
 
+  // --- writes ---
+
+  /**
+   * `POST /cards/request-card` for the wallet (`walletRef`, which must be the cardholder's):
+   * ledger issues one debit card per wallet, at once, so the answer is the card (its ref is
+   * the wallet's) and no operation to follow. The product is the first that
+   * `GET /cards/eligible-cards` offers the wallet; the token is the tenant's (USBC). The answer
+   * carries the full PAN and CVV: only the last four digits are kept (mapCardDetails).
+   *
+   * The wallet is checked first: a wallet that already has a card is CONFLICT without any
+   * request, except on a resend (`attempt > 0`, which the gateway makes only after an
+   * uncertain attempt it could not find): then the card on the wallet is the one that attempt
+   * issued — the check before it proved the wallet had none — and is answered as issued.
+   */
+  override async issueCard(input: NewCard, w: WriteRequest): Promise<IssuedCard> {
+    const { cx } = w;
+    const { walletRef } = input;
+    if (walletRef === null) throw badInput('walletRef is required for LEDGER: its debit cards are issued on a wallet, one card per wallet');
+    const wallet = parseWalletRef(walletRef);
+    if (!wallet || wallet.customerId !== input.cardholderRef || !(await this.owns(walletRef, cx))) {
+      throw notFound(`Wallet ${walletRef} of cardholder ${input.cardholderRef}`, 'ledger');
+    }
+    const existing = await this.readCard(walletRef, cx);
+    if (existing) {
+      if (w.attempt > 0) return { card: existing, operation: null };
+      throw new GatewayError(ErrorCode.CONFLICT, `Wallet ${walletRef} already has a debit card (LEDGER issues one card per wallet)`, { provider: 'ledger' });
+    }
+    const eligible = await this.client.request(
+      { method: 'GET', path: '/cards/eligible-cards', query: { nameSpace: wallet.nameSpace }, operation: 'read', name: 'getEligibleCards' },
+      cx,
+    );
+    const cardProductId = eligibleProductId(eligible);
+    if (cardProductId === null) {
+      throw new GatewayError(ErrorCode.INVALID_STATE, `LEDGER offers no card product to wallet ${walletRef}`, { provider: 'ledger' });
+    }
+    this.remember(w.reference, walletRef);
+    const card = await acceptedWrite(
+      () =>
+        this.client.request(
+          {
+            method: 'POST',
+            path: '/cards/request-card',
+            body: { nameSpace: wallet.nameSpace, cardProductId, tokenSymbol: LEDGER_TOKEN_SYMBOL },
+            operation: 'write',
+            name: 'requestCard',
+          },
+          cx,
+        ),
+      (body) => mapCardDetails(walletRef, body),
+    );
+    return { card, operation: null };
+  }
+
+  /**
+   * Freeze / unfreeze (`PATCH /cards/block-unblock`) and report lost / stolen
+   * (`POST /cards/report/lost|stolen`, dated today). ledger has no close. The card is read
+   * first — its ref's customer must own the wallet, as ledger acts on the namespace alone —
+   * and answered with the status the change returned. A change the card's state forbids
+   * (unblocking a lost or stolen card) is ledger's `400 catch`, mapped to INVALID_STATE.
+   */
+  override async changeCardState(cardRef: string, action: CardAction, reason: string | null, cx: CallContext): Promise<Card> {
+    if (action === CardAction.CLOSE) throw unsupported('ledger', `the card action ${action}`);
+    const wallet = parseWalletRef(cardRef);
+    const card = wallet && (await this.owns(cardRef, cx)) ? await this.readCard(cardRef, cx) : null;
+    if (!wallet || !card) throw notFound(`Card ${cardRef}`, 'ledger');
+    const why = reason?.trim() || DEFAULT_REASON[action];
+    const spec =
+      action === CardAction.FREEZE || action === CardAction.UNFREEZE
+        ? {
+            method: 'PATCH' as const,
+            path: '/cards/block-unblock',
+            body: { block: action === CardAction.FREEZE, reason: why, nameSpace: wallet.nameSpace },
+            name: action === CardAction.FREEZE ? 'blockCard' : 'unblockCard',
+          }
+        : {
+            method: 'POST' as const,
+            path: action === CardAction.REPORT_LOST ? '/cards/report/lost' : '/cards/report/stolen',
+            body: { reason: why, reportDate: new Date().toISOString().slice(0, 10), nameSpace: wallet.nameSpace },
+            name: action === CardAction.REPORT_LOST ? 'reportCardLost' : 'reportCardStolen',
+          };
+    return withChangedStatus(card, await this.client.request({ ...spec, operation: 'write' }, cx));
+  }
+
+  /**
+   * A card request by the write's reference. ledger keeps no reference and no operation: the
+   * one thing a card request leaves is the card on its wallet, so the wallet *is* the
+   * operation's identity. The wallet is found from the reference through what `issueCard`
+   * recorded before sending (reference → wallet ref); the wallet's card, if it has one, is
+   * the request's result (COMPLETED), and "Not found" means it certainly has none (null).
+   *
+   * A reference this instance never saw (the gateway restarted in between) also answers null:
+   * the resend that follows is safe, because `issueCard` checks the wallet before requesting
+   * and answers the card an earlier attempt left there, and ledger would refuse a second card
+   * on the wallet anyway.
+   */
+  override async findOperation(kind: OperationKind, reference: string, w: WriteRequest): Promise<Operation | null> {
+    if (kind !== OperationKind.CARD_ISSUE) throw unsupported('ledger', `looking up a ${kind} by reference`);
+    const walletRef = this.issues.get(reference);
+    if (walletRef === undefined) return null;
+    const card = await this.readCard(walletRef, w.cx);
+    return card ? cardIssueOperation(card, reference) : null;
+  }
+
+  private remember(reference: string, walletRef: string): void {
+    this.issues.delete(reference);
+    this.issues.set(reference, walletRef);
+    if (this.issues.size > MAX_REMEMBERED_ISSUES) this.issues.delete(this.issues.keys().next().value!);
+  }
+
+  /** Whether the ref's customer has the wallet (ledger reads and changes cards by namespace alone). */
+  private async owns(walletRefText: string, cx: CallContext): Promise<boolean> {
+    const parsed = parseWalletRef(walletRefText);
+    const customer = parsed && (await this.customer(parsed.customerId, cx));
+    return !!customer && customerWallets(customer).some((w) => w.ref === walletRefText);
+  }
+
   /** A customer's full details, read once per request; null when ledger does not know it. */
   private customer(id: string, cx: CallContext): Promise<UpstreamObject | null> {
     return cx.memo(`ledger:customer:${id}`, async () => {
@@ -203,22 +354,27 @@ export class LedgerProvider extends BaseProvider {
     return customers.flatMap((c) => (c ? customerWallets(c) : []));
   }
 
+  /** The card on a wallet, read once per request; null when the wallet has none. */
   private async card(ref: string, cx: CallContext): Promise<Card | null> {
+    if (!parseWalletRef(ref)) return null;
+    return cx.memo(`ledger:card:${ref}`, () => this.readCard(ref, cx));
+  }
+
+  /** The card on a wallet, read afresh (the writes must see its current state). */
+  private async readCard(ref: string, cx: CallContext): Promise<Card | null> {
     const parsed = parseWalletRef(ref);
     if (!parsed) return null;
-    return cx.memo(`ledger:card:${ref}`, async () => {
-      try {
-        const body = await this.client.request(
-          { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, operation: 'read', name: 'getCardDetails' },
-          cx,
-        );
-        return mapCardDetails(ref, body);
-      } catch (error) {
-        // A wallet without a card, or an unknown one, is ledger's 400 "Not found".
-        if (isNotFound(error)) return null;
-        throw error;
-      }
-    });
+    try {
+      const body = await this.client.request(
+        { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, operation: 'read', name: 'getCardDetails' },
+        cx,
+      );
+      return mapCardDetails(ref, body);
+    } catch (error) {
+      // A wallet without a card, or an unknown one, is ledger's 400 "Not found".
+      if (isNotFound(error)) return null;
+      throw error;
+    }
   }
 
   /**
@@ -238,5 +394,37 @@ export class LedgerProvider extends BaseProvider {
     }
     const last = items.length > 0 ? Number(items[items.length - 1]!.token) : position;
     return { items, hasMore: items.length === page.limit && last < list.length };
+  }
+}
+
+/**
+ * A write's answer that came back as a success but could not be read (undecryptable,
+ * malformed): the provider accepted the write, so what it did is unknown, not failed —
+ * OUTCOME_UNKNOWN, which has the gateway look it up instead of taking it as never sent.
+ * `accepted`: the error arose reading an answer already known to be a success.
+ */
+function unreadableSuccess(error: unknown, accepted: boolean): unknown {
+  if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;
+  const status = error.upstream?.status;
+  if (!accepted && (status === undefined || status < 200 || status >= 300)) return error;
+  return new GatewayError(ErrorCode.OUTCOME_UNKNOWN, `${error.message}; the write was accepted, so its outcome is unknown`, {
+    provider: error.provider,
+    upstream: error.upstream,
+    cause: error,
+  });
+}
+
+/** Sends a write and reads its answer, an unreadable success being OUTCOME_UNKNOWN. */
+async function acceptedWrite<T>(send: () => Promise<unknown>, read: (raw: unknown) => T): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await send();
+  } catch (error) {
+    throw unreadableSuccess(error, false);
+  }
+  try {
+    return read(raw);
+  } catch (error) {
+    throw unreadableSuccess(error, true);
   }
 }

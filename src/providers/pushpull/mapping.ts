@@ -4,8 +4,8 @@
  * or a pull (money debited from it). Amounts are integers in the currency's minor units
  * (ISO 4217 exponent: USD cents, JPY yen, BHD fils), converted exactly by `fromMinorUnits`.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { fromMinorUnits, type Money } from '../../gateway/money.js';
+import { badInput, ErrorCode, GatewayError } from '../../gateway/errors.js';
+import { currencyExponent, fromMinorUnits, type Money } from '../../gateway/money.js';
 import {
   CardStatus,
   CardType,
@@ -17,6 +17,7 @@ import {
   type Transaction,
 } from '../../gateway/model.js';
 import { upstreamObject, type UpstreamObject } from '../../gateway/upstream-shape.js';
+import { OperationKind, OperationStatus, type Operation } from '../writes.js';
 
 const CARD_STATUS: Record<string, CardStatus> = {
   active: CardStatus.ACTIVE,
@@ -121,4 +122,61 @@ export function minorUnitMoney(o: UpstreamObject): Money {
 export function listAnswer(body: unknown, field: 'accounts' | 'transactions'): { items: unknown[]; total: number | null } {
   const o = upstreamObject('pushpull', `${field} list`, body);
   return { items: o.array(field), total: o.optInt('total') };
+}
+
+const OPERATION_KIND: Record<string, OperationKind> = {
+  push: OperationKind.PUSH,
+  pull: OperationKind.PULL,
+};
+
+/** The transaction's own status; `unknown` (a 207's) is never read as success or failure. */
+const OPERATION_STATUS: Record<string, OperationStatus> = {
+  completed: OperationStatus.COMPLETED,
+  pending: OperationStatus.PENDING,
+  failed: OperationStatus.FAILED,
+  unknown: OperationStatus.UNKNOWN,
+};
+
+/** A push/pull transaction as the Operation a write created. */
+export function mapTransactionOperation(raw: unknown): Operation {
+  const o = upstreamObject('pushpull', 'transaction', raw);
+  const type = o.string('type');
+  const kind = OPERATION_KIND[type];
+  if (!kind) throw malformed('transaction that is neither a push nor a pull');
+  const status = o.string('status');
+  return {
+    provider: 'pushpull',
+    ref: o.string('transaction_id'),
+    kind,
+    status: OPERATION_STATUS[status] ?? OperationStatus.UNKNOWN,
+    providerStatus: status,
+    reference: o.optString('reference_id'),
+    amount: minorUnitMoney(o),
+    cardRef: o.optString('account_id'),
+    failureReason: null,
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
+
+/**
+ * A unified amount in the currency's minor units (ISO 4217 exponent), exactly, with BigInt:
+ * `"12.34"` USD → 1234, `"1200"` JPY → 1200, `"1.250"` BHD → 1250. Digits beyond the
+ * exponent are refused (BAD_USER_INPUT), never rounded: `"1.005"` USD is not an amount of
+ * dollars. Trailing zeros beyond it are exact and accepted. The result must be a positive
+ * JSON-safe integer, as pushpull takes it.
+ */
+export function toMinorUnits(money: Money): number {
+  const currency = money.currency.toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) throw badInput(`currency ${money.currency} is not an ISO 4217 code`);
+  const exponent = currencyExponent(currency);
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
+  const fraction = m?.[2] ?? '';
+  if (!m) throw badInput(`amount ${money.amount} is not a positive decimal amount`);
+  if (/[1-9]/.test(fraction.slice(exponent))) {
+    throw badInput(`amount ${money.amount} has more decimals than ${currency} allows (${exponent})`);
+  }
+  const units = BigInt(m[1]!) * 10n ** BigInt(exponent) + BigInt(fraction.slice(0, exponent).padEnd(exponent, '0') || '0');
+  if (units <= 0n) throw badInput(`amount must be positive, not ${money.amount}`);
+  if (units > BigInt(Number.MAX_SAFE_INTEGER)) throw badInput(`amount ${money.amount} ${currency} is too large`);
+  return Number(units);
 }

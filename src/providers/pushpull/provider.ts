@@ -1,8 +1,13 @@
 /**
- * pushpull's unified operations (reads). Cards are the client's card accounts; a card's
+ * pushpull's unified operations. Cards are the client's card accounts; a card's
  * transactions are its account's; lists page by `offset`/`limit`, so an item's resume token
  * is its absolute position. pushpull has no cardholders and no wallets: those operations are
  * not in `capabilities`, and the base class answers them UNSUPPORTED_BY_PROVIDER.
+ *
+ * Writes: push to and pull from a card (`CreateTransaction`), with the write's reference as
+ * `reference_id`. pushpull refuses a reused `reference_id` (409), so a resend of the same
+ * write can never create a second transaction; after an uncertain outcome the gateway finds
+ * the transaction by that reference (`RetrieveByReference`) before anything is resent.
  *
  * Two protections the contract asks for:
  * - "Do not poll" (more than 5 reads of one transaction in 10 s is a 429): a transaction read
@@ -10,6 +15,9 @@
  *   one transaction is read upstream at most once per `transactionTtlMs` (3 s: ≤ 4 reads in
  *   any 10 s) however many clients ask for it. "Not found" is cached too (as null): a client
  *   asking again and again for a missing transaction must not turn into a stream of 404s.
+ *   The cache holds the upstream object, so a transaction read (`getTransactions`) and an
+ *   operation followed by a client (`getOperation`) share one read. It is primed with what a
+ *   write or a look-up by reference answered, which is as fresh as a read would be.
  * - Volume spikes of errors get the caller's IP blocked: every upstream call goes through an
  *   `ErrorGuard`, which stops calling pushpull for a cool-down while it answers mostly errors
  *   (and for the Retry-After of a 429).
@@ -20,10 +28,11 @@ import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../gateway/
 import type { Card, Transaction } from '../../gateway/model.js';
 import { offsetFromToken } from '../../gateway/pagination.js';
 import { TtlCache } from '../../gateway/ttl-cache.js';
-import type { RequestSpec, TransportHealth } from '../http.js';
+import { parseJsonBody, type RequestSpec, type TransportHealth, type UpstreamResponse } from '../http.js';
 import { BaseProvider, Capability, type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter } from '../provider.js';
+import { OperationKind, OperationStatus, type Operation, type PushPull, type WriteRequest } from '../writes.js';
 import { PushpullClient, type PushpullClientOptions } from './client.js';
-import { deletedCard, listAnswer, mapAccount, mapTransaction } from './mapping.js';
+import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOperation, toMinorUnits } from './mapping.js';
 
 /** Below the contract's polling limit with margin: 5 reads in 10 s is allowed, this gives ≤ 4. */
 export const TRANSACTION_CACHE_TTL_MS = 3_000;
@@ -51,12 +60,13 @@ export class PushpullProvider extends BaseProvider {
     Capability.CARD_LIST,
     Capability.TRANSACTION_READ,
     Capability.TRANSACTION_LIST_BY_CARD,
+    Capability.CARD_PUSH_PULL,
   ]);
   readonly client: PushpullClient;
   /** Every upstream call passes it; exposed for the `providers` health view and tests. */
   readonly guard: ErrorGuard;
-  /** Transactions by id, shared across requests. */
-  readonly transactionCache: TtlCache<Transaction | null>;
+  /** Transactions by id (the upstream object, null for "not found"), shared across requests. */
+  readonly transactionCache: TtlCache<unknown>;
   private readonly transactionTtlMs: number;
 
   constructor(options: PushpullProviderOptions) {
@@ -79,7 +89,10 @@ export class PushpullProvider extends BaseProvider {
   }
 
   override getTransactions(refs: readonly string[], cx: CallContext): Promise<Found<Transaction>> {
-    return Promise.all(refs.map((ref) => this.transaction(ref, cx)));
+    return Promise.all(refs.map(async (ref) => {
+      const raw = await this.transaction(ref, cx);
+      return raw === null ? null : mapTransaction(raw);
+    }));
   }
 
   override async listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {
@@ -88,6 +101,92 @@ export class PushpullProvider extends BaseProvider {
     }
     const path = this.client.path(`/accounts/${id(filter.cardRef)}/transactions`);
     return this.offsetPage(path, 'listTransactions', 'transactions', mapTransaction, page, cx);
+  }
+
+  // --- writes ---
+
+  /**
+   * `CreateTransaction`: `reference_id` is the write's reference, the amount an integer of the
+   * currency's minor units (converted exactly; more decimals than the currency has are
+   * BAD_USER_INPUT). 200 is a completed transaction, 201 a pending (batch) one; a 207 is
+   * OUTCOME_UNKNOWN (client.ts), and the transaction it left — status `unknown` — is what a
+   * look-up by reference finds. 409 (reference reused) is CONFLICT, 422 a limit or a
+   * disabled direction, 423 a locked client (errors.ts). Never resent here.
+   */
+  override async pushPull(input: PushPull, w: WriteRequest): Promise<Operation> {
+    const amount = toMinorUnits(input.amount);
+    const push = input.direction === 'PUSH';
+    const spec: RequestSpec = {
+      method: 'POST',
+      path: this.client.path('/transactions'),
+      body: { reference_id: w.reference, account_id: input.cardRef, type: push ? 'push' : 'pull', amount, currency: input.amount.currency.toUpperCase() },
+      operation: 'write',
+      name: push ? 'pushToCard' : 'pullFromCard',
+    };
+    const { response, body, operation } = await acceptedWrite(
+      () => this.guard.run(() => this.client.send(spec, w.cx)),
+      (raw) => {
+        const answer = raw as UpstreamResponse;
+        const parsed = parseJsonBody('pushpull', answer, spec);
+        return { response: answer, body: parsed, operation: mapTransactionOperation(parsed) };
+      },
+    );
+    this.prime(operation.ref, body);
+    if (operation.status !== OperationStatus.UNKNOWN || operation.providerStatus === 'unknown') return operation;
+    // A status the contract does not list: the documented HTTP status says what happened.
+    const byStatus = response.status === 200 ? OperationStatus.COMPLETED : response.status === 201 ? OperationStatus.PENDING : OperationStatus.UNKNOWN;
+    return { ...operation, status: byStatus };
+  }
+
+  /**
+   * A push/pull transaction by id (`RetrieveTransaction`), through the shared cache: a client
+   * following a pending transaction sees its state at most `transactionTtlMs` (3 s) old, and
+   * pushpull is read at most once per that interval however often it is asked. That is the
+   * freshness "do not poll" allows (5 reads in 10 s), and a batch settles in minutes, not
+   * seconds.
+   */
+  override async getOperation(ref: string, cx: CallContext): Promise<Operation | null> {
+    const raw = await this.transaction(ref, cx);
+    return raw === null ? null : mapTransactionOperation(raw);
+  }
+
+  /**
+   * `RetrieveByReference` (`GET /transactions?reference_id=`), never cached: a look-up must see
+   * what pushpull holds now. Found: the transaction, whatever its status (an `unknown` one
+   * stays UNKNOWN). 404: pushpull certainly has no transaction with the reference (null). 421
+   * ("too late to retrieve by ReferenceID", after 24 h): the transaction may exist but can no
+   * longer be found by the reference, so the outcome stays unknown — OUTCOME_UNKNOWN, not null,
+   * since null would have the gateway send the write again.
+   */
+  override async findOperation(kind: OperationKind, reference: string, w: WriteRequest): Promise<Operation | null> {
+    if (kind !== OperationKind.PUSH && kind !== OperationKind.PULL) throw unsupported('pushpull', `looking up a ${kind} by reference`);
+    let body: unknown;
+    try {
+      body = await this.call(
+        { method: 'GET', path: this.client.path('/transactions'), query: { reference_id: reference }, operation: 'read', name: 'findTransactionByReference' },
+        w.cx,
+      );
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      if (error.upstream?.status === 421) {
+        throw new GatewayError(
+          ErrorCode.OUTCOME_UNKNOWN,
+          `PUSHPULL can no longer look the ${kind.toLowerCase()} up by its reference (references are searchable for 24 hours): it cannot be reconciled automatically; check the card's transactions for reference ${reference} before trying again`,
+          { provider: 'pushpull', retryable: false, upstream: error.upstream, cause: error },
+        );
+      }
+      if (isNotFound(error) && error.upstream?.status === 404) return null;
+      throw error;
+    }
+    const operation = mapTransactionOperation(body);
+    this.prime(operation.ref, body);
+    return operation;
+  }
+
+  /** Holds what a write or a look-up answered as the transaction's cached state. */
+  private prime(transactionId: string, body: unknown): void {
+    this.transactionCache.delete(transactionId);
+    void this.transactionCache.get(transactionId, this.transactionTtlMs, () => Promise.resolve(body));
   }
 
   /** The transport's health, with the abuse guard's state folded into the circuit. */
@@ -126,18 +225,18 @@ export class PushpullProvider extends BaseProvider {
   }
 
   /**
-   * A transaction by id, through the shared cache. The upstream read is shared by requests
-   * with different deadlines, so it runs detached from the first caller's abort signal
-   * (bounded by the transport's own timeouts) and each caller stops waiting at its own.
+   * A transaction by id, as pushpull sent it (null when it has none), through the shared
+   * cache. The upstream read is shared by requests with different deadlines, so it runs
+   * detached from the first caller's abort signal (bounded by the transport's own timeouts)
+   * and each caller stops waiting at its own.
    */
-  private transaction(ref: string, cx: CallContext): Promise<Transaction | null> {
+  private transaction(ref: string, cx: CallContext): Promise<unknown> {
     const shared = this.transactionCache.get(ref, this.transactionTtlMs, async () => {
       try {
-        const body = await this.call(
+        return await this.call<unknown>(
           { method: 'GET', path: this.client.path(`/transactions/${id(ref)}`), operation: 'read', name: 'getTransaction' },
           { ...cx, signal: undefined },
         );
-        return mapTransaction(body);
       } catch (error) {
         if (isNotFound(error)) return null;
         throw error;
@@ -163,6 +262,38 @@ export class PushpullProvider extends BaseProvider {
       items: nodes.map((node, i) => ({ node, token: String(offset + i + 1) })),
       hasMore: nodes.length > 0 && (total !== null ? end < total : nodes.length >= page.limit),
     };
+  }
+}
+
+/**
+ * A write's answer that came back as a success but could not be read (undecryptable,
+ * malformed): the provider accepted the write, so what it did is unknown, not failed —
+ * OUTCOME_UNKNOWN, which has the gateway look it up instead of taking it as never sent.
+ * `accepted`: the error arose reading an answer already known to be a success.
+ */
+function unreadableSuccess(error: unknown, accepted: boolean): unknown {
+  if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;
+  const status = error.upstream?.status;
+  if (!accepted && (status === undefined || status < 200 || status >= 300)) return error;
+  return new GatewayError(ErrorCode.OUTCOME_UNKNOWN, `${error.message}; the write was accepted, so its outcome is unknown`, {
+    provider: error.provider,
+    upstream: error.upstream,
+    cause: error,
+  });
+}
+
+/** Sends a write and reads its answer, an unreadable success being OUTCOME_UNKNOWN. */
+async function acceptedWrite<T>(send: () => Promise<unknown>, read: (raw: unknown) => T): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await send();
+  } catch (error) {
+    throw unreadableSuccess(error, false);
+  }
+  try {
+    return read(raw);
+  } catch (error) {
+    throw unreadableSuccess(error, true);
   }
 }
 

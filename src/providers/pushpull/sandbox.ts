@@ -415,6 +415,12 @@ export class PushpullStore {
     this.reads.clear();
   }
 
+  /** Runs a pending transaction's batch now (tests and demos), as if its time had come. */
+  settleNow(transactionId: string): PushpullTransaction | undefined {
+    if (this.settlesAt.has(transactionId)) this.settlesAt.set(transactionId, this.worldNow());
+    return this.transaction(transactionId);
+  }
+
   /** Completes pending transactions whose batch has run. */
   private settle(): void {
     if (this.settlesAt.size === 0) return;

@@ -2,7 +2,8 @@
  * utgl objects (utgl.md, "Objects") → the unified model. Every enum mapping is exhaustive
  * over the values the contract lists; anything else is UNKNOWN with the raw value kept.
  */
-import { fromDecimalString } from '../../gateway/money.js';
+import { ErrorCode, GatewayError } from '../../gateway/errors.js';
+import { currencyExponent, fromDecimalString, type Money } from '../../gateway/money.js';
 import {
   CardStatus,
   CardType,
@@ -19,6 +20,7 @@ import {
 import { upstreamObject } from '../../gateway/upstream-shape.js';
 import { checkedCardSecrets } from '../card-secrets.js';
 import type { CardSecrets } from '../provider.js';
+import { OperationKind, OperationStatus, type Operation } from '../writes.js';
 
 const CARD_STATUS: Record<string, CardStatus> = {
   active: CardStatus.ACTIVE,
@@ -137,4 +139,72 @@ export function mapCardSecrets(raw: unknown): CardSecrets {
     { pan: o.raw('pan'), cvv: o.raw('cvv'), expiryMonth: o.raw('exp_month'), expiryYear: o.raw('exp_year') },
     { expiryMonth: 'exp_month', expiryYear: 'exp_year' },
   );
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes: transfers and issued cards as operations, amounts as utgl wants them.
+
+const TRANSFER_STATUS: Record<string, OperationStatus> = {
+  pending: OperationStatus.PENDING,
+  completed: OperationStatus.COMPLETED,
+  failed: OperationStatus.FAILED,
+};
+
+/**
+ * A transfer as an operation. `kind` is what the caller asked for (a top-up and a transfer
+ * are one endpoint); read by id without one, a transfer to a card is a TOP_UP.
+ */
+export function mapTransfer(raw: unknown, kind?: OperationKind.TOP_UP | OperationKind.TRANSFER): Operation {
+  const o = upstreamObject('utgl', 'transfer', raw);
+  const status = o.string('status');
+  const cardRef = o.optString('destination_card_id');
+  return {
+    provider: 'utgl',
+    ref: o.string('id'),
+    kind: kind ?? (cardRef ? OperationKind.TOP_UP : OperationKind.TRANSFER),
+    status: TRANSFER_STATUS[status] ?? OperationStatus.UNKNOWN,
+    providerStatus: status,
+    reference: o.optString('reference'),
+    amount: fromDecimalString(o.raw('amount'), o.raw('currency'), 'transfer amount'),
+    cardRef,
+    // utgl's transfer carries no reason; `providerStatus` says "failed".
+    failureReason: null,
+    createdAt: parseTimestamp(o.raw('created_at')),
+  };
+}
+
+/** utgl issues synchronously: a card found by its reference is a completed issuance. */
+export function cardIssueOperation(card: Card, reference: string): Operation {
+  return {
+    provider: 'utgl',
+    ref: card.ref,
+    kind: OperationKind.CARD_ISSUE,
+    status: OperationStatus.COMPLETED,
+    providerStatus: card.providerStatus,
+    reference,
+    amount: null,
+    cardRef: card.ref,
+    failureReason: null,
+    createdAt: card.createdAt,
+  };
+}
+
+/**
+ * A positive amount in the currency's minor-unit precision, as utgl's contract writes it
+ * (`"5"` → `"5.00"`), by string arithmetic only. The gateway has validated the amount; this
+ * refuses what it cannot send exactly rather than round.
+ */
+export function upstreamAmount(money: Money): string {
+  const exponent = currencyExponent(money.currency);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
+  const fraction = (match?.[2] ?? '').replace(/0+$/, '');
+  if (!match || fraction.length > exponent || /^0*$/.test(`${match[1]}${fraction}`)) {
+    throw new GatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      `amount must be a positive decimal with at most ${exponent} decimal places for ${money.currency}`,
+      { provider: 'utgl', details: { fields: ['amount'] } },
+    );
+  }
+  const whole = BigInt(match[1]!).toString();
+  return exponent === 0 ? whole : `${whole}.${fraction.padEnd(exponent, '0')}`;
 }

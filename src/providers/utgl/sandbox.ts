@@ -169,6 +169,21 @@ export interface NewTransfer {
   cents: bigint;
 }
 
+/**
+ * A platform failure *inside* utgl, after the Idempotency-Key was taken: the error answer is
+ * stored under the key like any result, so resending the same key replays it (which is why
+ * utgl.md resends after a 5xx with a new key, once a look-up found nothing). Unlike the
+ * SandboxServer's injected faults, which answer before the route and store nothing.
+ */
+export interface UtglInternalFailure {
+  method: 'POST';
+  /** A route pattern (`/v1/cards`) or an exact path. */
+  path: string;
+  status: 500 | 502 | 503 | 504;
+  /** Requests it answers; default 1. */
+  times?: number;
+}
+
 export class UtglStore {
   readonly cardholders = new Map<string, UtglCardholder>();
   readonly accounts = new Map<string, UtglAccount>();
@@ -178,10 +193,31 @@ export class UtglStore {
   readonly transactions = new Map<string, UtglTransaction>();
   /** Continues after seeding, so ids and PANs of created objects are deterministic too. */
   private readonly rng: SeededRandom;
+  private readonly internalFailures: Array<Required<UtglInternalFailure>> = [];
 
   constructor(seed = 1) {
     this.rng = new SeededRandom(seed);
     seedStore(this, this.rng);
+  }
+
+  /** Makes the next matching POSTs fail inside utgl (see UtglInternalFailure); returns a remover. */
+  failInternally(failure: UtglInternalFailure): () => void {
+    const entry = { times: 1, ...failure };
+    this.internalFailures.push(entry);
+    return () => {
+      const i = this.internalFailures.indexOf(entry);
+      if (i >= 0) this.internalFailures.splice(i, 1);
+    };
+  }
+
+  /** The failure this request meets, if any, counted down. */
+  takeInternalFailure(method: string, pattern: string, path: string): UtglInternalFailure | undefined {
+    const i = this.internalFailures.findIndex((f) => f.method === method && (f.path === pattern || f.path === path));
+    if (i < 0) return undefined;
+    const failure = this.internalFailures[i]!;
+    failure.times -= 1;
+    if (failure.times <= 0) this.internalFailures.splice(i, 1);
+    return failure;
   }
 
   static isTerminal(status: UtglCardStatus): boolean {
@@ -1022,6 +1058,16 @@ function idempotent(handler: Handler, accessKey: string, stored: ExpiringMap<Sto
   };
 }
 
+/** Answers a UtglInternalFailure instead of running the route (inside the idempotency layer). */
+function failingInternally(handler: Handler, store: UtglStore, pattern: string): Handler {
+  return (req) => {
+    const failure = store.takeInternalFailure(req.method, pattern, req.path);
+    if (!failure) return handler(req);
+    const code = failure.status === 500 ? 'INTERNAL_ERROR' : 'SERVICE_UNAVAILABLE';
+    return new UtglError(failure.status, code, 'The service is temporarily unavailable').toResponse();
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // The sandbox.
 
@@ -1050,10 +1096,8 @@ export function createUtglSandbox(options: UtglSandboxOptions): UtglSandbox {
     ...transactionRoutes(store),
   ].map((route): Route => {
     const handler = guarded(route.handler);
-    return {
-      ...route,
-      handler: route.method === 'POST' ? idempotent(handler, options.accessKey, idempotencyStore) : handler,
-    };
+    if (route.method !== 'POST') return { ...route, handler };
+    return { ...route, handler: idempotent(failingInternally(handler, store, route.pattern), options.accessKey, idempotencyStore) };
   });
   const server = new SandboxServer({
     name: 'utgl',

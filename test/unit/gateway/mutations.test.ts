@@ -137,6 +137,19 @@ describe('exactly-once mutations', () => {
     expect(p.moved).toHaveLength(1);
   });
 
+  it('never resends an uncertain write the provider cannot look up', async () => {
+    const p = fakeProvider();
+    p.set('unknown-before-moving');
+    const mutations = new Mutations(new MemoryIdempotencyStore(), new MemoryAuditLog());
+    const blind = { ...p.spec(), kind: null };
+    await failure(mutations.execute(scope(), 'key-00000006', blind));
+    p.set('ok');
+    const again = await failure(mutations.execute(scope(), 'key-00000006', blind));
+    expect(again).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN });
+    expect(again.message).toContain('is not sent again');
+    expect(p.sent).toHaveLength(1);
+  });
+
   it('survives a restart between the upstream success and the client retry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cardplane-idem-'));
     try {

@@ -247,8 +247,13 @@ describe('schema/examples.graphql', () => {
       aliases: countOf(document, 'aliases'),
       directives: countOf(document, 'directives'),
       tokens: tokenCount(source),
-      // Required ids filled in; page sizes left to their defaults.
-      cost: operationCost(schema, document, operation, { id: 'x' }),
+      // Required variables filled in; page sizes left to their defaults.
+      cost: operationCost(schema, document, operation, {
+        id: 'x',
+        cardId: 'x',
+        key: 'example-key-1',
+        input: { fromWalletId: 'x', toWalletId: 'y', amount: '1.00', currency: 'USD' },
+      }),
     };
   }
 
