@@ -301,6 +301,11 @@ describe('corporate writes (provider level)', () => {
       expect(requestsTo('/cards/topup')).toHaveLength(1);
     });
 
+    it('answers a success it cannot decrypt as OUTCOME_UNKNOWN (the order may exist), never as a failure to resend', async () => {
+      server.inject({ path: '/api/v1/cards/topup', status: 200, body: { encrypted: Buffer.alloc(64, 7).toString('base64') }, times: 1 });
+      expect(await failure(topUp(cardsWith('active')[0]!, '1.00'))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN, provider: 'corporate', upstream: { status: 200 } });
+    });
+
     it('reconciles a top-up whose answer was lost: no look-up, the resend under the same key returns the same order, debited once', async () => {
       const card = cardsWith('active')[3]!;
       const master = store.masterCents;

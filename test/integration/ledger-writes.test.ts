@@ -161,6 +161,16 @@ describe('ledger writes (provider level)', () => {
       expect(store.cards).toHaveLength(cards + 1);
     });
 
+    it('answers a 201 it cannot read as OUTCOME_UNKNOWN (the card may exist), and the look-up then asks the wallet', async () => {
+      const wallet = uncarded()[0]!;
+      const w = write();
+      server.inject({ method: 'POST', path: '/cards/request-card', status: 201, body: { message: 'Debit card issued successfully' }, times: 1 });
+      expect(await failure(provider().issueCard(newCard(wallet), w))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN, provider: 'ledger' });
+      // This fault answered without running the route: the wallet has no card, so nothing to find.
+      expect(await provider().findOperation(OperationKind.CARD_ISSUE, w.reference, w)).toBeNull();
+      expect(requests('GET', '/cards/details').length).toBeGreaterThanOrEqual(2);
+    });
+
     it('answers null, asking nothing, for a reference it never sent, and refuses look-ups of other kinds', async () => {
       const w = write();
       const before = server.totalRequests;

@@ -202,6 +202,11 @@ describe('pushpull writes (provider level)', () => {
       expect(store.transactions.size).toBe(count);
     });
 
+    it('answers a success it cannot read as OUTCOME_UNKNOWN (the write was accepted), never as a failure to resend', async () => {
+      server.inject({ method: 'POST', path: '/v1/clients/:clientId/transactions', status: 200, body: 'not json', times: 1 });
+      expect(await failure(move(both()[0]!, 'PUSH', '1.00'))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN, provider: 'pushpull', upstream: { status: 200 } });
+    });
+
     it('answers a locked client (423) as UPSTREAM_AUTH_FAILED, creating nothing', async () => {
       store.client.status = 'locked';
       const count = store.transactions.size;
