@@ -61,14 +61,26 @@ const DEFINITIVE = new Set<ErrorCode>([
   ErrorCode.FORBIDDEN,
 ]);
 
+/**
+ * Codes that mean nothing happened upstream: refused by the gateway's own guards (circuit,
+ * bulkhead, rate limit) or the provider's authentication. A timeout or unreachable provider
+ * after the request could have been received is OUTCOME_UNKNOWN already (the transport
+ * decides by whether it was sent).
+ */
+const NOTHING_HAPPENED = new Set<ErrorCode>([
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  ErrorCode.UPSTREAM_TIMEOUT,
+  ErrorCode.UPSTREAM_AUTH_FAILED,
+  ErrorCode.UNAUTHENTICATED,
+]);
+
 function statusOf(error: unknown): RecordStatus {
   if (!(error instanceof GatewayError)) return 'OUTCOME_UNKNOWN';
-  if (error.code === ErrorCode.OUTCOME_UNKNOWN) return 'OUTCOME_UNKNOWN';
   if (DEFINITIVE.has(error.code)) return 'FAILED';
-  // Refused before reaching the provider, or by its auth: nothing happened upstream. A
-  // timeout or unreachable provider on a write is OUTCOME_UNKNOWN already (the transport
-  // decides by whether the request could have been received).
-  return 'NOT_SENT';
+  if (NOTHING_HAPPENED.has(error.code) && (error.upstream?.status === undefined || error.upstream.status < 500)) return 'NOT_SENT';
+  // Anything else on a write (an unclassified answer, an internal failure) may have acted.
+  return 'OUTCOME_UNKNOWN';
 }
 
 /** Stable JSON: keys sorted, so the same input always has the same fingerprint. */

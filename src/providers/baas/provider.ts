@@ -35,6 +35,7 @@ import {
   type TransactionFilter,
   type WalletFilter,
 } from '../provider.js';
+import { acceptedWrite } from '../accepted-write.js';
 import type { RequestSpec } from '../http.js';
 import {
   CardAction,
@@ -314,20 +315,9 @@ export class BaasProvider extends BaseProvider {
    * be read (not JSON, no envelope, an error envelope under 2xx, a malformed object) is
    * OUTCOME_UNKNOWN, to reconcile by reference, never a failure.
    */
-  private async post<T>(path: string, body: object, name: string, w: WriteRequest, map: (raw: unknown) => T): Promise<T> {
+  private post<T>(path: string, body: object, name: string, w: WriteRequest, map: (raw: unknown) => T): Promise<T> {
     const spec: RequestSpec = { method: 'POST', path, body, operation: 'write', name };
-    let raw: unknown;
-    try {
-      raw = await this.client.data(spec, w.cx);
-    } catch (error) {
-      const status = error instanceof GatewayError ? error.upstream?.status : undefined;
-      throw status !== undefined && status >= 200 && status < 300 ? unreadAnswer(error as GatewayError, name) : error;
-    }
-    try {
-      return map(raw);
-    } catch (error) {
-      throw error instanceof GatewayError && error.code === ErrorCode.UPSTREAM_ERROR ? unreadAnswer(error, name) : error;
-    }
+    return acceptedWrite(() => this.client.data(spec, w.cx), map);
   }
 
   /** One object; null when baas has no such id in this Program (its 404). */
@@ -343,12 +333,3 @@ export class BaasProvider extends BaseProvider {
   }
 }
 
-/** A write baas accepted (2xx) whose answer could not be read: it happened, but as what is unknown. */
-function unreadAnswer(error: GatewayError, name: string): GatewayError {
-  if (error.code !== ErrorCode.UPSTREAM_ERROR) return error;
-  return new GatewayError(
-    ErrorCode.OUTCOME_UNKNOWN,
-    `BAAS accepted ${name} but its answer could not be read (${error.message}); its outcome is unknown`,
-    { provider: 'baas', upstream: error.upstream, cause: error },
-  );
-}

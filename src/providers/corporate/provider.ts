@@ -32,6 +32,7 @@ import {
   type TransactionFilter,
   type WalletFilter,
 } from '../provider.js';
+import { acceptedWrite } from '../accepted-write.js';
 import { CardAction, OperationKind, type IssuedCard, type NewCard, type NewCardholder, type Operation, type TopUp, type WriteRequest } from '../writes.js';
 import { CorporateClient, type CorporateCall, type CorporateClientOptions } from './client.js';
 import {
@@ -397,37 +398,6 @@ export class CorporateProvider extends BaseProvider {
   }
 }
 
-/**
- * A write's answer that came back as a success but could not be read (undecryptable,
- * malformed): the provider accepted the write, so what it did is unknown, not failed —
- * OUTCOME_UNKNOWN, which has the gateway look it up instead of taking it as never sent.
- * `accepted`: the error arose reading an answer already known to be a success.
- */
-function unreadableSuccess(error: unknown, accepted: boolean): unknown {
-  if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;
-  const status = error.upstream?.status;
-  if (!accepted && (status === undefined || status < 200 || status >= 300)) return error;
-  return new GatewayError(ErrorCode.OUTCOME_UNKNOWN, `${error.message}; the write was accepted, so its outcome is unknown`, {
-    provider: error.provider,
-    upstream: error.upstream,
-    cause: error,
-  });
-}
-
-/** Sends a write and reads its answer, an unreadable success being OUTCOME_UNKNOWN. */
-async function acceptedWrite<T>(send: () => Promise<unknown>, read: (raw: unknown) => T): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await send();
-  } catch (error) {
-    throw unreadableSuccess(error, false);
-  }
-  try {
-    return read(raw);
-  } catch (error) {
-    throw unreadableSuccess(error, true);
-  }
-}
 
 /** The existing user is the one the create asked for (a resend of the same write). */
 function sameUser(raw: unknown, asked: { email: string; first_name: string; last_name: string }): boolean {

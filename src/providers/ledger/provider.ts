@@ -36,6 +36,7 @@ import {
   type TransactionFilter,
   type WalletFilter,
 } from '../provider.js';
+import { acceptedWrite } from '../accepted-write.js';
 import { CardAction, OperationKind, type IssuedCard, type NewCard, type Operation, type WriteRequest } from '../writes.js';
 import { LedgerClient, type LedgerClientOptions } from './client.js';
 import {
@@ -394,37 +395,5 @@ export class LedgerProvider extends BaseProvider {
     }
     const last = items.length > 0 ? Number(items[items.length - 1]!.token) : position;
     return { items, hasMore: items.length === page.limit && last < list.length };
-  }
-}
-
-/**
- * A write's answer that came back as a success but could not be read (undecryptable,
- * malformed): the provider accepted the write, so what it did is unknown, not failed —
- * OUTCOME_UNKNOWN, which has the gateway look it up instead of taking it as never sent.
- * `accepted`: the error arose reading an answer already known to be a success.
- */
-function unreadableSuccess(error: unknown, accepted: boolean): unknown {
-  if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;
-  const status = error.upstream?.status;
-  if (!accepted && (status === undefined || status < 200 || status >= 300)) return error;
-  return new GatewayError(ErrorCode.OUTCOME_UNKNOWN, `${error.message}; the write was accepted, so its outcome is unknown`, {
-    provider: error.provider,
-    upstream: error.upstream,
-    cause: error,
-  });
-}
-
-/** Sends a write and reads its answer, an unreadable success being OUTCOME_UNKNOWN. */
-async function acceptedWrite<T>(send: () => Promise<unknown>, read: (raw: unknown) => T): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await send();
-  } catch (error) {
-    throw unreadableSuccess(error, false);
-  }
-  try {
-    return read(raw);
-  } catch (error) {
-    throw unreadableSuccess(error, true);
   }
 }

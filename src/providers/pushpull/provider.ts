@@ -30,6 +30,7 @@ import { offsetFromToken } from '../../gateway/pagination.js';
 import { TtlCache } from '../../gateway/ttl-cache.js';
 import { parseJsonBody, type RequestSpec, type TransportHealth, type UpstreamResponse } from '../http.js';
 import { BaseProvider, Capability, type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter } from '../provider.js';
+import { acceptedWrite } from '../accepted-write.js';
 import { OperationKind, OperationStatus, type Operation, type PushPull, type WriteRequest } from '../writes.js';
 import { PushpullClient, type PushpullClientOptions } from './client.js';
 import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOperation, toMinorUnits } from './mapping.js';
@@ -265,37 +266,6 @@ export class PushpullProvider extends BaseProvider {
   }
 }
 
-/**
- * A write's answer that came back as a success but could not be read (undecryptable,
- * malformed): the provider accepted the write, so what it did is unknown, not failed —
- * OUTCOME_UNKNOWN, which has the gateway look it up instead of taking it as never sent.
- * `accepted`: the error arose reading an answer already known to be a success.
- */
-function unreadableSuccess(error: unknown, accepted: boolean): unknown {
-  if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;
-  const status = error.upstream?.status;
-  if (!accepted && (status === undefined || status < 200 || status >= 300)) return error;
-  return new GatewayError(ErrorCode.OUTCOME_UNKNOWN, `${error.message}; the write was accepted, so its outcome is unknown`, {
-    provider: error.provider,
-    upstream: error.upstream,
-    cause: error,
-  });
-}
-
-/** Sends a write and reads its answer, an unreadable success being OUTCOME_UNKNOWN. */
-async function acceptedWrite<T>(send: () => Promise<unknown>, read: (raw: unknown) => T): Promise<T> {
-  let raw: unknown;
-  try {
-    raw = await send();
-  } catch (error) {
-    throw unreadableSuccess(error, false);
-  }
-  try {
-    return read(raw);
-  } catch (error) {
-    throw unreadableSuccess(error, true);
-  }
-}
 
 /** `promise`, or UPSTREAM_TIMEOUT as soon as `signal` aborts (the caller's deadline). */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

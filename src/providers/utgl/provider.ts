@@ -28,6 +28,7 @@ import {
   type TransactionFilter,
   type WalletFilter,
 } from '../provider.js';
+import { acceptedWrite } from '../accepted-write.js';
 import type { RequestSpec } from '../http.js';
 import {
   CardAction,
@@ -262,21 +263,9 @@ export class UtglProvider extends BaseProvider {
    * A POST under the attempt's key. Once utgl has answered 2xx the write has happened, so an
    * answer that cannot be read is OUTCOME_UNKNOWN (to reconcile by reference), not a failure.
    */
-  private async post<T>(path: string, body: object, name: string, w: WriteRequest, map: (raw: unknown) => T): Promise<T> {
+  private post<T>(path: string, body: object, name: string, w: WriteRequest, map: (raw: unknown) => T): Promise<T> {
     const spec: RequestSpec = { method: 'POST', path, body, headers: { 'idempotency-key': w.attemptKey }, operation: 'write', name };
-    let raw: unknown;
-    try {
-      raw = await this.client.request(spec, w.cx);
-    } catch (error) {
-      // A 2xx whose body is not JSON: accepted, unread.
-      const status = error instanceof GatewayError ? error.upstream?.status : undefined;
-      throw status !== undefined && status >= 200 && status < 300 ? unreadAnswer(error as GatewayError, name) : error;
-    }
-    try {
-      return map(raw);
-    } catch (error) {
-      throw error instanceof GatewayError && error.code === ErrorCode.UPSTREAM_ERROR ? unreadAnswer(error, name) : error;
-    }
+    return acceptedWrite(() => this.client.request(spec, w.cx), map);
   }
 
   private async findByReference(path: string, reference: string, name: string, cx: CallContext): Promise<unknown> {
@@ -317,15 +306,6 @@ export class UtglProvider extends BaseProvider {
   }
 }
 
-/** A write utgl accepted (2xx) whose answer could not be read: it happened, but as what is unknown. */
-function unreadAnswer(error: GatewayError, name: string): GatewayError {
-  if (error.code !== ErrorCode.UPSTREAM_ERROR) return error;
-  return new GatewayError(
-    ErrorCode.OUTCOME_UNKNOWN,
-    `UTGL accepted ${name} but its answer could not be read (${error.message}); its outcome is unknown`,
-    { provider: 'utgl', upstream: error.upstream, cause: error },
-  );
-}
 
 function assertNever(value: never): never {
   throw new Error(`Unhandled value: ${String(value)}`);
