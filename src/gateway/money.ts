@@ -74,3 +74,21 @@ export function fromDecimalString(value: unknown, currency: unknown, what = 'amo
   const padded = fraction.length >= exponent ? fraction : fraction.padEnd(exponent, '0');
   return { amount: padded ? `${whole}.${padded}` : `${whole}`, currency: currency.toUpperCase() };
 }
+
+/**
+ * A positive amount as a decimal string at the currency's precision (`"5"` → `"5.00"`), by
+ * string arithmetic only, for providers that take decimal strings. The gateway validates
+ * amounts before any write; this still refuses what it cannot send exactly rather than round.
+ */
+export function toDecimalAmount(money: Money): string {
+  const exponent = currencyExponent(money.currency);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
+  const fraction = (match?.[2] ?? '').replace(/0+$/, '');
+  if (!match || fraction.length > exponent || /^0*$/.test(`${match[1]}${fraction}`)) {
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `amount must be a positive decimal with at most ${exponent} decimal places for ${money.currency}`, {
+      details: { fields: ['amount'] },
+    });
+  }
+  const whole = BigInt(match[1]!).toString();
+  return exponent === 0 ? whole : `${whole}.${fraction.padEnd(exponent, '0')}`;
+}

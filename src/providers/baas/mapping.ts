@@ -203,23 +203,3 @@ export function mapMoneyOperation(raw: unknown, kind: OperationKind.TOP_UP | Ope
     createdAt: parseTimestamp(o.raw('createdAt')),
   };
 }
-
-/**
- * A positive amount as a decimal string in the currency's precision (`"5"` → `"5.00"`), by
- * string arithmetic only. The gateway has validated the amount; this refuses what it cannot
- * send exactly rather than round.
- */
-export function upstreamAmount(money: Money): string {
-  const exponent = currencyExponent(money.currency);
-  const match = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
-  const fraction = (match?.[2] ?? '').replace(/0+$/, '');
-  if (!match || fraction.length > exponent || /^0*$/.test(`${match[1]}${fraction}`)) {
-    throw new GatewayError(
-      ErrorCode.BAD_USER_INPUT,
-      `amount must be a positive decimal with at most ${exponent} decimal places for ${money.currency}`,
-      { provider: 'baas', details: { fields: ['amount'] } },
-    );
-  }
-  const whole = BigInt(match[1]!).toString();
-  return exponent === 0 ? whole : `${whole}.${fraction.padEnd(exponent, '0')}`;
-}

@@ -18,7 +18,7 @@
  */
 import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
-import type { Money } from '../../gateway/money.js';
+import { toDecimalAmount, type Money } from '../../gateway/money.js';
 import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
 import { offsetFromToken, readOffsetWindow } from '../../gateway/pagination.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
@@ -50,7 +50,7 @@ import {
 } from '../writes.js';
 import { BaasClient } from './client.js';
 import { CARD_ISSUANCE_OPERATION, CARDHOLDER_UPDATE_OPERATION } from './errors.js';
-import { mapCard, mapCardSecrets, mapCardholder, mapMoneyOperation, mapTransaction, mapWallet, upstreamAmount } from './mapping.js';
+import { mapCard, mapCardSecrets, mapCardholder, mapMoneyOperation, mapTransaction, mapWallet } from './mapping.js';
 
 export interface BaasProviderOptions extends UpstreamTimeouts {
   baseUrl: string;
@@ -248,7 +248,7 @@ export class BaasProvider extends BaseProvider {
     if (input.fundingWalletRef !== null) {
       throw unsupported(this.key, 'funding a top-up from a wallet (a BAAS bank deposit is funded by the Program)');
     }
-    const body = { amount: upstreamAmount(input.amount), currency: input.amount.currency.toUpperCase(), reference: w.reference };
+    const body = { amount: toDecimalAmount(input.amount), currency: input.amount.currency.toUpperCase(), reference: w.reference };
     return this.post(`/cards/${id(input.cardRef)}/bank-deposit`, body, 'depositToCard', w, (raw) =>
       mapMoneyOperation(raw, OperationKind.TOP_UP, 'deposit'),
     );
@@ -263,7 +263,7 @@ export class BaasProvider extends BaseProvider {
     const body = {
       fromWalletId: input.fromWalletRef,
       toWalletId: input.toWalletRef,
-      amount: upstreamAmount(input.amount),
+      amount: toDecimalAmount(input.amount),
       currency: input.amount.currency.toUpperCase(),
       reference: w.reference,
     };

@@ -13,7 +13,7 @@
  */
 import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
-import type { Money } from '../../gateway/money.js';
+import { toDecimalAmount, type Money } from '../../gateway/money.js';
 import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
 import { MAX_PAGE_SIZE } from '../../gateway/pagination.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
@@ -50,7 +50,7 @@ import {
   mapCardholder,
   mapTransaction,
   mapTransfer,
-  upstreamAmount,
+  
 } from './mapping.js';
 
 const id = (ref: string): string => encodeURIComponent(ref);
@@ -203,7 +203,7 @@ export class UtglProvider extends BaseProvider {
     const body = {
       source_account_id: input.fundingWalletRef,
       destination_card_id: input.cardRef,
-      amount: upstreamAmount(input.amount),
+      amount: toDecimalAmount(input.amount),
       currency: input.amount.currency.toUpperCase(),
       reference: w.reference,
     };
@@ -221,7 +221,7 @@ export class UtglProvider extends BaseProvider {
     const body = {
       source_account_id: input.fromWalletRef,
       ...(input.toWalletRef !== null ? { destination_account_id: input.toWalletRef } : { destination_card_id: input.toCardRef }),
-      amount: upstreamAmount(input.amount),
+      amount: toDecimalAmount(input.amount),
       currency: input.amount.currency.toUpperCase(),
       reference: w.reference,
     };
