@@ -15,6 +15,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Mutation outcomes (idempotency) and the audit trail must outlive the container.
+RUN mkdir -p /app/.cardplane && chown node:node /app/.cardplane
+VOLUME ["/app/.cardplane"]
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
