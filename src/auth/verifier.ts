@@ -23,7 +23,11 @@ const MAX_TOKEN_LENGTH = 8_192;
 
 export type VerifyToken = (authorization: string | undefined) => Promise<Viewer>;
 
-export function createVerifier(settings: VerifierSettings): VerifyToken {
+/** Verified tokens kept (until their expiry) so a client's repeated token is checked once. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+export function createVerifier(settings: VerifierSettings, now: () => number = Date.now): VerifyToken {
+  const verified = new Map<string, { viewer: Viewer; expiresAt: number }>();
   let key: KeyObject | JWTVerifyGetKey;
   if (settings.jwksUrl) key = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
   else if (settings.jwks) key = createLocalJWKSet(settings.jwks as Parameters<typeof createLocalJWKSet>[0]);
@@ -34,6 +38,12 @@ export function createVerifier(settings: VerifierSettings): VerifyToken {
     if (!match) throw unauthenticated(authorization ? 'The Authorization header is not "Bearer <token>"' : 'A bearer token is required');
     const token = match[1]!;
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('The bearer token is too long');
+    const known = verified.get(token);
+    if (known) {
+      if (known.expiresAt > now()) return known.viewer;
+      verified.delete(token);
+      throw unauthenticated('The token has expired');
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
@@ -48,7 +58,11 @@ export function createVerifier(settings: VerifierSettings): VerifyToken {
     }
     const tenant = (payload as { tenant?: unknown }).tenant;
     if (typeof tenant !== 'string' || !TENANT.test(tenant)) throw unauthenticated('The token has no valid tenant claim');
-    return { subject: payload.sub!, tenant, scopes: scopesFromClaims(payload as { scope?: unknown; scp?: unknown }) };
+    const viewer: Viewer = { subject: payload.sub!, tenant, scopes: scopesFromClaims(payload as { scope?: unknown; scp?: unknown }) };
+    // Only a token that passed every check is remembered, and only until its own expiry.
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, { viewer, expiresAt: payload.exp! * 1000 });
+    return viewer;
   };
 }
 

@@ -26,3 +26,19 @@ describe('development tokens', () => {
     expect(viewer).toEqual({ subject: 'dev', tenant: 'globex', scopes: new Set([Scope.CARDS_READ, Scope.CARDS_REVEAL]) });
   });
 });
+
+describe('the token verifier cache', () => {
+  it('answers a verified token from memory until its expiry, then refuses it', async () => {
+    const { generateKeyPair, exportSPKI } = await import('jose');
+    const { createVerifier } = await import('../../src/auth/verifier.js');
+    const keys = await generateKeyPair('ES256');
+    let clock = Date.now();
+    const verify = createVerifier({ issuer: 'i', audience: 'a', algorithms: ['ES256'], publicKeyPem: await exportSPKI(keys.publicKey) }, () => clock);
+    const exp = Math.floor(clock / 1000) + 60;
+    const token = await new SignJWT({ tenant: 'acme', scope: 'cards:read' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('i').setAudience('a').setSubject('s').setExpirationTime(exp).sign(keys.privateKey);
+    expect((await verify(`Bearer ${token}`)).tenant).toBe('acme');
+    expect((await verify(`Bearer ${token}`)).subject).toBe('s');
+    clock = exp * 1000 + 1;
+    await expect(verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'The token has expired' });
+  });
+});
