@@ -1,6 +1,7 @@
 /**
- * Jest runs the TypeScript sources through ts-jest (CommonJS). `jose` ships ES modules only,
- * so it is the one dependency jest must transform too (see DESIGN.md, "Known pitfalls").
+ * Jest runs the TypeScript sources through ts-jest (CommonJS), file by file (isolatedModules:
+ * `npm test` type-checks the whole project with tsc first). `jose` ships ES modules only, so
+ * it is the one dependency jest must transform too (see DESIGN.md, "Known pitfalls").
  */
 /** @type {import('jest').Config} */
 module.exports = {
@@ -8,7 +9,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.(ts|js)$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: false }, diagnostics: false }],
+    '^.+\\.(ts|js)$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true }, diagnostics: false }],
   },
   // nodenext needs `.js` on relative imports; jest resolves the .ts sources.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

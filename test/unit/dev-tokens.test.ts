@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importJWK, SignJWT } from 'jose';
+import { exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../../src/auth/dev-keys.js';
 import { createTokenVerifier } from '../../src/auth/setup.js';
+import { createVerifier } from '../../src/auth/verifier.js';
 import { Scope } from '../../src/auth/scopes.js';
 
 describe('development tokens', () => {
@@ -29,8 +30,6 @@ describe('development tokens', () => {
 
 describe('the token verifier cache', () => {
   it('answers a verified token from memory until its expiry, then refuses it', async () => {
-    const { generateKeyPair, exportSPKI } = await import('jose');
-    const { createVerifier } = await import('../../src/auth/verifier.js');
     const keys = await generateKeyPair('ES256');
     let clock = Date.now();
     const verify = createVerifier({ issuer: 'i', audience: 'a', algorithms: ['ES256'], publicKeyPem: await exportSPKI(keys.publicKey) }, () => clock);
