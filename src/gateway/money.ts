@@ -76,19 +76,25 @@ export function fromDecimalString(value: unknown, currency: unknown, what = 'amo
 }
 
 /**
- * A positive amount as a decimal string at the currency's precision (`"5"` → `"5.00"`), by
- * string arithmetic only, for providers that take decimal strings. The gateway validates
- * amounts before any write; this still refuses what it cannot send exactly rather than round.
+ * A positive amount in the currency's minor units (its ISO 4217 exponent), exactly, with
+ * BigInt. Digits beyond the currency's precision that are not zero are refused, never rounded
+ * away; so are zero and negative amounts. The gateway validates amounts before any write;
+ * providers convert through here so nothing is ever sent inexactly.
  */
-export function toDecimalAmount(money: Money): string {
+export function toMinorUnitsExact(money: Money): bigint {
   const exponent = currencyExponent(money.currency);
   const match = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
-  const fraction = (match?.[2] ?? '').replace(/0+$/, '');
-  if (!match || fraction.length > exponent || /^0*$/.test(`${match[1]}${fraction}`)) {
+  const fraction = match?.[2] ?? '';
+  const units = match ? BigInt(match[1]!) * 10n ** BigInt(exponent) + BigInt(fraction.slice(0, exponent).padEnd(exponent, '0') || '0') : 0n;
+  if (!match || /[1-9]/.test(fraction.slice(exponent)) || units <= 0n) {
     throw new GatewayError(ErrorCode.BAD_USER_INPUT, `amount must be a positive decimal with at most ${exponent} decimal places for ${money.currency}`, {
       details: { fields: ['amount'] },
     });
   }
-  const whole = BigInt(match[1]!).toString();
-  return exponent === 0 ? whole : `${whole}.${fraction.padEnd(exponent, '0')}`;
+  return units;
+}
+
+/** A positive amount as a decimal string at the currency's precision (`"5"` → `"5.00"`), exactly. */
+export function toDecimalAmount(money: Money): string {
+  return formatUnits(toMinorUnitsExact(money), currencyExponent(money.currency), currencyExponent(money.currency));
 }

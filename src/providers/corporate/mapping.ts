@@ -234,20 +234,6 @@ export function mapOrderOperation(raw: unknown, externalUserId: string | null): 
   };
 }
 
-/**
- * A unified amount as corporate's decimal string with two decimals (`"25.00"`), exactly:
- * digits beyond the cent that are not zero are refused rather than rounded away.
- */
-export function corporateAmount(money: Money): string {
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
-  const fraction = m?.[2] ?? '';
-  if (!m || /[1-9]/.test(fraction.slice(2))) {
-    throw badInput(`amount ${money.amount} is not a positive amount of ${CARD_CURRENCY} with at most 2 decimals`);
-  }
-  const cents = BigInt(m[1]!) * 100n + BigInt(fraction.slice(0, 2).padEnd(2, '0'));
-  if (cents <= 0n) throw badInput(`amount must be positive, not ${money.amount}`);
-  return `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
-}
 
 /** `/cards/sensitive`' `data`: `{pan, cvv, expiry_month, expiry_year}`, checked strictly. */
 export function mapCardSecrets(raw: unknown): CardSecrets {

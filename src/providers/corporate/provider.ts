@@ -17,7 +17,7 @@
  */
 import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
 import type { CallContext } from '../../gateway/call-context.js';
-import type { Money } from '../../gateway/money.js';
+import { toDecimalAmount, type Money } from '../../gateway/money.js';
 import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
 import { offsetFromToken, readOffsetWindow } from '../../gateway/pagination.js';
 import { upstreamObject } from '../../gateway/upstream-shape.js';
@@ -38,7 +38,6 @@ import { CorporateClient, type CorporateCall, type CorporateClientOptions } from
 import {
   CARD_CURRENCY,
   MASTER_WALLET_REF,
-  corporateAmount,
   listAnswer,
   mapCard,
   mapCardSecrets,
@@ -264,7 +263,7 @@ export class CorporateProvider extends BaseProvider {
     if (input.fundingWalletRef !== null && input.fundingWalletRef !== MASTER_WALLET_REF) {
       throw badInput(`CORPORATE tops cards up from its master wallet only (fundingWalletRef "${MASTER_WALLET_REF}" or none)`);
     }
-    const amount = corporateAmount(input.amount);
+    const amount = toDecimalAmount(input.amount);
     const address = this.address(input.cardRef);
     return this.order('/cards/topup', { ...cardPayload(address), amount }, address.externalUserId, 'topupCard', w);
   }

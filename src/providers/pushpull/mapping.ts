@@ -5,7 +5,7 @@
  * (ISO 4217 exponent: USD cents, JPY yen, BHD fils), converted exactly by `fromMinorUnits`.
  */
 import { badInput, ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { currencyExponent, fromMinorUnits, type Money } from '../../gateway/money.js';
+import { fromMinorUnits, toMinorUnitsExact, type Money } from '../../gateway/money.js';
 import {
   CardStatus,
   CardType,
@@ -159,24 +159,12 @@ export function mapTransactionOperation(raw: unknown): Operation {
 }
 
 /**
- * A unified amount in the currency's minor units (ISO 4217 exponent), exactly, with BigInt:
- * `"12.34"` USD → 1234, `"1200"` JPY → 1200, `"1.250"` BHD → 1250. Digits beyond the
- * exponent are refused (BAD_USER_INPUT), never rounded: `"1.005"` USD is not an amount of
- * dollars. Trailing zeros beyond it are exact and accepted. The result must be a positive
- * JSON-safe integer, as pushpull takes it.
+ * A unified amount as pushpull's integer of minor units (ISO 4217 exponent), converted exactly
+ * by money.ts; pushpull's JSON number must also stay a safe integer.
  */
 export function toMinorUnits(money: Money): number {
-  const currency = money.currency.toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) throw badInput(`currency ${money.currency} is not an ISO 4217 code`);
-  const exponent = currencyExponent(currency);
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(money.amount);
-  const fraction = m?.[2] ?? '';
-  if (!m) throw badInput(`amount ${money.amount} is not a positive decimal amount`);
-  if (/[1-9]/.test(fraction.slice(exponent))) {
-    throw badInput(`amount ${money.amount} has more decimals than ${currency} allows (${exponent})`);
-  }
-  const units = BigInt(m[1]!) * 10n ** BigInt(exponent) + BigInt(fraction.slice(0, exponent).padEnd(exponent, '0') || '0');
-  if (units <= 0n) throw badInput(`amount must be positive, not ${money.amount}`);
-  if (units > BigInt(Number.MAX_SAFE_INTEGER)) throw badInput(`amount ${money.amount} ${currency} is too large`);
+  if (!/^[A-Z]{3}$/.test(money.currency.toUpperCase())) throw badInput(`currency ${money.currency} is not an ISO 4217 code`);
+  const units = toMinorUnitsExact({ ...money, currency: money.currency.toUpperCase() });
+  if (units > BigInt(Number.MAX_SAFE_INTEGER)) throw badInput(`amount ${money.amount} ${money.currency} is too large`);
   return Number(units);
 }
