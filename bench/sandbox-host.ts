@@ -7,12 +7,12 @@ import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config.js';
-import { startSandboxes } from '../src/sandbox/boot.js';
+import { startSandboxes, type SandboxStores } from '../src/providers/sandboxes.js';
 import { endpointEnvironment } from './environment.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ SANDBOX_LATENCY_MS: process.env.SANDBOX_LATENCY_MS ?? '10', LOG_LEVEL: 'silent' });
-  const sandboxes = await startSandboxes(config);
+  const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
   const admin = http.createServer((req, res) => {
     const servers = Object.entries(sandboxes.servers);
     if (req.method === 'POST' && req.url === '/reset') servers.forEach(([, s]) => s!.resetRequests());
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => admin.listen(0, '127.0.0.1', resolve));
   const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
   process.stdout.write(
-    `${JSON.stringify({ env: endpointEnvironment(sandboxes.endpoints, sandboxes.ledgerCustomerIds), endpoints: serialisable(sandboxes.endpoints), stores: sampleIds(sandboxes.stores), adminUrl })}\n`,
+    `${JSON.stringify({ env: endpointEnvironment(sandboxes.endpoints), endpoints: serialisable(sandboxes.endpoints), stores: sampleIds(sandboxes.stores), adminUrl })}\n`,
   );
 }
 
@@ -33,9 +33,8 @@ function serialisable(endpoints: object): unknown {
 }
 
 /** A few ids per provider for the query shapes. */
-function sampleIds(stores: Record<string, unknown>): Record<string, unknown> {
-  const utgl = stores.utgl as { cards: Map<string, unknown> } | undefined;
-  return { utglCardIds: utgl ? [...utgl.cards.keys()].slice(0, 20) : [] };
+function sampleIds(stores: SandboxStores): Record<string, unknown> {
+  return { utglCardIds: stores.utgl ? [...stores.utgl.cards.keys()].slice(0, 20) : [] };
 }
 
 main().catch((error) => {

@@ -12,15 +12,16 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { VerifyToken } from './auth/verifier.js';
-import { Scope, type Viewer } from './auth/scopes.js';
-import { createCallContext } from './gateway/call-context.js';
+import { Scope, type Viewer } from './core/viewer.js';
+import { createCallContext } from './core/call-context.js';
 import { RateLimiter, rateLimitedError } from './gateway/rate-limiter.js';
-import { ErrorCode, extensionsOf, GatewayError } from './gateway/errors.js';
-import { createContext, type Gateway, type GraphQLContext } from './context.js';
+import { ErrorCode, extensionsOf, GatewayError } from './core/errors.js';
+import { createContext, type GraphQLContext } from './context.js';
+import { type Gateway } from './gateway/gateway.js';
 import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.js';
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitRules, PARSE_OPTIONS } from './graphql/limits.js';
 import { buildGatewaySchema } from './graphql/schema.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './core/logger.js';
 
 export interface ServerOptions {
   gateway: Gateway;

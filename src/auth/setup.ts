@@ -1,5 +1,5 @@
 /** The token verifier the configuration asks for (real settings, or the development keys). */
-import type { AuthSettings } from '../config.js';
+import type { AuthSettings } from './settings.js';
 import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from './dev-keys.js';
 import { createVerifier, type VerifyToken } from './verifier.js';
 

@@ -5,8 +5,8 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
-import { ErrorCode, GatewayError } from '../gateway/errors.js';
-import { scopesFromClaims, type Viewer } from './scopes.js';
+import { ErrorCode, GatewayError } from '../core/errors.js';
+import { scopesFromClaims, type Viewer } from '../core/viewer.js';
 
 export interface VerifierSettings {
   issuer: string;

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { importJWK, SignJWT } from 'jose';
-import { ALL_SCOPES, isScope } from '../auth/scopes.js';
+import { ALL_SCOPES, isScope } from '../core/viewer.js';
 import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../auth/dev-keys.js';
 
 async function main(): Promise<void> {

@@ -6,8 +6,8 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ErrorCode } from './errors.js';
-import type { ProviderKey } from './provider-key.js';
+import type { ErrorCode } from '../core/errors.js';
+import type { ProviderKey } from '../core/provider-key.js';
 
 export interface AuditEntry {
   at: string;

@@ -4,13 +4,14 @@
  * to an object's id goes to that object's provider only; otherwise it fans out to every
  * configured provider with the capability.
  */
-import { Capability, type CardProvider, type Page, type PageRequest, type TransactionFilter } from '../providers/provider.js';
-import type { CallContext } from './call-context.js';
-import { badInput, unsupported } from './errors.js';
-import { decodeGlobalId, type NodeType } from './global-id.js';
-import type { Card, CardStatus, Cardholder, Transaction, TransactionStatus, Wallet } from './model.js';
+import { Capability, type CardProvider } from '../providers/provider.js';
+import { type Page, type PageRequest, type TransactionFilter } from '../core/page.js';
+import type { CallContext } from '../core/call-context.js';
+import { badInput, unsupported } from '../core/errors.js';
+import { decodeGlobalId, type NodeType } from '../core/global-id.js';
+import type { Card, CardStatus, Cardholder, Transaction, TransactionStatus, Wallet } from '../core/model.js';
 import { collectFiltered, mergeSources, validateFirst, type MergedPage, type Source } from './pagination.js';
-import type { ProviderKey } from './provider-key.js';
+import type { ProviderKey } from '../core/provider-key.js';
 import type { ProviderRegistry } from './registry.js';
 
 export interface ListArgs {

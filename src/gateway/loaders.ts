@@ -4,13 +4,14 @@
  * provider (a provider's `get*` receives all the refs of one tick at once).
  */
 import DataLoader from 'dataloader';
-import type { CallContext } from './call-context.js';
-import type { Money } from './money.js';
-import type { Card, Cardholder, Transaction, Wallet } from './model.js';
-import type { ProviderKey } from './provider-key.js';
+import type { CallContext } from '../core/call-context.js';
+import type { Money } from '../core/money.js';
+import type { Card, Cardholder, Transaction, Wallet } from '../core/model.js';
+import type { ProviderKey } from '../core/provider-key.js';
 import type { ProviderRegistry } from './registry.js';
-import type { CardProvider, Found } from '../providers/provider.js';
-import type { Operation } from '../providers/writes.js';
+import type { CardProvider } from '../providers/provider.js';
+import type { Found } from '../core/page.js';
+import type { Operation } from '../core/writes.js';
 
 export interface ObjectKey {
   provider: ProviderKey;

@@ -8,12 +8,11 @@
  * that the source is exhausted). Walking the pages therefore yields every item exactly once,
  * whatever `first` is, and a source that failed on one page can be resumed on the next.
  */
-import { badInput, GatewayError, ErrorCode } from './errors.js';
-import type { Page, PageRequest } from '../providers/provider.js';
-import type { ProviderKey } from './provider-key.js';
+import { badInput, GatewayError, ErrorCode } from '../core/errors.js';
+import type { Page, PageRequest } from '../core/page.js';
+import type { ProviderKey } from '../core/provider-key.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../core/page.js';
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
 
 export interface Source<T> {
   /** Stable across pages, e.g. `utgl` or `ledger:wallet:0xabc`. */
@@ -187,41 +186,6 @@ function pickNewest<T>(heads: Head<T>[], timeOf: SortTime<T>): Head<T> | undefin
   return best;
 }
 
-/**
- * Reads items [start, start + limit) from an upstream that pages by number (page 1-based,
- * fixed page size): at most two upstream pages. Tokens are absolute positions.
- */
-export async function readOffsetWindow<T>(
-  start: number,
-  limit: number,
-  fetchPage: (page: number, size: number) => Promise<{ items: T[]; total?: number }>,
-): Promise<Page<T>> {
-  const size = limit;
-  const firstPage = Math.floor(start / size) + 1;
-  const skip = start % size;
-  const one = await fetchPage(firstPage, size);
-  let items = one.items.slice(skip);
-  let lastFull = one.items.length >= size;
-  let total = one.total;
-  if (skip > 0 && lastFull) {
-    const two = await fetchPage(firstPage + 1, size);
-    items = items.concat(two.items);
-    lastFull = two.items.length >= size;
-    total = two.total ?? total;
-  }
-  const taken = items.slice(0, limit);
-  const end = start + taken.length;
-  const hasMore = total !== undefined ? end < total : items.length > limit || lastFull;
-  return { items: taken.map((node, i) => ({ node, token: String(start + i + 1) })), hasMore };
-}
-
-/** The position an offset-paged source resumes at, from its token. */
-export function offsetFromToken(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const n = Number(token);
-  if (!Number.isSafeInteger(n) || n < 0) throw badInput('after is not a cursor of this list');
-  return n;
-}
 
 /**
  * Applies a filter the upstream cannot apply itself: reads raw pages (resuming after the

@@ -12,7 +12,7 @@
  *
  * Pure: no timers; the clock is injected for tests.
  */
-import { ErrorCode, GatewayError } from './errors.js';
+import { ErrorCode, GatewayError } from '../core/errors.js';
 
 export interface RateLimiterOptions {
   /** Tokens a bucket holds when full: the largest burst. */

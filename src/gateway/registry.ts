@@ -4,8 +4,8 @@
  * or a silent empty answer.
  */
 import type { Capability, CardProvider } from '../providers/provider.js';
-import { ErrorCode, GatewayError, unsupported } from './errors.js';
-import { PROVIDER_KEYS, type ProviderKey } from './provider-key.js';
+import { ErrorCode, GatewayError, unsupported } from '../core/errors.js';
+import { PROVIDER_KEYS, type ProviderKey } from '../core/provider-key.js';
 
 export interface ProviderEntry {
   provider: CardProvider;

@@ -4,9 +4,9 @@
  * connection's path and the usual extensions (for generic error handling).
  */
 import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import { extensionsOf } from '../gateway/errors.js';
-import type { NodeBase } from '../gateway/model.js';
-import type { NodeType } from '../gateway/global-id.js';
+import { extensionsOf } from '../core/errors.js';
+import type { NodeBase } from '../core/model.js';
+import type { NodeType } from '../core/global-id.js';
 import type { MergedPage } from '../gateway/pagination.js';
 import type { GraphQLContext } from '../context.js';
 import type { Provider } from './enums.js';

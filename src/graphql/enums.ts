@@ -2,19 +2,16 @@
  * Every enum the schema publishes, registered once with its descriptions.
  */
 import { registerEnumType } from 'type-graphql';
-import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from '../gateway/errors.js';
-import { CardStatus, CardType, KycStatus, TransactionDirection, TransactionStatus, TransactionType } from '../gateway/model.js';
+import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from '../core/errors.js';
+import { CardStatus, CardType, KycStatus, TransactionDirection, TransactionStatus, TransactionType } from '../core/model.js';
 import { Capability } from '../providers/provider.js';
-import { OperationKind, OperationStatus } from '../providers/writes.js';
+import { PROVIDER_CATALOG } from '../providers/catalog.js';
+import { PROVIDER_KEYS, type ProviderKey } from '../core/provider-key.js';
+import { OperationKind, OperationStatus } from '../core/writes.js';
 
 /** GraphQL names (UTGL…) over the configuration keys (utgl…) the gateway uses inside. */
-export enum Provider {
-  UTGL = 'utgl',
-  BAAS = 'baas',
-  CORPORATE = 'corporate',
-  LEDGER = 'ledger',
-  PUSHPULL = 'pushpull',
-}
+export const Provider = Object.fromEntries(PROVIDER_KEYS.map((key) => [key.toUpperCase(), key])) as { readonly [K in ProviderKey as Uppercase<K>]: K };
+export type Provider = ProviderKey;
 
 const describe = <T extends Record<string, string>>(descriptions: T) =>
   Object.fromEntries(Object.entries(descriptions).map(([k, description]) => [k, { description }]));
@@ -22,13 +19,7 @@ const describe = <T extends Record<string, string>>(descriptions: T) =>
 registerEnumType(Provider, {
   name: 'Provider',
   description: 'The card-issuing provider that holds an object.',
-  valuesConfig: describe({
-    UTGL: 'utgl: cardholders, accounts, cards, transfers; RS256-signed requests.',
-    BAAS: 'baas: cardholders with a compliance lifecycle, wallets, cards; mutual TLS.',
-    CORPORATE: 'corporate: users, cardholders, card orders, a USDT master wallet; encrypted envelopes.',
-    LEDGER: 'ledger: tenant customers with wallets, one debit card per wallet, token balances.',
-    PUSHPULL: 'pushpull: enrolled debit cards for push (credit) and pull (debit) transactions.',
-  }),
+  valuesConfig: Object.fromEntries(PROVIDER_KEYS.map((key) => [key.toUpperCase(), { description: PROVIDER_CATALOG[key].description }])),
 });
 
 registerEnumType(CardStatus, {

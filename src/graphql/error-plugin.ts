@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode, extensionsOf, GatewayError } from '../gateway/errors.js';
+import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
 import type { GraphQLContext } from '../context.js';
 
 /** Apollo's codes for a request the client got wrong. */

@@ -32,8 +32,8 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { ErrorCode } from '../gateway/errors.js';
-import { DEFAULT_PAGE_SIZE } from '../gateway/pagination.js';
+import { ErrorCode } from '../core/errors.js';
+import { DEFAULT_PAGE_SIZE } from '../core/page.js';
 
 export interface QueryLimits {
   /** Deepest field nesting of an operation, fragments expanded (`{ a { b } }` is 2). */

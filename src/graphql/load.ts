@@ -2,13 +2,13 @@
  * Reading objects by id through the request's loaders. `node` answers null for an id that
  * does not exist; the typed root fields (`card`, `cardholder`, `wallet`) answer NOT_FOUND.
  */
-import { notFound } from '../gateway/errors.js';
-import { decodeGlobalId, type NodeType } from '../gateway/global-id.js';
-import type { ProviderKey } from '../gateway/provider-key.js';
+import { notFound } from '../core/errors.js';
+import { decodeGlobalId, type NodeType } from '../core/global-id.js';
+import type { ProviderKey } from '../core/provider-key.js';
 import type { GraphQLContext } from '../context.js';
 import { present, type Presented } from './present.js';
-import type { Card, Cardholder, NodeBase, Transaction, Wallet } from '../gateway/model.js';
-import type { Operation } from '../providers/writes.js';
+import type { Card, Cardholder, NodeBase, Transaction, Wallet } from '../core/model.js';
+import type { Operation } from '../core/writes.js';
 
 interface ByType {
   Cardholder: Cardholder;

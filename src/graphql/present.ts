@@ -2,9 +2,9 @@
  * Unified-model objects as the schema serves them: tagged with their GraphQL type (for the
  * `Node` interface) and given their global id and `providerRef`.
  */
-import { encodeGlobalId, type NodeType } from '../gateway/global-id.js';
-import type { Card, Cardholder, NodeBase, Transaction, Wallet } from '../gateway/model.js';
-import type { Operation } from '../providers/writes.js';
+import { encodeGlobalId, type NodeType } from '../core/global-id.js';
+import type { Card, Cardholder, NodeBase, Transaction, Wallet } from '../core/model.js';
+import type { Operation } from '../core/writes.js';
 
 export type Presented<T extends NodeBase, N extends NodeType = NodeType> = T & { __typename: N; id: string; providerRef: string };
 

@@ -3,7 +3,7 @@
  * so money never passes through a float on either side of the API.
  */
 import { GraphQLScalarType, Kind } from 'graphql';
-import { isDecimalString } from '../gateway/money.js';
+import { isDecimalString } from '../core/money.js';
 
 const check = (value: unknown): string => {
   if (typeof value !== 'string' || !isDecimalString(value) || value.length > 80) {

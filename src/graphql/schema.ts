@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
-import { scopeChecker } from '../auth/auth-checker.js';
+import { scopeChecker } from './auth-checker.js';
 import './enums.js';
 import { CardResolver } from './resolvers/card.resolver.js';
 import { CardholderResolver } from './resolvers/cardholder.resolver.js';

@@ -4,13 +4,15 @@
  * what its contract supports and lists it in `capabilities` (a conformance test checks the
  * two agree, so `providers` never advertises what a provider cannot do).
  */
-import { unsupported } from '../gateway/errors.js';
-import type { Money } from '../gateway/money.js';
-import type { Card, Cardholder, Transaction, Wallet } from '../gateway/model.js';
-import type { ProviderKey } from '../gateway/provider-key.js';
-import type { CallContext } from '../gateway/call-context.js';
-import type { ProviderHttpClient, TransportHealth } from './http.js';
-import type { CardAction, IssuedCard, NewCard, NewCardholder, Operation, OperationKind, PushPull, TopUp, Transfer, WriteRequest } from './writes.js';
+import { unsupported } from '../core/errors.js';
+import type { Money } from '../core/money.js';
+import type { Card, Cardholder, Transaction, Wallet } from '../core/model.js';
+import type { ProviderKey } from '../core/provider-key.js';
+import type { CallContext } from '../core/call-context.js';
+import type { ProviderHttpClient, TransportHealth } from './transport/http.js';
+import type { CardAction, IssuedCard, NewCard, NewCardholder, Operation, OperationKind, PushPull, TopUp, Transfer, WriteRequest } from '../core/writes.js';
+import type { CardSecrets } from '../core/model.js';
+import type { CardFilter, Found, ListKind, Page, PageRequest, TransactionFilter, WalletFilter } from '../core/page.js';
 
 export enum Capability {
   CARDHOLDER_READ = 'CARDHOLDER_READ',
@@ -39,54 +41,6 @@ export enum Capability {
   CARD_PUSH_PULL = 'CARD_PUSH_PULL',
 }
 
-/** The lists of the schema. */
-export type ListKind = 'cardholders' | 'cards' | 'wallets' | 'transactions';
-
-/** A position in one provider's list: `after` is a token this provider returned, opaque to others. */
-export interface PageRequest {
-  after?: string;
-  limit: number;
-}
-
-export interface PageItem<T> {
-  node: T;
-  /** Resuming the list with `after: token` continues right after this item. */
-  token: string;
-}
-
-export interface Page<T> {
-  items: PageItem<T>[];
-  hasMore: boolean;
-}
-
-export interface CardFilter {
-  cardholderRef?: string;
-  walletRef?: string;
-}
-
-export interface WalletFilter {
-  cardholderRef?: string;
-}
-
-/** Narrows to one card or one wallet; status filters are applied by the gateway. */
-export interface TransactionFilter {
-  cardRef?: string;
-  walletRef?: string;
-}
-
-/**
- * A card's secrets, read only on the explicit, authorised and audited reveal path. Never
- * logged, never part of `Card`, never cached.
- */
-export interface CardSecrets {
-  pan: string;
-  cvv: string;
-  expiryMonth: number;
-  expiryYear: number;
-}
-
-/** One entry per requested ref, in order; null where the provider has no such object. */
-export type Found<T> = Array<T | null>;
 
 export interface CardProvider {
   readonly key: ProviderKey;

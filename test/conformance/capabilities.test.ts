@@ -4,11 +4,11 @@
  * overridden operation is declared, and an operation it does not declare is refused with
  * UNSUPPORTED_BY_PROVIDER before any request reaches the provider.
  */
-import { createCallContext } from '../../src/gateway/call-context.js';
-import { CardType } from '../../src/gateway/model.js';
-import { CardAction, type WriteRequest } from '../../src/providers/writes.js';
-import { ErrorCode } from '../../src/gateway/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext } from '../../src/core/call-context.js';
+import { CardType } from '../../src/core/model.js';
+import { CardAction, type WriteRequest } from '../../src/core/writes.js';
+import { ErrorCode } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
 import { BaseProvider, Capability, type CardProvider } from '../../src/providers/provider.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 

@@ -6,14 +6,14 @@
  * reference in `GET /cards/transactions`: found when it happened, absent when it did not.
  */
 import { randomUUID } from 'node:crypto';
-import { createCallContext, type CallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode } from '../../src/gateway/errors.js';
-import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
-import { CardStatus, CardType, KycStatus } from '../../src/gateway/model.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext, type CallContext } from '../../src/core/call-context.js';
+import { ErrorCode } from '../../src/core/errors.js';
+import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
+import { CardStatus, CardType, KycStatus } from '../../src/core/model.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { BaasCard, BaasCardholder, BaasStore, BaasTransaction, BaasWalletRecord } from '../../src/providers/baas/sandbox.js';
 import type { CardProvider } from '../../src/providers/provider.js';
-import { CardAction, OperationKind, OperationStatus, type NewCardholder, type WriteRequest } from '../../src/providers/writes.js';
+import { CardAction, OperationKind, OperationStatus, type NewCardholder, type WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -44,7 +44,7 @@ describe('baas writes', () => {
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));
 
-  const store = (): BaasStore => gw.sandboxes.stores.baas as BaasStore;
+  const store = (): BaasStore => gw.sandboxes.stores.baas!;
   const server = (): SandboxServer => gw.sandboxes.servers.baas!;
   const sent = (method: string, path: string): RecordedRequest[] => server().requests.filter((r) => r.method === method && r.path === path);
   const bodyOf = (r: RecordedRequest): Record<string, unknown> => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;

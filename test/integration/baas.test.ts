@@ -5,9 +5,9 @@
  * its code, `provider: BAAS` and the upstream status. A certificate baas does not accept is
  * the gateway's configuration problem: UPSTREAM_AUTH_FAILED.
  */
-import { createCallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode } from '../../src/gateway/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext } from '../../src/core/call-context.js';
+import { ErrorCode } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
 import { generateBaasPki, generateForeignClient } from '../../src/providers/baas/certificates.js';
 import type { BaasProvider } from '../../src/providers/baas/provider.js';
 import { createBaasSandbox, type BaasComplianceStatus, type BaasStore } from '../../src/providers/baas/sandbox.js';
@@ -34,7 +34,7 @@ describe('baas through the gateway', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.baas as BaasStore;
+    store = gw.sandboxes.stores.baas!;
     server = gw.sandboxes.servers.baas!;
     provider = gw.registry.get('baas') as BaasProvider;
   });

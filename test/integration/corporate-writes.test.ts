@@ -6,15 +6,15 @@
  * `findOperation` answers null and the resend returns the original order, charged once.
  */
 import { randomUUID } from 'node:crypto';
-import { createCallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
-import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
-import { CardType } from '../../src/gateway/model.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext } from '../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
+import { CardType } from '../../src/core/model.js';
+import { createLogger } from '../../src/core/logger.js';
 import { openBody } from '../../src/providers/corporate/envelope.js';
 import { CorporateProvider } from '../../src/providers/corporate/provider.js';
 import { CORPORATE_PRODUCTS, formatCents, sealedError, toCents, type CorporateCard, type CorporateStore } from '../../src/providers/corporate/sandbox.js';
-import { CardAction, OperationKind, type NewCardholder, type WriteRequest } from '../../src/providers/writes.js';
+import { CardAction, OperationKind, type NewCardholder, type WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -26,7 +26,7 @@ describe('corporate writes (provider level)', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.corporate as CorporateStore;
+    store = gw.sandboxes.stores.corporate!;
     server = gw.sandboxes.servers.corporate!;
     ({ secretKey } = gw.sandboxes.endpoints.corporate!);
   });

@@ -6,11 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { createCallContext } from '../../src/gateway/call-context.js';
-import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
-import { CardType } from '../../src/gateway/model.js';
-import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext } from '../../src/core/call-context.js';
+import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
+import { CardType } from '../../src/core/model.js';
+import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
 import { openBody } from '../../src/providers/corporate/envelope.js';
 import type { CorporateProvider } from '../../src/providers/corporate/provider.js';
 import {
@@ -22,7 +22,7 @@ import {
   type CorporateStore,
 } from '../../src/providers/corporate/sandbox.js';
 import type { CorporateErrorSlug } from '../../src/providers/corporate/errors.js';
-import type { WriteRequest } from '../../src/providers/writes.js';
+import type { WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import {
   CardDetailDocument,
@@ -51,7 +51,7 @@ describe('corporate through the gateway', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.corporate as CorporateStore;
+    store = gw.sandboxes.stores.corporate!;
     server = gw.sandboxes.servers.corporate!;
     ({ secretKey, apiKey } = gw.sandboxes.endpoints.corporate!);
   });

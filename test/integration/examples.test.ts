@@ -3,7 +3,6 @@
  * without errors (the typed documents are generated from that file by `npm run codegen`).
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { UtglStore } from '../../src/providers/utgl/sandbox.js';
 import * as documents from '../generated/graphql.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -12,7 +11,7 @@ describe('schema/examples.graphql', () => {
   let variables: Record<string, Record<string, unknown>>;
   beforeAll(async () => {
     gw = await startTestGateway();
-    const utgl = gw.sandboxes.stores.utgl as UtglStore;
+    const utgl = gw.sandboxes.stores.utgl!;
     const card = [...utgl.cards.values()][0]!;
     const active = [...utgl.cards.values()].find((c) => c.status === 'active')!;
     const [from, to] = [...utgl.accounts.values()].filter((a) => a.currency === 'USD' && Number(a.balance) > 10);

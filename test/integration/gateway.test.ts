@@ -15,8 +15,8 @@ describe('the gateway across utgl and ledger', () => {
   let ledger: LedgerStore;
   beforeAll(async () => {
     gw = await startTestGateway();
-    utgl = gw.sandboxes.stores.utgl as UtglStore;
-    ledger = gw.sandboxes.stores.ledger as LedgerStore;
+    utgl = gw.sandboxes.stores.utgl!;
+    ledger = gw.sandboxes.stores.ledger!;
   });
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));

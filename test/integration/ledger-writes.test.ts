@@ -5,15 +5,15 @@
  * idempotency key: a card request is reconciled through the wallet it was for.
  */
 import { randomUUID } from 'node:crypto';
-import { createCallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
-import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
-import { CardType } from '../../src/gateway/model.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext } from '../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
+import { CardType } from '../../src/core/model.js';
+import { createLogger } from '../../src/core/logger.js';
 import { Capability } from '../../src/providers/provider.js';
 import type { LedgerProvider } from '../../src/providers/ledger/provider.js';
 import { LEDGER_CARD_PRODUCT, LEDGER_TOKEN_SYMBOL, type LedgerStore, type LedgerWallet } from '../../src/providers/ledger/sandbox.js';
-import { CardAction, OperationKind, type WriteRequest } from '../../src/providers/writes.js';
+import { CardAction, OperationKind, type WriteRequest } from '../../src/core/writes.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -24,7 +24,7 @@ describe('ledger writes (provider level)', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.ledger as LedgerStore;
+    store = gw.sandboxes.stores.ledger!;
     server = gw.sandboxes.servers.ledger!;
   });
   afterAll(() => gw.close());

@@ -4,7 +4,7 @@
  * reference's error shapes (a missing card is a 400 "Not found").
  */
 import type { LedgerStore } from '../../src/providers/ledger/sandbox.js';
-import { fromBaseUnits } from '../../src/gateway/money.js';
+import { fromBaseUnits } from '../../src/core/money.js';
 import { CardDetailDocument, CardholdersWithCardsDocument, NodeByIdDocument, WalletDetailDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -15,7 +15,7 @@ describe('ledger through the gateway', () => {
   let store: LedgerStore;
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.ledger as LedgerStore;
+    store = gw.sandboxes.stores.ledger!;
   });
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));

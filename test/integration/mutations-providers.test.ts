@@ -3,8 +3,6 @@
  * corporate's asynchronous orders (PENDING, followed with node(id)), pushpull's 207 (an
  * outcome nobody knows) reconciled by reference, baas cardholders and ledger card reports.
  */
-import type { CorporateStore } from '../../src/providers/corporate/sandbox.js';
-import type { PushpullStore } from '../../src/providers/pushpull/sandbox.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (provider: string, type: string, ref: string) => Buffer.from(`${provider}:${type}:${ref}`).toString('base64url');
@@ -20,7 +18,7 @@ describe('mutations on corporate, pushpull, baas and ledger', () => {
   afterEach(() => resetSandboxes(gw));
 
   it('tops up a corporate card as a PENDING order, followed to COMPLETED with node(id), charged once', async () => {
-    const store = gw.sandboxes.stores.corporate as CorporateStore;
+    const store = gw.sandboxes.stores.corporate!;
     const card = [...store.cards.values()].find((c) => c.status === 'active')!;
     const master = store.masterCents;
     const input = { cardId: gid('corporate', 'Card', `${card.external_user_id}/${card.card_id}`), amount: '15.50', currency: 'USD' };
@@ -44,7 +42,7 @@ describe('mutations on corporate, pushpull, baas and ledger', () => {
   });
 
   it('reports a pushpull 207 as OUTCOME_UNKNOWN, and reconciles by reference without a second transaction', async () => {
-    const store = gw.sandboxes.stores.pushpull as PushpullStore;
+    const store = gw.sandboxes.stores.pushpull!;
     const account = store.listedAccounts().find((a) => a.push_enabled && a.status === 'active')!;
     const before = store.transactions.size;
     store.forceUnknownOutcome = true;
@@ -81,9 +79,9 @@ describe('mutations on corporate, pushpull, baas and ledger', () => {
   });
 
   it('reports a ledger card lost, and then refuses to unfreeze it', async () => {
-    const store = gw.sandboxes.stores.ledger as any;
-    const card = store.cards.find((c: any) => c.status === 'Active');
-    const wallet = store.walletByIdentifier(card.walletNamespace);
+    const store = gw.sandboxes.stores.ledger!;
+    const card = store.cards.find((c) => c.status === 'Active')!;
+    const wallet = store.walletByIdentifier(card.walletNamespace)!;
     const id = gid('ledger', 'Card', `${wallet.customerAccountId}/${wallet.domainNamespace}`);
     const lost: any = await gw.query('mutation($id: ID!) { reportCardLost(cardId: $id, reason: "left on a train") { status providerStatus } }', { id });
     expect(lost.errors).toBeUndefined();

@@ -29,7 +29,7 @@ describe('mutations', () => {
   let store: UtglStore;
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.utgl as UtglStore;
+    store = gw.sandboxes.stores.utgl!;
   });
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));

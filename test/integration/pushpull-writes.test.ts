@@ -6,13 +6,13 @@
  * 409, never a second transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { createCallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
-import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext } from '../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { PushpullProvider } from '../../src/providers/pushpull/provider.js';
 import { PUSHPULL_RULES, type PushpullAccount, type PushpullStore } from '../../src/providers/pushpull/sandbox.js';
-import { OperationKind, type PushPull, type WriteRequest } from '../../src/providers/writes.js';
+import { OperationKind, type PushPull, type WriteRequest } from '../../src/core/writes.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -24,7 +24,7 @@ describe('pushpull writes (provider level)', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.pushpull as PushpullStore;
+    store = gw.sandboxes.stores.pushpull!;
     server = gw.sandboxes.servers.pushpull!;
     provider = gw.registry.get('pushpull') as PushpullProvider;
   });

@@ -5,7 +5,7 @@
  * before its automatic IP block would.
  */
 import { request } from 'undici';
-import type { PushpullLive } from '../../src/config.js';
+import type { PushpullEndpoint } from '../../src/providers/pushpull/config.js';
 import type { PushpullProvider } from '../../src/providers/pushpull/provider.js';
 import { IP_NOT_ALLOWED_XML, PUSHPULL_RULES, type PushpullStore, type PushpullTransaction } from '../../src/providers/pushpull/sandbox.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
@@ -37,13 +37,13 @@ describe('pushpull through the gateway', () => {
   let store: PushpullStore;
   let server: SandboxServer;
   let provider: PushpullProvider;
-  let endpoint: PushpullLive;
+  let endpoint: PushpullEndpoint;
   /** The seeded account holding the planted JPY 1200 and BHD 1250 transactions. */
   let plantedAccountId: string;
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.pushpull as PushpullStore;
+    store = gw.sandboxes.stores.pushpull!;
     server = gw.sandboxes.servers.pushpull!;
     provider = gw.registry.get('pushpull') as PushpullProvider;
     endpoint = gw.sandboxes.endpoints.pushpull!;

@@ -2,8 +2,6 @@
  * Cross-provider reads under failure and load: deadlines, circuit breakers, health, and the
  * exact number of upstream requests nested queries cost (counted at the simulators).
  */
-import type { BaasStore } from '../../src/providers/baas/sandbox.js';
-import type { LedgerStore } from '../../src/providers/ledger/sandbox.js';
 import { CardsPageDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -49,7 +47,7 @@ describe('resilience of cross-provider reads', () => {
   it('reads 50 baas cards with cardholder and wallet in one request per distinct cardholder and wallet', async () => {
     const res: any = await gw.query('{ cards(first: 50, filter: { provider: BAAS }) { nodes { id cardholder { id } wallet { id balance { amount } } } } }');
     expect(res.errors).toBeUndefined();
-    const store = gw.sandboxes.stores.baas as BaasStore;
+    const store = gw.sandboxes.stores.baas!;
     const cards = res.data.cards.nodes.map((n: any) => store.cards.get(refOf(n.id))!);
     const server = gw.sandboxes.servers.baas!;
     expect(server.count('GET', '/cards')).toBe(1);
@@ -63,7 +61,7 @@ describe('resilience of cross-provider reads', () => {
       '{ cards(first: 100, filter: { provider: LEDGER }) { nodes { id cardholder { firstName } wallet { name } } } }',
     );
     expect(res.errors).toBeUndefined();
-    const store = gw.sandboxes.stores.ledger as LedgerStore;
+    const store = gw.sandboxes.stores.ledger!;
     const server = gw.sandboxes.servers.ledger!;
     expect(res.data.cards.nodes).toHaveLength(store.cards.length);
     expect(server.count('GET', '/tenant/customer/customer-full-details/:customerAccountId')).toBe(store.customers.length);

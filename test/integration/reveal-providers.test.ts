@@ -6,16 +6,16 @@
  * that carries no part of the card number. pushpull has no such read: UNSUPPORTED_BY_PROVIDER.
  */
 import { Writable } from 'node:stream';
-import { createCallContext, type CallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
-import type { ProviderKey } from '../../src/gateway/provider-key.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext, type CallContext } from '../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import type { ProviderKey } from '../../src/core/provider-key.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { BaasStore } from '../../src/providers/baas/sandbox.js';
 import { seal } from '../../src/providers/corporate/envelope.js';
 import type { CorporateStore } from '../../src/providers/corporate/sandbox.js';
 import type { LedgerStore } from '../../src/providers/ledger/sandbox.js';
-import { Capability, type CardSecrets } from '../../src/providers/provider.js';
-import type { PushpullStore } from '../../src/providers/pushpull/sandbox.js';
+import { Capability } from '../../src/providers/provider.js';
+import { type CardSecrets } from '../../src/core/model.js';
 import type { UtglStore } from '../../src/providers/utgl/sandbox.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -43,10 +43,10 @@ describe('revealing card secrets, provider by provider', () => {
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));
 
-  const utgl = (): UtglStore => gw.sandboxes.stores.utgl as UtglStore;
-  const baas = (): BaasStore => gw.sandboxes.stores.baas as BaasStore;
-  const corporate = (): CorporateStore => gw.sandboxes.stores.corporate as CorporateStore;
-  const ledger = (): LedgerStore => gw.sandboxes.stores.ledger as LedgerStore;
+  const utgl = (): UtglStore => gw.sandboxes.stores.utgl!;
+  const baas = (): BaasStore => gw.sandboxes.stores.baas!;
+  const corporate = (): CorporateStore => gw.sandboxes.stores.corporate!;
+  const ledger = (): LedgerStore => gw.sandboxes.stores.ledger!;
 
   const cases: RevealCase[] = [
     {
@@ -237,7 +237,7 @@ describe('revealing card secrets, provider by provider', () => {
     it('does not declare CARD_REVEAL, and answers UNSUPPORTED_BY_PROVIDER without calling pushpull', async () => {
       const provider = gw.registry.get('pushpull');
       expect(provider.capabilities.has(Capability.CARD_REVEAL)).toBe(false);
-      const account = [...(gw.sandboxes.stores.pushpull as PushpullStore).accounts.values()][0]!;
+      const account = [...(gw.sandboxes.stores.pushpull!).accounts.values()][0]!;
       const server = gw.sandboxes.servers.pushpull!;
       const before = server.totalRequests;
       await expect(provider.revealCard(account.account_id, newCx())).rejects.toMatchObject({

@@ -15,7 +15,7 @@ describe('revealing a card', () => {
   let cardRef: string;
   beforeAll(async () => {
     gw = await startTestGateway({ REVEAL_RATE_PER_MINUTE: '3', REVEAL_TOKEN_TTL_SECONDS: '1', PROVIDER_TENANTS: 'utgl=acme,baas=acme,pushpull=acme,corporate=globex,ledger=globex' });
-    store = gw.sandboxes.stores.utgl as UtglStore;
+    store = gw.sandboxes.stores.utgl!;
     cardRef = [...store.cards.keys()][0]!;
   });
   afterAll(() => gw.close());
@@ -80,11 +80,11 @@ describe('revealing a card', () => {
   });
 
   it("answers another tenant's card like a card that does not exist, and pushpull as unsupported", async () => {
-    const ledgerStore = gw.sandboxes.stores.ledger as any;
-    const wallet = ledgerStore.wallets[0];
+    const ledgerStore = gw.sandboxes.stores.ledger!;
+    const wallet = ledgerStore.wallets[0]!;
     const foreign: any = await requestReveal(gid('ledger', `${wallet.customerAccountId}/${wallet.domainNamespace}`), 'dave');
     expect(foreign.errors[0].extensions.code).toBe('NOT_FOUND');
-    const pushpullCard = [...(gw.sandboxes.stores.pushpull as any).accounts.values()].find((a: any) => a.status === 'active');
+    const pushpullCard = [...(gw.sandboxes.stores.pushpull!).accounts.values()].find((a) => a.status === 'active')!;
     const unsupported: any = await requestReveal(gid('pushpull', pushpullCard.account_id), 'dave');
     expect(unsupported.errors[0].extensions).toMatchObject({ code: 'UNSUPPORTED_BY_PROVIDER', provider: 'PUSHPULL' });
   });

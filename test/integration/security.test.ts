@@ -131,7 +131,7 @@ describe('tenancy', () => {
   });
 
   it('answers a foreign id exactly like a non-existent one', async () => {
-    const foreign = gid('ledger', 'Cardholder', (gw.sandboxes as any).ledgerCustomerIds[0]);
+    const foreign = gid('ledger', 'Cardholder', gw.sandboxes.stores.ledger!.customers[0]!.customerAccountId);
     const missing = gid('utgl', 'Cardholder', 'ch_doesnotexist');
     const headers = await as('acme');
     const node = await gw.query(NodeByIdDocument, { id: foreign }, headers);
@@ -148,7 +148,7 @@ describe('tenancy', () => {
   });
 
   it('answers the same foreign provider normally for its own tenant', async () => {
-    const own = gid('ledger', 'Cardholder', (gw.sandboxes as any).ledgerCustomerIds[0]);
+    const own = gid('ledger', 'Cardholder', gw.sandboxes.stores.ledger!.customers[0]!.customerAccountId);
     const res: any = await gw.query(NodeByIdDocument, { id: own }, await as('globex'));
     expect(res.data.node).toMatchObject({ __typename: 'Cardholder', provider: 'LEDGER' });
   });

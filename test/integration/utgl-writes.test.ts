@@ -6,14 +6,14 @@
  * reference: found when it happened, absent when it did not, and then resent under a new key.
  */
 import { randomUUID } from 'node:crypto';
-import { createCallContext, type CallContext } from '../../src/gateway/call-context.js';
-import { ErrorCode } from '../../src/gateway/errors.js';
-import { deriveKeys } from '../../src/gateway/idempotency-keys.js';
-import { CardStatus, CardType, KycStatus } from '../../src/gateway/model.js';
-import { createLogger } from '../../src/logger.js';
+import { createCallContext, type CallContext } from '../../src/core/call-context.js';
+import { ErrorCode } from '../../src/core/errors.js';
+import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
+import { CardStatus, CardType, KycStatus } from '../../src/core/model.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { CardProvider } from '../../src/providers/provider.js';
 import type { UtglAccount, UtglCard, UtglStore } from '../../src/providers/utgl/sandbox.js';
-import { CardAction, OperationKind, OperationStatus, type WriteRequest } from '../../src/providers/writes.js';
+import { CardAction, OperationKind, OperationStatus, type WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -36,7 +36,7 @@ describe('utgl writes', () => {
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));
 
-  const store = (): UtglStore => gw.sandboxes.stores.utgl as UtglStore;
+  const store = (): UtglStore => gw.sandboxes.stores.utgl!;
   const server = (): SandboxServer => gw.sandboxes.servers.utgl!;
   const posts = (path: string): RecordedRequest[] => server().requests.filter((r) => r.method === 'POST' && r.path === path);
   const bodyOf = (r: RecordedRequest): Record<string, unknown> => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;

@@ -17,7 +17,7 @@ describe('utgl through the gateway', () => {
   let store: UtglStore;
   beforeAll(async () => {
     gw = await startTestGateway();
-    store = gw.sandboxes.stores.utgl as UtglStore;
+    store = gw.sandboxes.stores.utgl!;
   });
   afterAll(() => gw.close());
   afterEach(() => resetSandboxes(gw));

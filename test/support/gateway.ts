@@ -7,21 +7,18 @@ import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
-import { ALL_SCOPES } from '../../src/auth/scopes.js';
-import { createTokenVerifier } from '../../src/auth/setup.js';
+import { ALL_SCOPES } from '../../src/core/viewer.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryAuditLog } from '../../src/gateway/audit.js';
-import { FileIdempotencyStore } from '../../src/gateway/idempotency-store.js';
+import { FileIdempotencyStore } from '../../src/gateway/writes/idempotency-store.js';
 import { collectCardData, findCardDataLeaks } from './card-data-scan.js';
 import { loadConfig } from '../../src/config.js';
-import { createGateway } from '../../src/context.js';
 import type { ProviderRegistry } from '../../src/gateway/registry.js';
-import { createLogger } from '../../src/logger.js';
-import { createRegistry } from '../../src/providers/index.js';
-import { startSandboxes, type RunningSandboxes } from '../../src/sandbox/boot.js';
-import { startServer } from '../../src/server.js';
+import { createLogger } from '../../src/core/logger.js';
+import type { RunningSandboxes } from '../../src/providers/sandboxes.js';
+import { startApp } from '../../src/app.js';
 
 export interface GraphQLErrorJson {
   message: string;
@@ -117,41 +114,20 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       done();
     },
   });
-  const sandboxes = await startSandboxes(config);
-  const registry = createRegistry({
-    endpoints: sandboxes.endpoints,
-    sandboxed: sandboxes.sandboxed,
-    upstream: config.upstream,
-    ledgerCustomerIds: sandboxes.ledgerCustomerIds,
-  });
-  const server = await startServer(
-    {
-      gateway: createGateway({
-        registry,
-        requestDeadlineMs: config.requestDeadlineMs,
-        providerTenants: config.providerTenants,
-        reveal: config.reveal,
-        audit,
-        idempotency,
-      }),
-      log: createLogger('trace', logSink),
-      production: config.production,
-      verify: await createTokenVerifier(config.auth),
-      introspection: config.introspection,
-      rateLimit: config.rateLimit,
-    },
-    0,
-    '127.0.0.1',
+  const app = await startApp(
+    { ...config, port: 0, host: '127.0.0.1' },
+    { audit, idempotency, log: createLogger('trace', logSink) },
   );
+  const { sandboxes, registry } = app;
   return {
-    url: server.url,
+    url: app.url,
     token,
     audit,
     idempotencyPath,
     sandboxes,
     registry,
     async query(document, variables, headers) {
-      const res = await request(`${server.url}/graphql`, {
+      const res = await request(`${app.url}/graphql`, {
         method: 'POST',
         headers: withAuthorization({ 'content-type': 'application/json', authorization: `Bearer ${defaultToken}`, ...headers }),
         body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
@@ -160,10 +136,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       return { status: res.statusCode, headers: res.headers, data: body.data ?? null, errors: body.errors };
     },
     async close() {
-      await server.close();
-      await registry.close();
-      await sandboxes.stop();
-      idempotency.close();
+      await app.close();
       const leaks = findCardDataLeaks(logLines.join(''), collectCardData(sandboxes.stores));
       if (leaks.length > 0) throw new Error(`card data reached the gateway's logs: ${leaks.join(', ')}`);
     },

@@ -5,7 +5,7 @@ import { exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../../src/auth/dev-keys.js';
 import { createTokenVerifier } from '../../src/auth/setup.js';
 import { createVerifier } from '../../src/auth/verifier.js';
-import { Scope } from '../../src/auth/scopes.js';
+import { Scope } from '../../src/core/viewer.js';
 
 describe('development tokens', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cardplane-dev-'));

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode, GatewayError } from '../../src/gateway/errors.js';
+import { ErrorCode, GatewayError } from '../../src/core/errors.js';
 import { formatError } from '../../src/graphql/error-plugin.js';
 
 describe('formatError', () => {

@@ -1,5 +1,5 @@
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
-import { CardStatus, TransactionStatus } from '../../gateway/model.js';
+import { CardStatus, TransactionStatus } from '../../core/model.js';
 import { Provider } from '../enums.js';
 
 @ArgsType()

@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from 'type-graphql';
-import { CardType } from '../../gateway/model.js';
+import { CardType } from '../../core/model.js';
 import { Provider } from '../enums.js';
 import { DecimalScalar } from '../scalars.js';
 

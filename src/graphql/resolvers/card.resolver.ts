@@ -1,8 +1,8 @@
 import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { TransactionStatus } from '../../gateway/model.js';
-import { maskPan } from '../../gateway/redact.js';
-import { Scope } from '../../auth/scopes.js';
+import { TransactionStatus } from '../../core/model.js';
+import { maskPan } from '../../core/redact.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { CardFilter, PageArgs } from '../inputs/list-args.js';

@@ -1,7 +1,7 @@
 import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { CardStatus, TransactionStatus } from '../../gateway/model.js';
-import { Scope } from '../../auth/scopes.js';
+import { CardStatus, TransactionStatus } from '../../core/model.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { CardholderFilter, PageArgs } from '../inputs/list-args.js';

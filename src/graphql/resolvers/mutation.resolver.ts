@@ -1,8 +1,8 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import { Scope } from '../../auth/scopes.js';
-import type { WriteScope } from '../../gateway/card-writes.js';
-import type { ProviderKey } from '../../gateway/provider-key.js';
-import { CardAction, type Operation } from '../../providers/writes.js';
+import { Scope } from '../../core/viewer.js';
+import type { WriteScope } from '../../gateway/writes/card-writes.js';
+import type { ProviderKey } from '../../core/provider-key.js';
+import { CardAction, type Operation } from '../../core/writes.js';
 import type { GraphQLContext } from '../../context.js';
 import { CardPaymentInput, CreateCardholderInput, IssueCardInput, TopUpCardInput, TransferFundsInput } from '../inputs/mutation-inputs.js';
 import { loadRef } from '../load.js';

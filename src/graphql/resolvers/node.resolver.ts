@@ -1,6 +1,6 @@
 import { Authorized, Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { badInput } from '../../gateway/errors.js';
-import { Scope } from '../../auth/scopes.js';
+import { badInput } from '../../core/errors.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { loadNode } from '../load.js';
 import { Node } from '../types/node.type.js';

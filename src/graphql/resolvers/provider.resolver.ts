@@ -1,8 +1,8 @@
 import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
-import { Scope } from '../../auth/scopes.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import type { Provider } from '../enums.js';
-import type { TransportHealth } from '../../providers/http.js';
+import type { TransportHealth } from '../../providers/transport/http.js';
 import { ProviderHealth, ProviderInfo } from '../types/provider-info.type.js';
 
 function healthOf(health: TransportHealth): ProviderHealth {

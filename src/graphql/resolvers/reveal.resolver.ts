@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { Scope } from '../../auth/scopes.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 
 @ObjectType({ description: "A single-use ticket to read a card's number and CVV once, from `POST /reveal`." })

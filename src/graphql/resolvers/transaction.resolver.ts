@@ -1,6 +1,6 @@
 import { Authorized, Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { Scope } from '../../auth/scopes.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { PageArgs, TransactionFilter } from '../inputs/list-args.js';

@@ -1,7 +1,7 @@
 import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { TransactionStatus } from '../../gateway/model.js';
-import { Scope } from '../../auth/scopes.js';
+import { TransactionStatus } from '../../core/model.js';
+import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
 import { PageArgs, WalletFilter } from '../inputs/list-args.js';

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { CardStatus, CardType } from '../../gateway/model.js';
+import { CardStatus, CardType } from '../../core/model.js';
 import { MoneyType } from './money.type.js';
 import { Node } from './node.type.js';
 

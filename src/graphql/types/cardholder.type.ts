@@ -1,6 +1,6 @@
 import { Authorized, Field, ObjectType } from 'type-graphql';
-import { Scope } from '../../auth/scopes.js';
-import { KycStatus } from '../../gateway/model.js';
+import { Scope } from '../../core/viewer.js';
+import { KycStatus } from '../../core/model.js';
 import { Node } from './node.type.js';
 
 @ObjectType('Cardholder', { implements: Node, description: 'A person cards are issued to.' })

@@ -4,7 +4,7 @@
  * cursors continue every provider that did.
  */
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { ErrorCode } from '../../gateway/errors.js';
+import { ErrorCode } from '../../core/errors.js';
 import { Provider } from '../enums.js';
 
 @ObjectType({ description: 'Where a page ends, for fetching the next one.' })

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { OperationKind, OperationStatus } from '../../providers/writes.js';
+import { OperationKind, OperationStatus } from '../../core/writes.js';
 import { MoneyType } from './money.type.js';
 import { Node } from './node.type.js';
 

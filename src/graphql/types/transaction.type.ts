@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { TransactionDirection, TransactionStatus, TransactionType } from '../../gateway/model.js';
+import { TransactionDirection, TransactionStatus, TransactionType } from '../../core/model.js';
 import { MoneyType } from './money.type.js';
 import { Node } from './node.type.js';
 

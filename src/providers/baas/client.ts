@@ -3,9 +3,9 @@
  * CA that must have signed the *server's* certificate; see ../mutual-tls.ts), `X-API-Key` on
  * every request, and the `{status, data, meta?}` envelope.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import type { CallContext } from '../../gateway/call-context.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import type { CallContext } from '../../core/call-context.js';
 import {
   ProviderHttpClient,
   parseJsonBody,
@@ -14,8 +14,8 @@ import {
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
-} from '../http.js';
-import type { ClientTls } from '../mutual-tls.js';
+} from '../transport/http.js';
+import type { ClientTls } from '../transport/mutual-tls.js';
 import { mapBaasError, readErrorBody } from './errors.js';
 
 export type BaasTls = ClientTls;

@@ -27,9 +27,9 @@
  * | 5xx    | read / write                                   | UPSTREAM_UNAVAILABLE (504: UPSTREAM_TIMEOUT) / OUTCOME_UNKNOWN |
  * | other  |                                                | status fallback          |
  */
-import { ErrorCode, type GatewayError } from '../../gateway/errors.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
-import { sanitizeUpstreamMessage } from '../http.js';
+import { ErrorCode, type GatewayError } from '../../core/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { sanitizeUpstreamMessage } from '../transport/http.js';
 
 /** The documented message of the allowlist / FCrDNS 403. */
 export const IP_NOT_AUTHORIZED = /no authorized ips configured/i;

@@ -3,8 +3,8 @@
  * the contract lists; anything else is UNKNOWN with the raw value kept beside it. Amounts are
  * decimal strings, checked and normalised without ever becoming floats.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { currencyExponent, fromDecimalString, type Money } from '../../gateway/money.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import { currencyExponent, fromDecimalString, type Money } from '../../core/money.js';
 import {
   CardStatus,
   CardType,
@@ -17,11 +17,11 @@ import {
   type Cardholder,
   type Transaction,
   type Wallet,
-} from '../../gateway/model.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import { checkedCardSecrets } from '../card-secrets.js';
-import type { CardSecrets } from '../provider.js';
-import { OperationKind, OperationStatus, type Operation } from '../writes.js';
+} from '../../core/model.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import { checkedCardSecrets } from '../transport/card-secrets.js';
+import type { CardSecrets } from '../../core/model.js';
+import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
 
 const KYC_STATUS: Record<string, KycStatus> = {
   draft: KycStatus.NOT_STARTED,

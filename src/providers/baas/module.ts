@@ -1,10 +1,14 @@
-import { sandboxSecret, type ProviderModule } from '../module.js';
+import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { generateBaasPki } from './certificates.js';
+import { baasEndpointFromEnv, baasEndpointToEnv, type BaasEndpoint } from './config.js';
 import { BaasProvider } from './provider.js';
-import { createBaasSandbox } from './sandbox.js';
+import { createBaasSandbox, type BaasStore } from './sandbox.js';
 
-export const baasModule: ProviderModule<'baas'> = {
+export const baasModule: ProviderModule<'baas', BaasEndpoint, BaasStore> = {
   key: 'baas',
+  description: 'baas: cardholders with a compliance lifecycle, wallets, cards; mutual TLS.',
+  endpointFromEnv: baasEndpointFromEnv,
+  endpointToEnv: baasEndpointToEnv,
   async startSandbox({ latencyMs }) {
     // A fresh program CA, server and client identity per start: in memory only, never on disk.
     const pki = generateBaasPki();
@@ -21,5 +25,5 @@ export const baasModule: ProviderModule<'baas'> = {
       endpoint: { baseUrl, apiKey, clientCert: pki.client.cert, clientKey: pki.client.key, caCert: pki.ca.cert },
     };
   },
-  create: (endpoint, setup) => new BaasProvider({ ...setup.upstream, ...endpoint }),
+  create: (endpoint, transport) => new BaasProvider({ ...transport, ...endpoint }),
 };

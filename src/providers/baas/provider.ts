@@ -16,27 +16,19 @@
  * `GET /cards/transactions` before the gateway decides to send it again. Cards and
  * cardholders carry no reference, so their look-up cannot prove absence (see findOperation).
  */
-import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../gateway/errors.js';
-import type { CallContext } from '../../gateway/call-context.js';
-import { toDecimalAmount, type Money } from '../../gateway/money.js';
-import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
-import { offsetFromToken, readOffsetWindow } from '../../gateway/pagination.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import type { UpstreamTimeouts } from '../../config.js';
+import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../core/errors.js';
+import type { CallContext } from '../../core/call-context.js';
+import { toDecimalAmount, type Money } from '../../core/money.js';
+import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../core/model.js';
+import { offsetFromToken, readOffsetWindow } from '../transport/offset-paging.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import type { UpstreamTimeouts } from '../transport/http.js';
 import type { Dispatcher } from 'undici';
-import {
-  BaseProvider,
-  Capability,
-  type CardFilter,
-  type CardSecrets,
-  type Found,
-  type Page,
-  type PageRequest,
-  type TransactionFilter,
-  type WalletFilter,
-} from '../provider.js';
-import { acceptedWrite } from '../accepted-write.js';
-import type { RequestSpec } from '../http.js';
+import { BaseProvider, Capability } from '../provider.js';
+import { type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter, type WalletFilter } from '../../core/page.js';
+import { type CardSecrets } from '../../core/model.js';
+import { acceptedWrite } from '../transport/accepted-write.js';
+import type { RequestSpec } from '../transport/http.js';
 import {
   CardAction,
   OperationKind,
@@ -47,7 +39,7 @@ import {
   type TopUp,
   type Transfer,
   type WriteRequest,
-} from '../writes.js';
+} from '../../core/writes.js';
 import { BaasClient } from './client.js';
 import { CARD_ISSUANCE_OPERATION, CARDHOLDER_UPDATE_OPERATION } from './errors.js';
 import { mapCard, mapCardSecrets, mapCardholder, mapMoneyOperation, mapTransaction, mapWallet } from './mapping.js';

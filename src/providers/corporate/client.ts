@@ -9,9 +9,9 @@
  * authentication and envelope failures are plain `{error}` JSON. Both are told apart here and
  * classified by errors.ts.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import type { CallContext } from '../../gateway/call-context.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { CallContext } from '../../core/call-context.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 import {
   ProviderHttpClient,
   sanitizeUpstreamMessage,
@@ -20,8 +20,8 @@ import {
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
-} from '../http.js';
-import type { Operation } from '../retry-policy.js';
+} from '../transport/http.js';
+import type { Operation } from '../transport/retry-policy.js';
 import { OPEN_FAILURE_TEXT, open, seal, type OpenFailure } from './envelope.js';
 import { isDuplicateRequest, mapCorporateError } from './errors.js';
 

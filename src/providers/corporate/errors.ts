@@ -9,8 +9,8 @@
  *   provider could (or would) encrypt anything.
  * The slug, or the plain message, decides; the HTTP status only when neither is known.
  */
-import { ErrorCode, type GatewayError } from '../../gateway/errors.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+import { ErrorCode, type GatewayError } from '../../core/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';
 
 export { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';

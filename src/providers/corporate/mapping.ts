@@ -11,8 +11,8 @@
  * Every enum mapping is exhaustive over the values the contract lists; anything else is
  * UNKNOWN with the raw value kept.
  */
-import { badInput, ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { fromDecimalString, type Money } from '../../gateway/money.js';
+import { badInput, ErrorCode, GatewayError } from '../../core/errors.js';
+import { fromDecimalString, type Money } from '../../core/money.js';
 import {
   CardStatus,
   CardType,
@@ -25,11 +25,11 @@ import {
   type Cardholder,
   type Transaction,
   type Wallet,
-} from '../../gateway/model.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import { checkedCardSecrets } from '../card-secrets.js';
-import type { CardSecrets } from '../provider.js';
-import { OperationKind, OperationStatus, type Operation } from '../writes.js';
+} from '../../core/model.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import { checkedCardSecrets } from '../transport/card-secrets.js';
+import type { CardSecrets } from '../../core/model.js';
+import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
 
 export const MASTER_WALLET_REF = 'master';
 export const MASTER_WALLET_CURRENCY = 'USDT';

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { sandboxSecret, type ProviderModule } from '../module.js';
+import { sandboxSecret, type ProviderModule } from '../provider-module.js';
+import { corporateEndpointFromEnv, corporateEndpointToEnv, type CorporateEndpoint } from './config.js';
 import { KEY_BYTES } from './envelope.js';
 import { CorporateProvider } from './provider.js';
-import { createCorporateSandbox } from './sandbox.js';
+import { createCorporateSandbox, type CorporateStore } from './sandbox.js';
 
 /** corporate: the simulator runs with an API key and a 32-byte secretbox key made at start-up. */
-export const corporateModule: ProviderModule<'corporate'> = {
+export const corporateModule: ProviderModule<'corporate', CorporateEndpoint, CorporateStore> = {
   key: 'corporate',
+  description: 'corporate: users, cardholders, card orders, a USDT master wallet; encrypted envelopes.',
+  endpointFromEnv: corporateEndpointFromEnv,
+  endpointToEnv: corporateEndpointToEnv,
   async startSandbox({ latencyMs }) {
     const apiKey = sandboxSecret('sandbox_corporate');
     const secretKey = new Uint8Array(randomBytes(KEY_BYTES));
@@ -14,5 +18,5 @@ export const corporateModule: ProviderModule<'corporate'> = {
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, apiKey, secretKey } };
   },
-  create: (endpoint, setup) => new CorporateProvider({ ...setup.upstream, ...endpoint }),
+  create: (endpoint, transport) => new CorporateProvider({ ...transport, ...endpoint }),
 };

@@ -15,25 +15,17 @@
  * corporate answers a repeated key with the original order, which is also how an uncertain
  * write is reconciled (`findOperation`).
  */
-import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
-import type { CallContext } from '../../gateway/call-context.js';
-import { toDecimalAmount, type Money } from '../../gateway/money.js';
-import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
-import { offsetFromToken, readOffsetWindow } from '../../gateway/pagination.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import {
-  BaseProvider,
-  Capability,
-  type CardFilter,
-  type CardSecrets,
-  type Found,
-  type Page,
-  type PageRequest,
-  type TransactionFilter,
-  type WalletFilter,
-} from '../provider.js';
-import { acceptedWrite } from '../accepted-write.js';
-import { CardAction, OperationKind, type IssuedCard, type NewCard, type NewCardholder, type Operation, type TopUp, type WriteRequest } from '../writes.js';
+import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../core/errors.js';
+import type { CallContext } from '../../core/call-context.js';
+import { toDecimalAmount, type Money } from '../../core/money.js';
+import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../core/model.js';
+import { offsetFromToken, readOffsetWindow } from '../transport/offset-paging.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import { BaseProvider, Capability } from '../provider.js';
+import { type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter, type WalletFilter } from '../../core/page.js';
+import { type CardSecrets } from '../../core/model.js';
+import { acceptedWrite } from '../transport/accepted-write.js';
+import { CardAction, OperationKind, type IssuedCard, type NewCard, type NewCardholder, type Operation, type TopUp, type WriteRequest } from '../../core/writes.js';
 import { CorporateClient, type CorporateCall, type CorporateClientOptions } from './client.js';
 import {
   CARD_CURRENCY,

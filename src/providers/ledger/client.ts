@@ -3,7 +3,7 @@
  * errors come as `{errors: [...]}` (or one object under `errors`), each entry with `type`
  * and `message` or `error`, sometimes `error_code`.
  */
-import type { GatewayError } from '../../gateway/errors.js';
+import type { GatewayError } from '../../core/errors.js';
 import {
   ProviderHttpClient,
   sanitizeUpstreamMessage,
@@ -12,7 +12,7 @@ import {
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
-} from '../http.js';
+} from '../transport/http.js';
 import { mapLedgerError, type LedgerErrorEntry } from './errors.js';
 
 export interface LedgerClientOptions extends TransportOptions {

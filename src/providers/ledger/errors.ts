@@ -4,8 +4,8 @@
  * lists that the status alone would misclassify, then the shared status fallback.
  * Notably a missing card is a 400 "Not found" (not a 404).
  */
-import { ErrorCode, type GatewayError } from '../../gateway/errors.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+import { ErrorCode, type GatewayError } from '../../core/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 
 /** `error_code` → gateway code; these win over the type. */
 export const LEDGER_ERROR_CODES: Record<string, ErrorCode> = {

@@ -4,8 +4,8 @@
  * carry both: `<customerAccountId>/<nameSpace>` for wallets and cards (see ledger.md).
  * Amounts are 18-decimal base-unit integer strings, converted exactly.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { fromBaseUnits, parseUnits } from '../../gateway/money.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import { fromBaseUnits, parseUnits } from '../../core/money.js';
 import {
   CardStatus,
   CardType,
@@ -17,11 +17,11 @@ import {
   type Cardholder,
   type Transaction,
   type Wallet,
-} from '../../gateway/model.js';
-import { upstreamObject, type UpstreamObject } from '../../gateway/upstream-shape.js';
-import { checkedCardSecrets } from '../card-secrets.js';
-import type { CardSecrets } from '../provider.js';
-import { OperationKind, OperationStatus, type Operation } from '../writes.js';
+} from '../../core/model.js';
+import { upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
+import { checkedCardSecrets } from '../transport/card-secrets.js';
+import type { CardSecrets } from '../../core/model.js';
+import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
 
 /** The tenant's token (ledger.md: a wallet's currency is the token symbol, 18 decimals). */
 export const LEDGER_TOKEN_SYMBOL = 'USBC';

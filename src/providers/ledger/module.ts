@@ -1,15 +1,20 @@
-import { sandboxSecret, type ProviderModule } from '../module.js';
+import { sandboxSecret, type ProviderModule } from '../provider-module.js';
+import { ledgerEndpointFromEnv, ledgerEndpointToEnv, type LedgerEndpoint } from './config.js';
 import { LedgerProvider } from './provider.js';
-import { createLedgerSandbox } from './sandbox.js';
+import { createLedgerSandbox, type LedgerStore } from './sandbox.js';
 
-export const ledgerModule: ProviderModule<'ledger'> = {
+export const ledgerModule: ProviderModule<'ledger', LedgerEndpoint, LedgerStore> = {
   key: 'ledger',
+  description: 'ledger: tenant customers with wallets, one debit card per wallet, token balances.',
+  endpointFromEnv: ledgerEndpointFromEnv,
+  endpointToEnv: ledgerEndpointToEnv,
   async startSandbox({ latencyMs }) {
     const apiKey = sandboxSecret('sandbox_ledger');
     const tenantId = 'sandbox-tenant';
     const { server, store, customerIds } = createLedgerSandbox({ apiKey, tenantId, baseLatencyMs: latencyMs });
     const baseUrl = await server.start();
-    return { server, store, endpoint: { baseUrl, apiKey, tenantId }, directory: customerIds };
+    // The seeded customers are the sandbox's directory.
+    return { server, store, endpoint: { baseUrl, apiKey, tenantId, customerIds } };
   },
-  create: (endpoint, setup) => new LedgerProvider({ ...setup.upstream, ...endpoint, customerIds: setup.ledgerCustomerIds }),
+  create: (endpoint, transport) => new LedgerProvider({ ...transport, ...endpoint }),
 };

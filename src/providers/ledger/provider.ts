@@ -18,26 +18,17 @@
  * invented), so every call would be a BAD_USER_INPUT: ledger customers are onboarded outside
  * the gateway and listed in LEDGER_CUSTOMER_IDS (or `register`ed) for it to serve.
  */
-import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../gateway/errors.js';
-import type { CallContext } from '../../gateway/call-context.js';
-import type { Money } from '../../gateway/money.js';
-import type { Card, Cardholder, Transaction, Wallet } from '../../gateway/model.js';
-import { offsetFromToken, readOffsetWindow } from '../../gateway/pagination.js';
-import { upstreamObject, type UpstreamObject } from '../../gateway/upstream-shape.js';
-import {
-  BaseProvider,
-  Capability,
-  type CardFilter,
-  type CardSecrets,
-  type Found,
-  type ListKind,
-  type Page,
-  type PageRequest,
-  type TransactionFilter,
-  type WalletFilter,
-} from '../provider.js';
-import { acceptedWrite } from '../accepted-write.js';
-import { CardAction, OperationKind, type IssuedCard, type NewCard, type Operation, type WriteRequest } from '../writes.js';
+import { badInput, ErrorCode, GatewayError, isNotFound, notFound, nullIfNotFound, unsupported } from '../../core/errors.js';
+import type { CallContext } from '../../core/call-context.js';
+import type { Money } from '../../core/money.js';
+import type { Card, Cardholder, Transaction, Wallet } from '../../core/model.js';
+import { offsetFromToken, readOffsetWindow } from '../transport/offset-paging.js';
+import { upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
+import { BaseProvider, Capability } from '../provider.js';
+import { type CardFilter, type Found, type ListKind, type Page, type PageRequest, type TransactionFilter, type WalletFilter } from '../../core/page.js';
+import { type CardSecrets } from '../../core/model.js';
+import { acceptedWrite } from '../transport/accepted-write.js';
+import { CardAction, OperationKind, type IssuedCard, type NewCard, type Operation, type WriteRequest } from '../../core/writes.js';
 import { LedgerClient, type LedgerClientOptions } from './client.js';
 import {
   LEDGER_TOKEN_SYMBOL,

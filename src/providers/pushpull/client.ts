@@ -8,7 +8,7 @@
  * 207 Multi-Status is a 2xx that is not a success: "one or more upstream processing failed",
  * the resource is in an UNKNOWN state. It goes through `errorFromResponse` like any error.
  */
-import type { GatewayError } from '../../gateway/errors.js';
+import type { GatewayError } from '../../core/errors.js';
 import {
   ProviderHttpClient,
   sanitizeUpstreamMessage,
@@ -17,7 +17,7 @@ import {
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
-} from '../http.js';
+} from '../transport/http.js';
 import { mapPushpullError, type PushpullBodyFormat } from './errors.js';
 
 export interface PushpullClientOptions extends TransportOptions {

@@ -32,8 +32,8 @@
  *   rolling limit is LIMIT_EXCEEDED (the schema's "daily … limit at the provider"): waiting a
  *   few seconds will not help, and it must not pause the gateway's reads.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 
 /** Every status the status-code page lists besides the successes 200 and 201. */
 export const PUSHPULL_ERROR_STATUSES = [

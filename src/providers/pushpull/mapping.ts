@@ -4,8 +4,8 @@
  * or a pull (money debited from it). Amounts are integers in the currency's minor units
  * (ISO 4217 exponent: USD cents, JPY yen, BHD fils), converted exactly by `fromMinorUnits`.
  */
-import { badInput, ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { fromMinorUnits, toMinorUnitsExact, type Money } from '../../gateway/money.js';
+import { badInput, ErrorCode, GatewayError } from '../../core/errors.js';
+import { fromMinorUnits, toMinorUnitsExact, type Money } from '../../core/money.js';
 import {
   CardStatus,
   CardType,
@@ -15,9 +15,9 @@ import {
   parseTimestamp,
   type Card,
   type Transaction,
-} from '../../gateway/model.js';
-import { upstreamObject, type UpstreamObject } from '../../gateway/upstream-shape.js';
-import { OperationKind, OperationStatus, type Operation } from '../writes.js';
+} from '../../core/model.js';
+import { upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
+import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
 
 const CARD_STATUS: Record<string, CardStatus> = {
   active: CardStatus.ACTIVE,

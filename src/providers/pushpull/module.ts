@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { sandboxSecret, type ProviderModule } from '../module.js';
+import { sandboxSecret, type ProviderModule } from '../provider-module.js';
+import { pushpullEndpointFromEnv, pushpullEndpointToEnv, type PushpullEndpoint } from './config.js';
 import { PushpullProvider } from './provider.js';
-import { createPushpullSandbox } from './sandbox.js';
+import { createPushpullSandbox, type PushpullStore } from './sandbox.js';
 
-export const pushpullModule: ProviderModule<'pushpull'> = {
+export const pushpullModule: ProviderModule<'pushpull', PushpullEndpoint, PushpullStore> = {
   key: 'pushpull',
+  description: 'pushpull: enrolled debit cards for push (credit) and pull (debit) transactions.',
+  endpointFromEnv: pushpullEndpointFromEnv,
+  endpointToEnv: pushpullEndpointToEnv,
   async startSandbox({ latencyMs }) {
     // Matches PUSHPULL_CLIENT_ID's format (letters, digits, - or _).
     const clientId = `sandbox-${randomBytes(8).toString('hex')}`;
@@ -13,5 +17,5 @@ export const pushpullModule: ProviderModule<'pushpull'> = {
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, clientId, token } };
   },
-  create: (endpoint, setup) => new PushpullProvider({ ...setup.upstream, ...endpoint }),
+  create: (endpoint, transport) => new PushpullProvider({ ...transport, ...endpoint }),
 };

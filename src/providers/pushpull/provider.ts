@@ -22,16 +22,17 @@
  *   `ErrorGuard`, which stops calling pushpull for a cool-down while it answers mostly errors
  *   (and for the Retry-After of a 429).
  */
-import type { CallContext } from '../../gateway/call-context.js';
-import { ErrorGuard, type ErrorGuardOptions } from '../../gateway/error-guard.js';
-import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../gateway/errors.js';
-import type { Card, Transaction } from '../../gateway/model.js';
-import { offsetFromToken } from '../../gateway/pagination.js';
-import { TtlCache } from '../../gateway/ttl-cache.js';
-import { parseJsonBody, type RequestSpec, type TransportHealth, type UpstreamResponse } from '../http.js';
-import { BaseProvider, Capability, type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter } from '../provider.js';
-import { acceptedWrite } from '../accepted-write.js';
-import { OperationKind, OperationStatus, type Operation, type PushPull, type WriteRequest } from '../writes.js';
+import type { CallContext } from '../../core/call-context.js';
+import { ErrorGuard, type ErrorGuardOptions } from '../transport/circuit-breaker.js';
+import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../core/errors.js';
+import type { Card, Transaction } from '../../core/model.js';
+import { offsetFromToken } from '../transport/offset-paging.js';
+import { TtlCache } from '../transport/ttl-cache.js';
+import { parseJsonBody, type RequestSpec, type TransportHealth, type UpstreamResponse } from '../transport/http.js';
+import { BaseProvider, Capability } from '../provider.js';
+import { type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter } from '../../core/page.js';
+import { acceptedWrite } from '../transport/accepted-write.js';
+import { OperationKind, OperationStatus, type Operation, type PushPull, type WriteRequest } from '../../core/writes.js';
 import { PushpullClient, type PushpullClientOptions } from './client.js';
 import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOperation, toMinorUnits } from './mapping.js';
 

@@ -5,7 +5,7 @@
  */
 import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { GatewayError } from '../../gateway/errors.js';
+import type { GatewayError } from '../../core/errors.js';
 import {
   ProviderHttpClient,
   sanitizeUpstreamMessage,
@@ -14,7 +14,7 @@ import {
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
-} from '../http.js';
+} from '../transport/http.js';
 import { mapUtglError } from './errors.js';
 
 export interface UtglClientOptions extends TransportOptions {

@@ -2,8 +2,8 @@
  * utgl's error answers → gateway errors: one exhaustive table of the statuses and codes its
  * documentation lists (docs/utgl.txt, utgl.md "Errors"), then the shared status fallback.
  */
-import { ErrorCode, type GatewayError } from '../../gateway/errors.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../../gateway/upstream-errors.js';
+import { ErrorCode, type GatewayError } from '../../core/errors.js';
+import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 
 export const UTGL_ERROR_CODES = [
   'INVALID_PARAMETERS',

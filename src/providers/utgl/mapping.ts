@@ -2,8 +2,8 @@
  * utgl objects (utgl.md, "Objects") → the unified model. Every enum mapping is exhaustive
  * over the values the contract lists; anything else is UNKNOWN with the raw value kept.
  */
-import { ErrorCode, GatewayError } from '../../gateway/errors.js';
-import { currencyExponent, fromDecimalString, type Money } from '../../gateway/money.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import { currencyExponent, fromDecimalString, type Money } from '../../core/money.js';
 import {
   CardStatus,
   CardType,
@@ -16,11 +16,11 @@ import {
   type Cardholder,
   type Transaction,
   type Wallet,
-} from '../../gateway/model.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import { checkedCardSecrets } from '../card-secrets.js';
-import type { CardSecrets } from '../provider.js';
-import { OperationKind, OperationStatus, type Operation } from '../writes.js';
+} from '../../core/model.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import { checkedCardSecrets } from '../transport/card-secrets.js';
+import type { CardSecrets } from '../../core/model.js';
+import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
 
 const CARD_STATUS: Record<string, CardStatus> = {
   active: CardStatus.ACTIVE,

@@ -1,10 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { sandboxSecret, type ProviderModule } from '../module.js';
+import { sandboxSecret, type ProviderModule } from '../provider-module.js';
+import { utglEndpointFromEnv, utglEndpointToEnv, type UtglEndpoint } from './config.js';
 import { UtglProvider } from './provider.js';
-import { createUtglSandbox } from './sandbox.js';
+import { createUtglSandbox, type UtglStore } from './sandbox.js';
 
-export const utglModule: ProviderModule<'utgl'> = {
+export const utglModule: ProviderModule<'utgl', UtglEndpoint, UtglStore> = {
   key: 'utgl',
+  description: 'utgl: cardholders, accounts, cards, transfers; RS256-signed requests.',
+  endpointFromEnv: utglEndpointFromEnv,
+  endpointToEnv: utglEndpointToEnv,
   async startSandbox({ latencyMs }) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const accessKey = sandboxSecret('sandbox_utgl');
@@ -16,5 +20,5 @@ export const utglModule: ProviderModule<'utgl'> = {
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, accessKey, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } };
   },
-  create: (endpoint, setup) => new UtglProvider({ ...setup.upstream, ...endpoint }),
+  create: (endpoint, transport) => new UtglProvider({ ...transport, ...endpoint }),
 };

@@ -11,25 +11,17 @@
  * CONFLICT), so even a resend racing a slow first copy cannot write twice. The transport never
  * resends a write itself; a 5xx or an unanswered request is OUTCOME_UNKNOWN.
  */
-import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../gateway/errors.js';
-import type { CallContext } from '../../gateway/call-context.js';
-import { toDecimalAmount, type Money } from '../../gateway/money.js';
-import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../gateway/model.js';
-import { MAX_PAGE_SIZE } from '../../gateway/pagination.js';
-import { upstreamObject } from '../../gateway/upstream-shape.js';
-import {
-  BaseProvider,
-  Capability,
-  type CardFilter,
-  type CardSecrets,
-  type Found,
-  type Page,
-  type PageRequest,
-  type TransactionFilter,
-  type WalletFilter,
-} from '../provider.js';
-import { acceptedWrite } from '../accepted-write.js';
-import type { RequestSpec } from '../http.js';
+import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../core/errors.js';
+import type { CallContext } from '../../core/call-context.js';
+import { toDecimalAmount, type Money } from '../../core/money.js';
+import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../core/model.js';
+import { MAX_PAGE_SIZE } from '../../core/page.js';
+import { upstreamObject } from '../transport/upstream-shape.js';
+import { BaseProvider, Capability } from '../provider.js';
+import { type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter, type WalletFilter } from '../../core/page.js';
+import { type CardSecrets } from '../../core/model.js';
+import { acceptedWrite } from '../transport/accepted-write.js';
+import type { RequestSpec } from '../transport/http.js';
 import {
   CardAction,
   OperationKind,
@@ -40,7 +32,7 @@ import {
   type TopUp,
   type Transfer,
   type WriteRequest,
-} from '../writes.js';
+} from '../../core/writes.js';
 import { UtglClient, type UtglClientOptions } from './client.js';
 import {
   cardIssueOperation,

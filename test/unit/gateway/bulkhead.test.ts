@@ -1,5 +1,5 @@
-import { Bulkhead } from '../../../src/gateway/bulkhead.js';
-import { ErrorCode } from '../../../src/gateway/errors.js';
+import { Bulkhead } from '../../../src/providers/transport/bulkhead.js';
+import { ErrorCode } from '../../../src/core/errors.js';
 
 function deferred() {
   let resolve!: () => void;

@@ -1,5 +1,5 @@
-import { ErrorGuard, classifyUpstreamFailure } from '../../../src/gateway/error-guard.js';
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
+import { ErrorGuard, classifyUpstreamFailure } from '../../../src/providers/transport/circuit-breaker.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 
 function manualClock(start = 5_000_000) {
   let now = start;

@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../../src/gateway/errors.js';
-import { decodeGlobalId, encodeGlobalId } from '../../../src/gateway/global-id.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { decodeGlobalId, encodeGlobalId } from '../../../src/core/global-id.js';
 
 const codeOf = (fn: () => unknown) => {
   try {

@@ -1,5 +1,5 @@
-import { GatewayError } from '../../../src/gateway/errors.js';
-import { formatUnits, fromBaseUnits, fromDecimalString, fromMinorUnits, parseUnits } from '../../../src/gateway/money.js';
+import { GatewayError } from '../../../src/core/errors.js';
+import { formatUnits, fromBaseUnits, fromDecimalString, fromMinorUnits, parseUnits } from '../../../src/core/money.js';
 
 describe('money', () => {
   it('converts 18-decimal base units exactly, beyond float precision', () => {

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryAuditLog } from '../../../src/gateway/audit.js';
-import { createCallContext } from '../../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { FileIdempotencyStore, MemoryIdempotencyStore } from '../../../src/gateway/idempotency-store.js';
-import { Mutations, type MutationSpec } from '../../../src/gateway/mutations.js';
-import { createLogger } from '../../../src/logger.js';
-import { Scope } from '../../../src/auth/scopes.js';
-import { OperationKind, OperationStatus, type Operation, type WriteRequest } from '../../../src/providers/writes.js';
+import { createCallContext } from '../../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { FileIdempotencyStore, MemoryIdempotencyStore } from '../../../src/gateway/writes/idempotency-store.js';
+import { Mutations, type MutationSpec } from '../../../src/gateway/writes/mutations.js';
+import { createLogger } from '../../../src/core/logger.js';
+import { Scope } from '../../../src/core/viewer.js';
+import { OperationKind, OperationStatus, type Operation, type WriteRequest } from '../../../src/core/writes.js';
 import type { CardProvider } from '../../../src/providers/provider.js';
 
 /** A provider double that records every write it receives: what reached "upstream". */

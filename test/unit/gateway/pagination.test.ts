@@ -1,7 +1,8 @@
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { collectFiltered, mergeSources, readOffsetWindow, validateFirst, type MergedPage, type Source } from '../../../src/gateway/pagination.js';
-import type { Page, PageRequest } from '../../../src/providers/provider.js';
-import type { ProviderKey } from '../../../src/gateway/provider-key.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { collectFiltered, mergeSources, validateFirst, type MergedPage, type Source } from '../../../src/gateway/pagination.js';
+import { readOffsetWindow } from '../../../src/providers/transport/offset-paging.js';
+import type { Page, PageRequest } from '../../../src/core/page.js';
+import type { ProviderKey } from '../../../src/core/provider-key.js';
 
 interface Item {
   id: string;

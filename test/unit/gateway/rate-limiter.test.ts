@@ -1,4 +1,4 @@
-import { extensionsOf } from '../../../src/gateway/errors.js';
+import { extensionsOf } from '../../../src/core/errors.js';
 import { RateLimiter, rateLimitedError, type RateLimiterOptions } from '../../../src/gateway/rate-limiter.js';
 
 function limiter(options: Partial<RateLimiterOptions> = {}) {

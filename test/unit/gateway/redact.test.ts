@@ -1,4 +1,4 @@
-import { maskPan, redact } from '../../../src/gateway/redact.js';
+import { maskPan, redact } from '../../../src/core/redact.js';
 
 describe('redact', () => {
   it('keeps only the last four digits of a PAN-like number', () => {

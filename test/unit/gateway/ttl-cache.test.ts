@@ -1,4 +1,4 @@
-import { TtlCache } from '../../../src/gateway/ttl-cache.js';
+import { TtlCache } from '../../../src/providers/transport/ttl-cache.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000) {

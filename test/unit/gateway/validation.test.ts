@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../../src/gateway/errors.js';
-import { email, money, pastDate, phone, text } from '../../../src/gateway/validation.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { email, money, pastDate, phone, text } from '../../../src/gateway/writes/validation.js';
 
 const refusal = (fn: () => unknown) => {
   try {

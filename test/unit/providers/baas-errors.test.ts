@@ -5,16 +5,16 @@
  */
 import https from 'node:https';
 import { MockAgent } from 'undici';
-import { createCallContext } from '../../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { createLogger } from '../../../src/logger.js';
+import { createCallContext } from '../../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { createLogger } from '../../../src/core/logger.js';
 import { generateBaasPki, generateForeignClient, type BaasPki } from '../../../src/providers/baas/certificates.js';
 import { BaasClient } from '../../../src/providers/baas/client.js';
-import { CLIENT_CERT_REJECTED } from '../../../src/providers/mutual-tls.js';
+import { CLIENT_CERT_REJECTED } from '../../../src/providers/transport/mutual-tls.js';
 import { mapBaasError, readErrorBody } from '../../../src/providers/baas/errors.js';
 import { BaasProvider } from '../../../src/providers/baas/provider.js';
 import { createBaasSandbox, type BaasSandbox } from '../../../src/providers/baas/sandbox.js';
-import type { Operation } from '../../../src/providers/retry-policy.js';
+import type { Operation } from '../../../src/providers/transport/retry-policy.js';
 
 function mapped(status: number, body: unknown, options: { operation?: Operation; name?: string; retryAfter?: string } = {}): GatewayError {
   const parsed = readErrorBody(body, status);

@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../../src/gateway/errors.js';
-import { CardStatus, CardType, KycStatus, TransactionDirection, TransactionStatus, TransactionType } from '../../../src/gateway/model.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { CardStatus, CardType, KycStatus, TransactionDirection, TransactionStatus, TransactionType } from '../../../src/core/model.js';
 import { mapCard, mapCardholder, mapTransaction, mapWallet } from '../../../src/providers/baas/mapping.js';
 
 const card = (overrides: Record<string, unknown> = {}) => ({

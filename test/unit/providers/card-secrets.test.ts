@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../../src/gateway/errors.js';
-import { checkedCardSecrets, type RawCardSecrets } from '../../../src/providers/card-secrets.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { checkedCardSecrets, type RawCardSecrets } from '../../../src/providers/transport/card-secrets.js';
 
 const valid: RawCardSecrets = { pan: '4111111111111111', cvv: '123', expiryMonth: 4, expiryYear: 2030 };
 

@@ -4,9 +4,9 @@
  * injected faults).
  */
 import nacl from 'tweetnacl';
-import { createCallContext } from '../../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { createLogger } from '../../../src/logger.js';
+import { createCallContext } from '../../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { createLogger } from '../../../src/core/logger.js';
 import { CorporateClient } from '../../../src/providers/corporate/client.js';
 import { openBody, seal } from '../../../src/providers/corporate/envelope.js';
 import {
@@ -16,7 +16,7 @@ import {
   mapCorporateError,
 } from '../../../src/providers/corporate/errors.js';
 import { createCorporateSandbox, sealedError, type CorporateSandbox } from '../../../src/providers/corporate/sandbox.js';
-import type { Operation } from '../../../src/providers/retry-policy.js';
+import type { Operation } from '../../../src/providers/transport/retry-policy.js';
 
 const answer = (status: number, code: string | undefined, operation: Operation = 'read') => ({
   provider: 'corporate' as const,

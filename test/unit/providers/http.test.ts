@@ -2,11 +2,11 @@
  * The shared transport against a real loopback server with injected faults: what it retries,
  * what it never retries, and how each failure reaches the gateway's error model.
  */
-import { createCallContext } from '../../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { fallbackError } from '../../../src/gateway/upstream-errors.js';
-import { createLogger } from '../../../src/logger.js';
-import { ProviderHttpClient, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../src/providers/http.js';
+import { createCallContext } from '../../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { fallbackError } from '../../../src/providers/transport/upstream-errors.js';
+import { createLogger } from '../../../src/core/logger.js';
+import { ProviderHttpClient, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../src/providers/transport/http.js';
 import { SandboxServer } from '../../../src/sandbox/server.js';
 
 class TestClient extends ProviderHttpClient {

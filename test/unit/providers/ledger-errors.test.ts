@@ -1,7 +1,7 @@
-import { ErrorCode } from '../../../src/gateway/errors.js';
+import { ErrorCode } from '../../../src/core/errors.js';
 import { firstErrorEntry } from '../../../src/providers/ledger/client.js';
 import { mapLedgerError } from '../../../src/providers/ledger/errors.js';
-import type { Operation } from '../../../src/providers/retry-policy.js';
+import type { Operation } from '../../../src/providers/transport/retry-policy.js';
 
 function map(status: number, entry: { type?: string; message?: string; error_code?: string; error?: string }, operation: Operation = 'read') {
   const parsed = firstErrorEntry({ errors: [entry] }, status);

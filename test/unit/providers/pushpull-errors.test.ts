@@ -1,7 +1,7 @@
-import { createCallContext } from '../../../src/gateway/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/gateway/errors.js';
-import { createLogger } from '../../../src/logger.js';
-import type { Operation } from '../../../src/providers/retry-policy.js';
+import { createCallContext } from '../../../src/core/call-context.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { createLogger } from '../../../src/core/logger.js';
+import type { Operation } from '../../../src/providers/transport/retry-policy.js';
 import { PushpullClient, readErrorBody } from '../../../src/providers/pushpull/client.js';
 import { PUSHPULL_ERROR_STATUSES, mapPushpullError, type PushpullBodyFormat } from '../../../src/providers/pushpull/errors.js';
 import { IP_NOT_ALLOWED_XML, createPushpullSandbox, type PushpullSandbox } from '../../../src/providers/pushpull/sandbox.js';

@@ -1,4 +1,4 @@
-import { backoff, parseRetryAfter, RETRY_AFTER_CAP_MS, shouldRetry } from '../../../src/providers/retry-policy.js';
+import { backoff, parseRetryAfter, RETRY_AFTER_CAP_MS, shouldRetry } from '../../../src/providers/transport/retry-policy.js';
 
 const half = () => 0.5;
 

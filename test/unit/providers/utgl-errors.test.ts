@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../../src/gateway/errors.js';
-import type { Operation } from '../../../src/providers/retry-policy.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import type { Operation } from '../../../src/providers/transport/retry-policy.js';
 import { mapUtglError } from '../../../src/providers/utgl/errors.js';
 
 const answer = (status: number, code: string | undefined, operation: Operation = 'read', retryAfterHeader?: string) => ({

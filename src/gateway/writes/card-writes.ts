@@ -4,8 +4,8 @@
  * then creates and money movements run through the exactly-once engine (mutations.ts), and
  * card state changes (idempotent by nature) straight to the provider, audited.
  */
-import type { Viewer } from '../auth/scopes.js';
-import { Capability, type CardProvider } from '../providers/provider.js';
+import type { Viewer } from '../../core/viewer.js';
+import { Capability, type CardProvider } from '../../providers/provider.js';
 import {
   CardAction,
   OperationKind,
@@ -14,16 +14,16 @@ import {
   type Operation,
   type PushPull,
   type Transfer,
-} from '../providers/writes.js';
-import type { AuditLog } from './audit.js';
-import type { CallContext } from './call-context.js';
-import { badInput, ErrorCode, GatewayError, notFound } from './errors.js';
-import { decodeGlobalId, encodeGlobalId, type NodeType } from './global-id.js';
-import type { Loaders } from './loaders.js';
-import { CardStatus, CardType, type Card, type Cardholder } from './model.js';
+} from '../../core/writes.js';
+import type { AuditLog } from '../audit.js';
+import type { CallContext } from '../../core/call-context.js';
+import { badInput, ErrorCode, GatewayError, notFound } from '../../core/errors.js';
+import { decodeGlobalId, encodeGlobalId, type NodeType } from '../../core/global-id.js';
+import type { Loaders } from '../loaders.js';
+import { CardStatus, CardType, type Card, type Cardholder } from '../../core/model.js';
 import type { MutationSpec, Mutations } from './mutations.js';
-import type { ProviderKey } from './provider-key.js';
-import type { ProviderRegistry } from './registry.js';
+import type { ProviderKey } from '../../core/provider-key.js';
+import type { ProviderRegistry } from '../registry.js';
 import * as check from './validation.js';
 
 export interface WriteScope {

@@ -125,3 +125,14 @@ export function parseTimestamp(value: unknown): Date | null {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
+
+/**
+ * A card's secrets, read only on the explicit, authorised and audited reveal path. Never
+ * logged, never part of `Card`, never cached.
+ */
+export interface CardSecrets {
+  pan: string;
+  cvv: string;
+  expiryMonth: number;
+  expiryYear: number;
+}

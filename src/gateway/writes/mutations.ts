@@ -13,12 +13,12 @@
  * - every attempt is audited (never with card data).
  */
 import { createHash } from 'node:crypto';
-import type { Viewer } from '../auth/scopes.js';
-import type { CardProvider } from '../providers/provider.js';
-import type { Operation, OperationKind, WriteRequest } from '../providers/writes.js';
-import type { AuditEntry, AuditLog } from './audit.js';
-import type { CallContext } from './call-context.js';
-import { badInput, ErrorCode, GatewayError } from './errors.js';
+import type { Viewer } from '../../core/viewer.js';
+import type { CardProvider } from '../../providers/provider.js';
+import type { Operation, OperationKind, WriteRequest } from '../../core/writes.js';
+import type { AuditEntry, AuditLog } from '../audit.js';
+import type { CallContext } from '../../core/call-context.js';
+import { badInput, ErrorCode, GatewayError } from '../../core/errors.js';
 import { deriveKeys } from './idempotency-keys.js';
 import type { IdempotencyRecord, IdempotencyStore, RecordStatus } from './idempotency-store.js';
 

@@ -4,7 +4,7 @@
  * gateway restart), scoped per tenant so two tenants' keys never collide upstream.
  */
 import { createHash } from 'node:crypto';
-import type { ProviderKey } from './provider-key.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 function digest(...parts: string[]): Buffer {
   return createHash('sha256').update(parts.join('\u0000')).digest();

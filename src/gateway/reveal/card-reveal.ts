@@ -5,16 +5,17 @@
  * provider and hands them over once. Both steps are audited; nothing here logs or caches
  * the secrets.
  */
-import type { Viewer } from '../auth/scopes.js';
-import { Capability, type CardSecrets } from '../providers/provider.js';
-import type { AuditLog, AuditEntry } from './audit.js';
-import type { CallContext } from './call-context.js';
-import { ErrorCode, GatewayError, notFound, unsupported } from './errors.js';
-import { decodeGlobalId } from './global-id.js';
-import type { Loaders } from './loaders.js';
-import type { RateLimiter } from './rate-limiter.js';
-import { rateLimitedError } from './rate-limiter.js';
-import type { ProviderRegistry } from './registry.js';
+import type { Viewer } from '../../core/viewer.js';
+import { Capability } from '../../providers/provider.js';
+import { type CardSecrets } from '../../core/model.js';
+import type { AuditLog, AuditEntry } from '../audit.js';
+import type { CallContext } from '../../core/call-context.js';
+import { ErrorCode, GatewayError, notFound, unsupported } from '../../core/errors.js';
+import { decodeGlobalId } from '../../core/global-id.js';
+import type { Loaders } from '../loaders.js';
+import type { RateLimiter } from '../rate-limiter.js';
+import { rateLimitedError } from '../rate-limiter.js';
+import type { ProviderRegistry } from '../registry.js';
 import type { RevealTokens } from './reveal-tokens.js';
 
 export interface RevealScope {

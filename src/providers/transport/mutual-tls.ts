@@ -15,7 +15,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import { buildConnector } from 'undici';
-import type { ProviderKey } from '../gateway/provider-key.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 export interface ClientTls {
   /** The gateway's client certificate (PEM). */

@@ -7,9 +7,9 @@
  * PAN and CVV must be strings: as JSON numbers a PAN loses digits beyond 2^53 and a CVV its
  * leading zeros. Month and year may be integers or digit strings (the same value either way).
  */
-import { ErrorCode, GatewayError } from '../gateway/errors.js';
-import type { ProviderKey } from '../gateway/provider-key.js';
-import type { CardSecrets } from './provider.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { ProviderKey } from '../../core/provider-key.js';
+import type { CardSecrets } from '../../core/model.js';
 
 export type CardSecretField = keyof CardSecrets;
 

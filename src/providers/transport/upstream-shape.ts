@@ -3,8 +3,8 @@
  * typed UPSTREAM_ERROR naming the object and field, never an `undefined` that leaks into
  * the schema or a crash further down.
  */
-import { ErrorCode, GatewayError } from './errors.js';
-import type { ProviderKey } from './provider-key.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 export class UpstreamObject {
   private readonly record: Record<string, unknown>;

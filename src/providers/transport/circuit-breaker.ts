@@ -16,8 +16,8 @@
  * ordinary rejections (400, 401, 422 …) count as calls but not as errors. Pure and
  * synchronous apart from awaiting the call: no timers, the clock is injected.
  */
-import { ErrorCode, GatewayError } from './errors.js';
-import type { ProviderKey } from './provider-key.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 /** How one call's outcome weighs in the window. */
 export type GuardVerdict =

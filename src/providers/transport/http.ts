@@ -8,15 +8,26 @@
  * `errorFromResponse` (its error bodies → gateway errors).
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { ErrorCode, GatewayError } from '../gateway/errors.js';
-import type { CallContext } from '../gateway/call-context.js';
-import type { ProviderKey } from '../gateway/provider-key.js';
-import { redact } from '../gateway/redact.js';
-import { Bulkhead } from '../gateway/bulkhead.js';
-import { classifyUnavailability, ErrorGuard, type ErrorGuardOptions } from '../gateway/error-guard.js';
-import { LatencyWindow } from '../gateway/latency-window.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { CallContext } from '../../core/call-context.js';
+import type { ProviderKey } from '../../core/provider-key.js';
+import { redact } from '../../core/redact.js';
+import { Bulkhead } from './bulkhead.js';
+import { classifyUnavailability, ErrorGuard, type ErrorGuardOptions } from './circuit-breaker.js';
+import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
 import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type Operation } from './retry-policy.js';
+
+/** Timeouts, retries and concurrency of one provider's transport. */
+export interface UpstreamTimeouts {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxRetries: number;
+  /** Calls in flight per provider (its bulkhead and connection pool). */
+  maxConcurrency: number;
+}
+
 
 export type { Operation } from './retry-policy.js';
 

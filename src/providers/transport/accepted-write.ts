@@ -4,7 +4,7 @@
  * failed. Such an answer is OUTCOME_UNKNOWN, which has the gateway reconcile it by reference
  * instead of ever taking it as "never sent". Every provider's writes go through here.
  */
-import { ErrorCode, GatewayError } from '../gateway/errors.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
 
 function unreadableSuccess(error: unknown, accepted: boolean): unknown {
   if (!(error instanceof GatewayError) || error.code !== ErrorCode.UPSTREAM_ERROR) return error;

@@ -7,9 +7,9 @@
  * the same logical write always presents the same derived values upstream, except where a
  * provider's own rules demand a fresh key (utgl after a received 5xx and a negative look-up).
  */
-import type { CallContext } from '../gateway/call-context.js';
-import type { Money } from '../gateway/money.js';
-import type { Card, CardType } from '../gateway/model.js';
+import type { CallContext } from './call-context.js';
+import type { Money } from './money.js';
+import type { Card, CardType } from './model.js';
 
 export enum CardAction {
   FREEZE = 'FREEZE',

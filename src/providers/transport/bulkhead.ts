@@ -4,8 +4,8 @@
  * never the whole gateway. A call that cannot get a slot (queue full, or its deadline passes
  * while waiting) fails fast with a retryable UPSTREAM_UNAVAILABLE and is never sent.
  */
-import { ErrorCode, GatewayError } from './errors.js';
-import type { ProviderKey } from './provider-key.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 export interface BulkheadStats {
   inFlight: number;

@@ -5,7 +5,7 @@
  * the tenant and subject it was issued to.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ProviderKey } from './provider-key.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 export const MAX_REVEAL_TTL_SECONDS = 300;
 

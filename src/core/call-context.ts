@@ -3,7 +3,7 @@
  * id (sent upstream and logged), an abort signal carrying the request's deadline, a logger,
  * and a request-scoped memo so two resolvers needing the same upstream read share one call.
  */
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 
 export interface CallContext {
   requestId: string;

@@ -4,10 +4,10 @@
  * code under a known status is still classified, and a 5xx on a write is never a failure
  * the client may take as final: its outcome is unknown).
  */
-import { ErrorCode, GatewayError } from './errors.js';
-import type { ProviderKey } from './provider-key.js';
-import type { Operation } from '../providers/retry-policy.js';
-import { parseRetryAfter } from '../providers/retry-policy.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
+import type { ProviderKey } from '../../core/provider-key.js';
+import type { Operation } from './retry-policy.js';
+import { parseRetryAfter } from './retry-policy.js';
 
 export interface UpstreamAnswer {
   provider: ProviderKey;

@@ -7,8 +7,8 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ErrorCode, UpstreamInfo } from './errors.js';
-import type { ProviderKey } from './provider-key.js';
+import type { ErrorCode, UpstreamInfo } from '../../core/errors.js';
+import type { ProviderKey } from '../../core/provider-key.js';
 
 export type RecordStatus =
   /** Sent (or about to be) and not answered yet: after a crash, as uncertain as OUTCOME_UNKNOWN. */
@@ -46,12 +46,15 @@ export interface IdempotencyStore {
   get(tenant: string, key: string): IdempotencyRecord | undefined;
   /** Durable when the promise resolves. */
   put(record: IdempotencyRecord): Promise<void>;
+  close(): void;
 }
 
 const id = (tenant: string, key: string) => `${tenant}\u0000${key}`;
 
 export class MemoryIdempotencyStore implements IdempotencyStore {
   protected readonly records = new Map<string, IdempotencyRecord>();
+
+  close(): void {}
 
   get(tenant: string, key: string): IdempotencyRecord | undefined {
     return this.records.get(id(tenant, key));
@@ -90,7 +93,7 @@ export class FileIdempotencyStore extends MemoryIdempotencyStore {
     await super.put(record);
   }
 
-  close(): void {
+  override close(): void {
     closeSync(this.fd);
   }
 }

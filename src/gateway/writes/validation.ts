@@ -3,8 +3,8 @@
  * BAD_USER_INPUT naming the field. Money is a positive decimal string within the currency's
  * precision; free text is bounded and printable.
  */
-import { badInput } from './errors.js';
-import { currencyExponent, type Money } from './money.js';
+import { badInput } from '../../core/errors.js';
+import { currencyExponent, type Money } from '../../core/money.js';
 
 const ISO_CURRENCY = /^[A-Z]{3}$/;
 

@@ -3,7 +3,7 @@
  * every scope it names; otherwise FORBIDDEN with the missing scopes in `extensions`.
  */
 import type { AuthChecker } from 'type-graphql';
-import { ErrorCode, GatewayError } from '../gateway/errors.js';
+import { ErrorCode, GatewayError } from '../core/errors.js';
 import type { GraphQLContext } from '../context.js';
 
 export const scopeChecker: AuthChecker<GraphQLContext> = ({ context, info }, required) => {

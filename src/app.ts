@@ -1,0 +1,84 @@
+/**
+ * The composition root: the one place that wires configuration, sandboxes, providers, the
+ * gateway, token verification and the HTTP server together. `main.ts`, the benchmark and the
+ * integration tests all start Cardplane through `startApp`, so none of them holds a copy of
+ * the start-up wiring.
+ */
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createTokenVerifier } from './auth/setup.js';
+import { FileAuditLog, type AuditLog } from './gateway/audit.js';
+import { createRegistry } from './gateway/build-registry.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
+import type { ProviderRegistry } from './gateway/registry.js';
+import { FileIdempotencyStore, type IdempotencyStore } from './gateway/writes/idempotency-store.js';
+import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
+import { startServer } from './server.js';
+
+/** What a caller may supply instead of the configured defaults (tests: an in-memory audit, a log sink). */
+export interface AppOverrides {
+  log?: Logger;
+  audit?: AuditLog;
+  idempotency?: IdempotencyStore;
+}
+
+export interface App {
+  /** Where the server listens, e.g. http://127.0.0.1:4000 */
+  url: string;
+  config: Config;
+  log: Logger;
+  sandboxes: RunningSandboxes;
+  registry: ProviderRegistry;
+  gateway: Gateway;
+  audit: AuditLog;
+  idempotency: IdempotencyStore;
+  /** Stops accepting requests, drains, closes provider pools, stores and sandboxes. */
+  close(): Promise<void>;
+}
+
+export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const audit = overrides.audit ?? new FileAuditLog(config.auditLogPath);
+  const idempotency = overrides.idempotency ?? new FileIdempotencyStore(config.idempotencyStorePath);
+  const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
+  const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: config.upstream });
+  const gateway = createGateway({
+    registry,
+    requestDeadlineMs: config.requestDeadlineMs,
+    providerTenants: config.providerTenants,
+    reveal: config.reveal,
+    audit,
+    idempotency,
+  });
+  const server = await startServer(
+    {
+      gateway,
+      log,
+      production: config.production,
+      verify: await createTokenVerifier(config.auth),
+      introspection: config.introspection,
+      rateLimit: config.rateLimit,
+    },
+    config.port,
+    config.host,
+  );
+  for (const entry of registry.list()) {
+    log.info({ provider: entry.provider.key, sandbox: entry.sandbox }, entry.sandbox ? 'provider served by the embedded sandbox' : 'provider configured');
+  }
+  return {
+    url: server.url,
+    config,
+    log,
+    sandboxes,
+    registry,
+    gateway,
+    audit,
+    idempotency,
+    async close() {
+      await server.close();
+      await registry.close();
+      await sandboxes.stop();
+      idempotency.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/** What a provider returns for one page of a list, and the page sizes the API allows. */
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** The lists of the schema. */
+export type ListKind = 'cardholders' | 'cards' | 'wallets' | 'transactions';
+
+/** A position in one provider's list: `after` is a token this provider returned, opaque to others. */
+export interface PageRequest {
+  after?: string;
+  limit: number;
+}
+
+export interface PageItem<T> {
+  node: T;
+  /** Resuming the list with `after: token` continues right after this item. */
+  token: string;
+}
+
+export interface Page<T> {
+  items: PageItem<T>[];
+  hasMore: boolean;
+}
+
+export interface CardFilter {
+  cardholderRef?: string;
+  walletRef?: string;
+}
+
+export interface WalletFilter {
+  cardholderRef?: string;
+}
+
+/** Narrows to one card or one wallet; status filters are applied by the gateway. */
+export interface TransactionFilter {
+  cardRef?: string;
+  walletRef?: string;
+}
+
+
+/** One entry per requested ref, in order; null where the provider has no such object. */
+export type Found<T> = Array<T | null>;
