@@ -8,6 +8,7 @@ const LAYERS = [
   ['sandbox mechanics', '^src/sandbox/'],
   ['transport', '^src/providers/transport/'],
   ['providers', '^src/providers/(?!transport/)'],
+  ['state store', '^src/store/'],
   ['gateway', '^src/gateway/'],
   ['auth', '^src/auth/'],
   ['per-request context', '^src/context\\.ts$'],
