@@ -1,7 +1,7 @@
 /**
  * The gateway's error model. Every failure that reaches a client is a `GatewayError` with a
  * code from the closed `ErrorCode` set; `toGraphQLError` turns it into a `GraphQLError` whose
- * `extensions` follow DESIGN.md. Anything else is masked as INTERNAL_SERVER_ERROR.
+ * `extensions` follow ARCHITECTURE.md ("Errors"). Anything else is masked as INTERNAL_SERVER_ERROR.
  */
 import { GraphQLError } from 'graphql';
 import type { ProviderKey } from './provider-key.js';
@@ -150,7 +150,7 @@ export async function nullIfNotFound<T>(read: Promise<T>): Promise<T | null> {
   }
 }
 
-/** The extensions every GraphQL error carries (DESIGN.md, "Errors"). */
+/** The extensions every GraphQL error carries (ARCHITECTURE.md, "Errors"). */
 export interface ErrorExtensions {
   code: ErrorCode;
   provider?: string;

@@ -65,7 +65,7 @@ const SLUG_RULES: Record<CorporateErrorSlug, Rule> = {
 };
 
 const PLAIN_RULES: Record<CorporatePlainError, Rule> = {
-  // The gateway's own credentials: operators must fix CORPORATE_API_KEY (DESIGN.md, "Errors").
+  // The gateway's own credentials: operators must fix CORPORATE_API_KEY (ARCHITECTURE.md, "Errors").
   'API key not found': {
     code: ErrorCode.UPSTREAM_AUTH_FAILED,
     message: 'CORPORATE does not know the gateway\'s API key (API key not found): check CORPORATE_API_KEY',
