@@ -6,7 +6,9 @@
  * by any number of gateway replicas. One contract test suite runs against every engine.
  *
  * Every method that returns a promise is durable when it resolves (committed, fsync'd by the
- * engine) and atomic: a crash leaves either all of a call's writes or none of them.
+ * engine) and atomic: a crash leaves either all of a call's writes or none of them. Times are
+ * the gateway's clock (ISO 8601 strings, epoch milliseconds for reveal tokens and leases), so
+ * replicas sharing one database need synchronised clocks (NTP), as any lease-based system does.
  */
 import type { ErrorCode, UpstreamInfo } from '../core/errors.js';
 import type { ProviderKey } from '../core/provider-key.js';
@@ -113,34 +115,53 @@ export interface IdempotencyRecords {
   /**
    * Write-ahead: the attempt and its ATTEMPTED audit entry, in one transaction, before the
    * attempt is sent. Sets the status to IN_PROGRESS.
+   *
+   * Resolves `false`, writing nothing, when the attempt must not be sent: the record is final
+   * (SUCCEEDED or FAILED), or an attempt with this number is already written and the record is
+   * not NOT_SENT (another request or replica got there first, and may be sending it). Only
+   * after NOT_SENT (nothing reached the provider) may the same number be written again; it
+   * then replaces the earlier one. Rejects when the key was never claimed.
    */
-  recordAttempt(tenant: string, key: string, attempt: AttemptRecord, audit: AuditEntry): Promise<void>;
+  recordAttempt(tenant: string, key: string, attempt: AttemptRecord, audit: AuditEntry): Promise<boolean>;
   /**
    * The outcome and its audit entry, in one transaction. A SUCCEEDED record is never
-   * overwritten by another status (the call is then a no-op for the record).
+   * overwritten by another status (the call then only writes the audit entry, which is still
+   * true). Rejects when the key was never claimed.
    */
   recordOutcome(tenant: string, key: string, outcome: Outcome, audit: AuditEntry): Promise<void>;
+  /** Sets `duplicateDetected` and writes the audit entry, in one transaction. */
   markDuplicate(tenant: string, key: string, audit: AuditEntry): Promise<void>;
-  /** Records an operator might need to look at: OUTCOME_UNKNOWN, IN_PROGRESS, resent, duplicated. */
+  /**
+   * Records an operator might need to look at: OUTCOME_UNKNOWN, IN_PROGRESS, with a resent
+   * attempt, or duplicated upstream; least recently updated first.
+   */
   listUncertain(options: { updatedBefore?: Date; limit: number }): Promise<IdempotencyRecord[]>;
 }
 
 export interface AuditTrail {
   record(entry: AuditEntry): Promise<void>;
-  /** Newest last; for tests and the reconcile command. */
+  /** The newest `limit` matching entries, in the order they were recorded (newest last). */
   list(filter: { tenant?: string; idempotencyKey?: string; limit: number }): Promise<AuditEntry[]>;
 }
 
 export interface RevealTokenStore {
   /** Stores a grant under the token's digest (never the token itself). */
   issue(digest: string, grant: RevealGrant): Promise<void>;
-  /** The grant, removed atomically: of concurrent redeemers fleet-wide, exactly one gets it. */
-  consume(digest: string): Promise<RevealGrant | null>;
+  /**
+   * The grant issued to this viewer, removed atomically: of concurrent redeemers fleet-wide,
+   * exactly one gets it. Another viewer gets null and does not use the token up. Expiry is
+   * the caller's to check (the grant carries `expiresAt`).
+   */
+  consume(digest: string, viewer: { tenant: string; subject: string }): Promise<RevealGrant | null>;
 }
 
 export interface Leases {
-  /** True when `owner` holds `name` for `ttlMs` from now (acquired, or renewed by its holder). */
+  /**
+   * True when `owner` now holds `name` for `ttlMs`: the lease was free, expired, or already
+   * its own (renewed). False while another owner holds an unexpired lease.
+   */
   acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up, if `owner` holds it (another owner's lease is left alone). */
   release(name: string, owner: string): Promise<void>;
 }
 
@@ -153,7 +174,13 @@ export interface StateStore {
   readonly leases: Leases;
   /** Resolves when the store answers (readiness); rejects with a message naming the problem. */
   check(): Promise<void>;
-  /** Deletes records, audit entries and tokens older than the retention; returns how many. */
+  /**
+   * Deletes what is older than `olderThan`, in one transaction: settled records (SUCCEEDED,
+   * FAILED, NOT_SENT, not duplicated) last updated before it, with their attempts; audit
+   * entries recorded (`at`) before it; reveal tokens that expired before it; expired leases.
+   * Uncertain records (IN_PROGRESS, OUTCOME_UNKNOWN, duplicated upstream) are kept until
+   * settled, however old: forgetting one would let a resubmit send the money again.
+   */
   purge(olderThan: Date): Promise<{ records: number; audit: number; revealTokens: number }>;
   close(): Promise<void>;
 }
