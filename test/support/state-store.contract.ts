@@ -4,6 +4,7 @@
  * open a second handle on the same state (another connection, another pool: another replica)
  * offers `openPeer`, and the concurrency cases then race the two handles against each other.
  */
+import { ErrorCode } from '../../src/core/errors.js';
 import type { AuditEntry, IdempotencyRecord, RevealGrant, StateStore } from '../../src/store/state-store.js';
 
 /** A clock the test moves by hand (record times, lease expiry). */
@@ -120,7 +121,7 @@ export function describeStateStoreContract(engine: string, subject: StoreUnderTe
         expect(await store.records.get('acme', 'ok-key')).toMatchObject({ status: 'SUCCEEDED', result });
 
         await store.records.claim(claimOf('refused-key'));
-        const error = { code: 'INSUFFICIENT_FUNDS' as const, message: 'Not enough funds', provider: 'baas' as const, upstream: { status: 422, code: 'NSF', requestId: 'up-1' } };
+        const error = { code: ErrorCode.INSUFFICIENT_FUNDS, message: 'Not enough funds', provider: 'baas' as const, upstream: { status: 422, code: 'NSF', requestId: 'up-1' } };
         await store.records.recordOutcome('acme', 'refused-key', { status: 'FAILED', error }, auditOf('refused-key', { outcome: 'FAILED' }));
         const refused = await store.records.get('acme', 'refused-key');
         expect(refused).toMatchObject({ status: 'FAILED', error });
@@ -197,7 +198,7 @@ export function describeStateStoreContract(engine: string, subject: StoreUnderTe
       it('lets an attempt that never left (NOT_SENT) be written again under the same number', async () => {
         await store.records.claim(claimOf('not-sent'));
         await store.records.recordAttempt('acme', 'not-sent', attemptOf(0), auditOf('not-sent'));
-        await store.records.recordOutcome('acme', 'not-sent', { status: 'NOT_SENT' }, auditOf('not-sent', { outcome: 'FAILED', code: 'UPSTREAM_UNAVAILABLE' }));
+        await store.records.recordOutcome('acme', 'not-sent', { status: 'NOT_SENT' }, auditOf('not-sent', { outcome: 'FAILED', code: ErrorCode.UPSTREAM_UNAVAILABLE }));
         const again = attemptOf(0, { sentAt: '2026-03-01T12:01:00.000Z' });
         expect(await store.records.recordAttempt('acme', 'not-sent', again, auditOf('not-sent'))).toBe(true);
         expect(await store.records.get('acme', 'not-sent')).toMatchObject({ status: 'IN_PROGRESS', attempts: [again] });
@@ -226,7 +227,7 @@ export function describeStateStoreContract(engine: string, subject: StoreUnderTe
         await store.records.recordAttempt('acme', 'won', attemptOf(0), auditOf('won'));
         await store.records.recordOutcome('acme', 'won', { status: 'SUCCEEDED', result: { id: 'op-9' } }, auditOf('won', { outcome: 'SUCCEEDED' }));
         for (const status of ['OUTCOME_UNKNOWN', 'FAILED', 'NOT_SENT'] as const) {
-          await store.records.recordOutcome('acme', 'won', { status, error: { code: 'OUTCOME_UNKNOWN', message: 'late timeout' } }, auditOf('won', { outcome: 'OUTCOME_UNKNOWN' }));
+          await store.records.recordOutcome('acme', 'won', { status, error: { code: ErrorCode.OUTCOME_UNKNOWN, message: 'late timeout' } }, auditOf('won', { outcome: 'OUTCOME_UNKNOWN' }));
         }
         const record = await store.records.get('acme', 'won');
         expect(record).toMatchObject({ status: 'SUCCEEDED', result: { id: 'op-9' } });
@@ -242,7 +243,7 @@ export function describeStateStoreContract(engine: string, subject: StoreUnderTe
 
       it('lets a later answer settle an uncertain record', async () => {
         await store.records.claim(claimOf('late'));
-        await store.records.recordOutcome('acme', 'late', { status: 'OUTCOME_UNKNOWN', error: { code: 'OUTCOME_UNKNOWN', message: 'timeout' } }, auditOf('late', { outcome: 'OUTCOME_UNKNOWN' }));
+        await store.records.recordOutcome('acme', 'late', { status: 'OUTCOME_UNKNOWN', error: { code: ErrorCode.OUTCOME_UNKNOWN, message: 'timeout' } }, auditOf('late', { outcome: 'OUTCOME_UNKNOWN' }));
         clock.advance(60_000);
         await store.records.recordOutcome('acme', 'late', { status: 'SUCCEEDED', result: { id: 'op-1' } }, auditOf('late', { outcome: 'RECONCILED' }));
         const record = await store.records.get('acme', 'late');
@@ -300,7 +301,7 @@ export function describeStateStoreContract(engine: string, subject: StoreUnderTe
       });
 
       it('stores an entry field for field, leaving out what was not given', async () => {
-        const full = auditOf('full', { outcome: 'FAILED', code: 'INSUFFICIENT_FUNDS', upstreamRequestId: 'up-7', attempt: 2 });
+        const full = auditOf('full', { outcome: 'FAILED', code: ErrorCode.INSUFFICIENT_FUNDS, upstreamRequestId: 'up-7', attempt: 2 });
         const bare: AuditEntry = { at: '2026-03-01T12:00:00.000Z', requestId: 'r', tenant: 'acme', subject: 'alice', action: 'card.reveal.requested', target: 't', provider: 'utgl', outcome: 'DENIED' };
         await store.audit.record(full);
         await store.audit.record(bare);
