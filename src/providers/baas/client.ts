@@ -71,7 +71,7 @@ export class BaasClient extends ProviderHttpClient {
         message: body.message,
         requestId: response.requestId,
         retryAfterHeader: response.headers['retry-after'],
-        operation: spec.operation,
+        requestKind: spec.kind,
       },
       body,
       { operationName: spec.name },

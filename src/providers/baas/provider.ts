@@ -168,7 +168,7 @@ export class BaasProvider extends BaseProvider {
    */
   async updateCardholder(ref: string, changes: BaasCardholderChanges, cx: CallContext): Promise<Cardholder> {
     const body = await this.client.data(
-      { method: 'PATCH', path: `/cardholders/${id(ref)}`, body: changes, operation: 'write', name: CARDHOLDER_UPDATE_OPERATION },
+      { method: 'PATCH', path: `/cardholders/${id(ref)}`, body: changes, kind: 'write', name: CARDHOLDER_UPDATE_OPERATION },
       cx,
     );
     return mapCardholder(body);
@@ -177,7 +177,7 @@ export class BaasProvider extends BaseProvider {
   /** Submits a draft cardholder for compliance review (draft → submitted). */
   async submitCardholder(ref: string, cx: CallContext): Promise<Cardholder> {
     const body = await this.client.data(
-      { method: 'POST', path: `/cardholders/${id(ref)}/submit`, operation: 'write', name: 'submitCardholder' },
+      { method: 'POST', path: `/cardholders/${id(ref)}/submit`, kind: 'write', name: 'submitCardholder' },
       cx,
     );
     return mapCardholder(body);
@@ -226,7 +226,7 @@ export class BaasProvider extends BaseProvider {
     if (request === undefined) throw badFields(['action'], `Unknown card action ${String(action)}`);
     if (request === null) throw unsupported(this.key, `the card action ${action} (a BAAS card can only be blocked as lost or stolen)`);
     const raw = await this.client.data(
-      { method: 'POST', path: `/cards/${id(cardRef)}/${request.path}`, body: request.body, operation: 'write', name: `${request.path}Card` },
+      { method: 'POST', path: `/cards/${id(cardRef)}/${request.path}`, body: request.body, kind: 'write', name: `${request.path}Card` },
       cx,
     );
     return mapCard(raw);
@@ -281,7 +281,7 @@ export class BaasProvider extends BaseProvider {
       );
     }
     const answer = await this.client.page(
-      { method: 'GET', path: '/cards/transactions', query: { reference, page: 1, limit: REFERENCE_PAGE }, operation: 'read', name: 'findTransactions' },
+      { method: 'GET', path: '/cards/transactions', query: { reference, page: 1, limit: REFERENCE_PAGE }, kind: 'read', name: 'findTransactions' },
       w.cx,
     );
     const withReference = answer.items.filter((raw) => upstreamObject('baas', 'transaction', raw).optString('reference') === reference);
@@ -308,18 +308,18 @@ export class BaasProvider extends BaseProvider {
    * OUTCOME_UNKNOWN, to reconcile by reference, never a failure.
    */
   private post<T>(path: string, body: object, name: string, w: WriteRequest, map: (raw: unknown) => T): Promise<T> {
-    const spec: RequestSpec = { method: 'POST', path, body, operation: 'write', name };
+    const spec: RequestSpec = { method: 'POST', path, body, kind: 'write', name };
     return acceptedWrite(() => this.client.data(spec, w.cx), map);
   }
 
   /** One object; null when baas has no such id in this Program (its 404). */
   private getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
-    return nullIfNotFound(this.client.data({ method: 'GET', path, operation: 'read', name }, cx).then(map));
+    return nullIfNotFound(this.client.data({ method: 'GET', path, kind: 'read', name }, cx).then(map));
   }
 
   private list<T>(path: string, query: Query, page: PageRequest, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<Page<T>> {
     return readOffsetWindow(offsetFromToken(page.after), page.limit, async (pageNumber, size) => {
-      const answer = await this.client.page({ method: 'GET', path, query: { ...query, page: pageNumber, limit: size }, operation: 'read', name }, cx);
+      const answer = await this.client.page({ method: 'GET', path, query: { ...query, page: pageNumber, limit: size }, kind: 'read', name }, cx);
       return { items: answer.items.map(map), total: answer.total };
     });
   }

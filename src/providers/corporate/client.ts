@@ -21,7 +21,7 @@ import {
   type TransportOptions,
   type UpstreamResponse,
 } from '../transport/http.js';
-import type { Operation } from '../transport/retry-policy.js';
+import type { RequestKind } from '../transport/retry-policy.js';
 import { OPEN_FAILURE_TEXT, open, seal, type OpenFailure } from './envelope.js';
 import { isDuplicateRequest, mapCorporateError } from './errors.js';
 
@@ -40,7 +40,7 @@ export interface CorporateCall {
   /** E.g. `/cards/get`. */
   path: string;
   payload?: Record<string, unknown>;
-  operation: Operation;
+  kind: RequestKind;
   name: string;
   /** `Idempotency-Key`, required by `/cards/create` and `/cards/topup`. */
   idempotencyKey?: string;
@@ -76,7 +76,7 @@ export class CorporateClient extends ProviderHttpClient {
         path: `${CORPORATE_API_PREFIX}${call.path}`,
         body: call.payload ?? {},
         headers: call.idempotencyKey ? { 'idempotency-key': call.idempotencyKey } : undefined,
-        operation: call.operation,
+        kind: call.kind,
         name: call.name,
       },
       cx,
@@ -92,7 +92,7 @@ export class CorporateClient extends ProviderHttpClient {
     try {
       return await super.send(spec, cx);
     } catch (error) {
-      if (spec.operation !== 'read' || !isDuplicateRequest(error) || cx.signal?.aborted) throw error;
+      if (spec.kind !== 'read' || !isDuplicateRequest(error) || cx.signal?.aborted) throw error;
       cx.log.warn({ provider: 'corporate', op: spec.name }, 'read taken for a replay; sending it again with a fresh timestamp');
       return super.send(spec, cx);
     }
@@ -140,7 +140,7 @@ export class CorporateClient extends ProviderHttpClient {
       message: sanitizeUpstreamMessage(message, fallbackMessage),
       requestId: response.requestId,
       retryAfterHeader: response.headers['retry-after'],
-      operation: spec.operation,
+      requestKind: spec.kind,
     });
     switch (decoded.kind) {
       case 'standard':

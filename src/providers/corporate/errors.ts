@@ -114,7 +114,7 @@ function apply(rule: Rule, answer: UpstreamAnswer): GatewayError {
   if ('replay' in rule) {
     // Each attempt of a read carries a fresh timestamp, so sending it again is safe and fixes
     // it. A write is never resent blindly: the first copy may have been executed.
-    const read = answer.operation === 'read';
+    const read = answer.requestKind === 'read';
     const error = upstreamError(
       ErrorCode.UPSTREAM_ERROR,
       answer,

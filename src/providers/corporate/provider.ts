@@ -115,7 +115,7 @@ export class CorporateProvider extends BaseProvider {
       const address = parseCardRef(ref);
       if (!address) return null;
       try {
-        return mapCard(await this.call({ path: '/cards/get', payload: cardPayload(address), operation: 'read', name: 'getCard' }, cx));
+        return mapCard(await this.call({ path: '/cards/get', payload: cardPayload(address), kind: 'read', name: 'getCard' }, cx));
       } catch (error) {
         // card_not_found, user_not_found, and card_user_mismatch (another user's card).
         if (isNotFound(error)) return null;
@@ -148,7 +148,7 @@ export class CorporateProvider extends BaseProvider {
     const address = parseCardRef(ref);
     if (!address) return null;
     return nullIfNotFound(
-      this.call({ path: '/cards/sensitive', payload: cardPayload(address), operation: 'read', name: 'revealCard' }, cx).then(mapCardSecrets),
+      this.call({ path: '/cards/sensitive', payload: cardPayload(address), kind: 'read', name: 'revealCard' }, cx).then(mapCardSecrets),
     );
   }
 
@@ -212,7 +212,7 @@ export class CorporateProvider extends BaseProvider {
     const payload = { external_user_id: externalUserId, email: input.email, first_name: input.firstName, last_name: input.lastName };
     try {
       return await acceptedWrite(
-        () => this.call({ path: '/users/create', payload, operation: 'write', name: 'createUser' }, w.cx),
+        () => this.call({ path: '/users/create', payload, kind: 'write', name: 'createUser' }, w.cx),
         (user) => mapCardholder(user, null),
       );
     } catch (error) {
@@ -265,7 +265,7 @@ export class CorporateProvider extends BaseProvider {
     const path = action === CardAction.FREEZE ? '/cards/freeze' : action === CardAction.UNFREEZE ? '/cards/unfreeze' : null;
     if (path === null) throw unsupported('corporate', `the card action ${action}`);
     const payload = cardPayload(this.address(cardRef));
-    return mapCard(await this.call({ path, payload, operation: 'write', name: action === CardAction.FREEZE ? 'freezeCard' : 'unfreezeCard' }, cx));
+    return mapCard(await this.call({ path, payload, kind: 'write', name: action === CardAction.FREEZE ? 'freezeCard' : 'unfreezeCard' }, cx));
   }
 
   /**
@@ -277,7 +277,7 @@ export class CorporateProvider extends BaseProvider {
     const parsed = parseOrderRef(ref);
     if (!parsed) return null;
     return nullIfNotFound(
-      this.call({ path: '/orders/get', payload: { order_id: parsed.orderId }, operation: 'read', name: 'getOrder' }, cx).then((raw) =>
+      this.call({ path: '/orders/get', payload: { order_id: parsed.orderId }, kind: 'read', name: 'getOrder' }, cx).then((raw) =>
         mapOrderOperation(raw, parsed.externalUserId),
       ),
     );
@@ -302,7 +302,7 @@ export class CorporateProvider extends BaseProvider {
    */
   private async order(path: string, payload: Record<string, unknown>, externalUserId: string, name: string, w: WriteRequest): Promise<Operation> {
     return acceptedWrite(
-      () => this.call({ path, payload, operation: 'write', name, idempotencyKey: w.upstreamKey }, w.cx),
+      () => this.call({ path, payload, kind: 'write', name, idempotencyKey: w.upstreamKey }, w.cx),
       (raw) => mapOrderOperation(raw, externalUserId),
     );
   }
@@ -311,7 +311,7 @@ export class CorporateProvider extends BaseProvider {
   private async productId(cx: CallContext): Promise<string> {
     if (this.defaultProductId) return this.defaultProductId;
     const products = await cx.memo('corporate:card-products', () =>
-      this.call({ path: '/card-products/list', operation: 'read', name: 'listCardProducts' }, cx),
+      this.call({ path: '/card-products/list', kind: 'read', name: 'listCardProducts' }, cx),
     );
     if (!Array.isArray(products) || products.length === 0) {
       throw new GatewayError(ErrorCode.INVALID_STATE, 'CORPORATE offers this account no card product to issue', { provider: 'corporate' });
@@ -321,7 +321,7 @@ export class CorporateProvider extends BaseProvider {
 
   /** A user read afresh (not through the request's memo: it may have just been created). */
   private freshUser(externalUserId: string, cx: CallContext): Promise<unknown | null> {
-    return this.orNull(this.call({ path: '/users/get', payload: { external_user_id: externalUserId }, operation: 'read', name: 'getUser' }, cx));
+    return this.orNull(this.call({ path: '/users/get', payload: { external_user_id: externalUserId }, kind: 'read', name: 'getUser' }, cx));
   }
 
   // --- helpers ---
@@ -345,34 +345,34 @@ export class CorporateProvider extends BaseProvider {
     what: string,
     cx: CallContext,
   ): Promise<{ items: unknown[]; total?: number }> {
-    const body = await this.call({ path, payload: { ...filter, page, per_page: perPage }, operation: 'read', name }, cx);
+    const body = await this.call({ path, payload: { ...filter, page, per_page: perPage }, kind: 'read', name }, cx);
     return listAnswer(body, what);
   }
 
   /** A user, once per request; null when the provider does not know it. */
   private user(externalUserId: string, cx: CallContext): Promise<unknown | null> {
     return cx.memo(`corporate:user:${externalUserId}`, () =>
-      this.orNull(this.call({ path: '/users/get', payload: { external_user_id: externalUserId }, operation: 'read', name: 'getUser' }, cx)),
+      this.orNull(this.call({ path: '/users/get', payload: { external_user_id: externalUserId }, kind: 'read', name: 'getUser' }, cx)),
     );
   }
 
   /** A user's cardholder record (KYC), once per request; null when there is none. */
   private cardholderRecord(externalUserId: string, cx: CallContext): Promise<unknown | null> {
     return cx.memo(`corporate:cardholder:${externalUserId}`, () =>
-      this.orNull(this.call({ path: '/cardholders/get', payload: { external_user_id: externalUserId }, operation: 'read', name: 'getCardholder' }, cx)),
+      this.orNull(this.call({ path: '/cardholders/get', payload: { external_user_id: externalUserId }, kind: 'read', name: 'getCardholder' }, cx)),
     );
   }
 
   private masterBalance(cx: CallContext): Promise<Money> {
     return cx.memo('corporate:master-balance', async () =>
-      mapMasterBalance(await this.call({ path: '/master-wallet/balance', operation: 'read', name: 'getMasterBalance' }, cx)),
+      mapMasterBalance(await this.call({ path: '/master-wallet/balance', kind: 'read', name: 'getMasterBalance' }, cx)),
     );
   }
 
   private masterWallet(cx: CallContext): Promise<Wallet> {
     return cx.memo('corporate:master-wallet', async () => {
       const [address, balance] = await Promise.all([
-        this.call({ path: '/master-wallet/deposit-address', operation: 'read', name: 'getMasterDepositAddress' }, cx),
+        this.call({ path: '/master-wallet/deposit-address', kind: 'read', name: 'getMasterDepositAddress' }, cx),
         this.masterBalance(cx),
       ]);
       return mapMasterWallet(address, balance);

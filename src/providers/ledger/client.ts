@@ -40,7 +40,7 @@ export class LedgerClient extends ProviderHttpClient {
         message: entry.message,
         requestId: response.requestId,
         retryAfterHeader: response.headers['retry-after'],
-        operation: spec.operation,
+        requestKind: spec.kind,
       },
       entry,
     );

@@ -142,7 +142,7 @@ export class LedgerProvider extends BaseProvider {
       if (!parsed) return null;
       try {
         const body = await this.client.request(
-          { method: 'GET', path: `/transactions/${encodeURIComponent(parsed.nameSpace)}/balance`, operation: 'read', name: 'getBalance' },
+          { method: 'GET', path: `/transactions/${encodeURIComponent(parsed.nameSpace)}/balance`, kind: 'read', name: 'getBalance' },
           cx,
         );
         return mapBalance(body);
@@ -167,7 +167,7 @@ export class LedgerProvider extends BaseProvider {
             method: 'GET',
             path: `/transactions/identifier/${encodeURIComponent(parsed.nameSpace)}/type/${type}/history`,
             query: { sort: 'desc', page: pageNumber, offset: size },
-            operation: 'read',
+            kind: 'read',
             name: 'listHistory',
           },
           cx,
@@ -189,7 +189,7 @@ export class LedgerProvider extends BaseProvider {
     const customer = await this.customer(parsed.customerId, cx);
     if (!customer || !customerWallets(customer).some((w) => w.ref === ref)) return null;
     const read = this.client.request(
-      { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, operation: 'read', name: 'revealCard' },
+      { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, kind: 'read', name: 'revealCard' },
       cx,
     );
     // A wallet without a card is ledger's 400 "Not found".
@@ -235,7 +235,7 @@ export class LedgerProvider extends BaseProvider {
       throw new GatewayError(ErrorCode.CONFLICT, `Wallet ${walletRef} already has a debit card (LEDGER issues one card per wallet)`, { provider: 'ledger' });
     }
     const eligible = await this.client.request(
-      { method: 'GET', path: '/cards/eligible-cards', query: { nameSpace: wallet.nameSpace }, operation: 'read', name: 'getEligibleCards' },
+      { method: 'GET', path: '/cards/eligible-cards', query: { nameSpace: wallet.nameSpace }, kind: 'read', name: 'getEligibleCards' },
       cx,
     );
     const cardProductId = eligibleProductId(eligible);
@@ -250,7 +250,7 @@ export class LedgerProvider extends BaseProvider {
             method: 'POST',
             path: '/cards/request-card',
             body: { nameSpace: wallet.nameSpace, cardProductId, tokenSymbol: LEDGER_TOKEN_SYMBOL },
-            operation: 'write',
+            kind: 'write',
             name: 'requestCard',
           },
           cx,
@@ -287,7 +287,7 @@ export class LedgerProvider extends BaseProvider {
             body: { reason: why, reportDate: new Date().toISOString().slice(0, 10), nameSpace: wallet.nameSpace },
             name: action === CardAction.REPORT_LOST ? 'reportCardLost' : 'reportCardStolen',
           };
-    return withChangedStatus(card, await this.client.request({ ...spec, operation: 'write' }, cx));
+    return withChangedStatus(card, await this.client.request({ ...spec, kind: 'write' }, cx));
   }
 
   /**
@@ -328,7 +328,7 @@ export class LedgerProvider extends BaseProvider {
     return cx.memo(`ledger:customer:${id}`, async () => {
       try {
         const body = await this.client.request(
-          { method: 'GET', path: `/tenant/customer/customer-full-details/${encodeURIComponent(id)}`, operation: 'read', name: 'getCustomer' },
+          { method: 'GET', path: `/tenant/customer/customer-full-details/${encodeURIComponent(id)}`, kind: 'read', name: 'getCustomer' },
           cx,
         );
         return customerRecord(body);
@@ -358,7 +358,7 @@ export class LedgerProvider extends BaseProvider {
     if (!parsed) return null;
     try {
       const body = await this.client.request(
-        { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, operation: 'read', name: 'getCardDetails' },
+        { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, kind: 'read', name: 'getCardDetails' },
         cx,
       );
       return mapCardDetails(ref, body);

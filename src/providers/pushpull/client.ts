@@ -70,7 +70,7 @@ export class PushpullClient extends ProviderHttpClient {
         message: sanitizeUpstreamMessage(body.message, `PUSHPULL answered ${response.status}`),
         requestId: response.requestId,
         retryAfterHeader: response.headers['retry-after'],
-        operation: spec.operation,
+        requestKind: spec.kind,
       },
       { format: body.format, resourceId: body.resourceId },
     );

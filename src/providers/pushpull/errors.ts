@@ -72,7 +72,7 @@ const RULES = {
     return upstreamError(
       ErrorCode.OUTCOME_UNKNOWN,
       answer,
-      answer.operation === 'write'
+      answer.requestKind === 'write'
         ? `${P} answered 207: an upstream step failed and the outcome of the write${what ? ` (${what.trim()})` : ''} is UNKNOWN; do not assume it succeeded or failed`
         : `${P} answered 207: an upstream step failed and the resource${what} is in an UNKNOWN state`,
     );

@@ -19,11 +19,11 @@
  *   operation followed by a client (`getOperation`) share one read. It is primed with what a
  *   write or a look-up by reference answered, which is as fresh as a read would be.
  * - Volume spikes of errors get the caller's IP blocked: every upstream call goes through an
- *   `ErrorGuard`, which stops calling pushpull for a cool-down while it answers mostly errors
+ *   `CircuitBreaker` (`BREAKER_PRESETS.errorBurst`), which stops calling pushpull for a cool-down while it answers mostly errors
  *   (and for the Retry-After of a 429).
  */
 import type { CallContext } from '../../core/call-context.js';
-import { ErrorGuard, type ErrorGuardOptions } from '../transport/circuit-breaker.js';
+import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from '../transport/circuit-breaker.js';
 import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../core/errors.js';
 import type { Card, Transaction } from '../../core/model.js';
 import { offsetFromToken } from '../transport/offset-paging.js';
@@ -39,14 +39,8 @@ import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOper
 /** Below the contract's polling limit with margin: 5 reads in 10 s is allowed, this gives ≤ 4. */
 export const TRANSACTION_CACHE_TTL_MS = 3_000;
 
-/**
- * Well below the simulator's automatic block (20 errors in 60 s): the gateway stops first.
- * pushpull does not publish its own thresholds.
- */
-export const PUSHPULL_GUARD = { windowMs: 60_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 30_000 } as const;
-
 export interface PushpullProviderOptions extends PushpullClientOptions {
-  guard?: Omit<ErrorGuardOptions, 'provider'>;
+  guard?: Omit<CircuitBreakerOptions, 'provider'>;
   transactionTtlMs?: number;
   /** The clock of the transaction cache (tests). */
   now?: () => number;
@@ -66,7 +60,7 @@ export class PushpullProvider extends BaseProvider {
   ]);
   readonly client: PushpullClient;
   /** Every upstream call passes it; exposed for the `providers` health view and tests. */
-  readonly guard: ErrorGuard;
+  readonly guard: CircuitBreaker;
   /** Transactions by id (the upstream object, null for "not found"), shared across requests. */
   readonly transactionCache: TtlCache<unknown>;
   private readonly transactionTtlMs: number;
@@ -74,7 +68,7 @@ export class PushpullProvider extends BaseProvider {
   constructor(options: PushpullProviderOptions) {
     super();
     this.client = new PushpullClient(options);
-    this.guard = new ErrorGuard({ ...PUSHPULL_GUARD, ...options.guard, provider: 'pushpull' });
+    this.guard = new CircuitBreaker({ ...BREAKER_PRESETS.errorBurst, ...options.guard, provider: 'pushpull' });
     this.transactionTtlMs = options.transactionTtlMs ?? TRANSACTION_CACHE_TTL_MS;
     this.transactionCache = new TtlCache({ now: options.now });
   }
@@ -122,7 +116,7 @@ export class PushpullProvider extends BaseProvider {
       method: 'POST',
       path: this.client.path('/transactions'),
       body: { reference_id: w.reference, account_id: input.cardRef, type: push ? 'push' : 'pull', amount, currency: input.amount.currency.toUpperCase() },
-      operation: 'write',
+      kind: 'write',
       name: push ? 'pushToCard' : 'pullFromCard',
     };
     const { response, body, operation } = await acceptedWrite(
@@ -165,7 +159,7 @@ export class PushpullProvider extends BaseProvider {
     let body: unknown;
     try {
       body = await this.call(
-        { method: 'GET', path: this.client.path('/transactions'), query: { reference_id: reference }, operation: 'read', name: 'findTransactionByReference' },
+        { method: 'GET', path: this.client.path('/transactions'), query: { reference_id: reference }, kind: 'read', name: 'findTransactionByReference' },
         w.cx,
       );
     } catch (error) {
@@ -217,7 +211,7 @@ export class PushpullProvider extends BaseProvider {
    */
   private async card(ref: string, cx: CallContext): Promise<Card | null> {
     try {
-      const body = await this.call({ method: 'GET', path: this.client.path(`/accounts/${id(ref)}`), operation: 'read', name: 'getAccount' }, cx);
+      const body = await this.call({ method: 'GET', path: this.client.path(`/accounts/${id(ref)}`), kind: 'read', name: 'getAccount' }, cx);
       return mapAccount(body);
     } catch (error) {
       if (isNotFound(error) && error.upstream?.status === 410) return deletedCard(ref);
@@ -236,7 +230,7 @@ export class PushpullProvider extends BaseProvider {
     const shared = this.transactionCache.get(ref, this.transactionTtlMs, async () => {
       try {
         return await this.call<unknown>(
-          { method: 'GET', path: this.client.path(`/transactions/${id(ref)}`), operation: 'read', name: 'getTransaction' },
+          { method: 'GET', path: this.client.path(`/transactions/${id(ref)}`), kind: 'read', name: 'getTransaction' },
           { ...cx, signal: undefined },
         );
       } catch (error) {
@@ -256,7 +250,7 @@ export class PushpullProvider extends BaseProvider {
     cx: CallContext,
   ): Promise<Page<T>> {
     const offset = offsetFromToken(page.after);
-    const body = await this.call({ method: 'GET', path, query: { offset, limit: page.limit }, operation: 'read', name }, cx);
+    const body = await this.call({ method: 'GET', path, query: { offset, limit: page.limit }, kind: 'read', name }, cx);
     const { items, total } = listAnswer(body, field);
     const nodes = items.map(map);
     const end = offset + nodes.length;

@@ -1,26 +1,30 @@
 /**
- * A per-provider guard against hammering a provider that is answering with errors.
+ * A per-provider circuit breaker: it stops calling a provider that is answering with errors.
  *
  * Some providers treat a burst of error answers as abuse: pushpull blocks the caller's IP
  * address when a volume spike is "all (or mostly) errors" (404s on transaction reads, 409s on
- * creates), and that block takes every client of the gateway down with it. The guard keeps
+ * creates), and that block takes every client of the gateway down with it. The breaker keeps
  * a sliding window of the outcomes of recent calls; when the window holds at least
  * `threshold` error answers and they are at least `minErrorRatio` of the calls, it *opens*:
  * for `coolDownMs` every call fails at once with a retryable UPSTREAM_UNAVAILABLE naming the
  * provider, and the provider is not called at all. A rate-limit answer (429) opens it too,
- * for the Retry-After the provider asked for. After the cool-down the guard closes with an
+ * for the Retry-After the provider asked for. After the cool-down the breaker closes with an
  * empty window, so the provider gets a fresh start rather than an instant re-trip.
  *
  * What counts as an "error answer" is a classifier (the default: NOT_FOUND/CONFLICT
  * answered with a 4xx, and any 5xx answer); network failures, the caller's own deadline and
  * ordinary rejections (400, 401, 422 …) count as calls but not as errors. Pure and
  * synchronous apart from awaiting the call: no timers, the clock is injected.
+ *
+ * The transport runs one breaker around every attempt (`BREAKER_PRESETS.unavailability`); a
+ * provider's client may add its own around each logical call (`ProviderHttpClient.guards`,
+ * e.g. pushpull's `BREAKER_PRESETS.errorBurst`).
  */
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import type { ProviderKey } from '../../core/provider-key.js';
 
 /** How one call's outcome weighs in the window. */
-export type GuardVerdict =
+export type BreakerVerdict =
   /** A success or an ordinary answer: a call, not an error. */
   | { kind: 'call' }
   /** An error answer of the kind that gets callers blocked. */
@@ -28,27 +32,28 @@ export type GuardVerdict =
   /** The provider asked us to slow down: stop calling for `ms` (or the default pause). */
   | { kind: 'pause'; ms?: number };
 
-export type GuardClassifier = (error: unknown) => GuardVerdict;
+export type BreakerClassifier = (error: unknown) => BreakerVerdict;
 
-export interface ErrorGuardOptions {
+export interface CircuitBreakerOptions {
   provider: ProviderKey;
   /** The sliding window the errors are counted in. */
   windowMs?: number;
-  /** Errors in the window that open the guard (with `minErrorRatio`). */
+  /** Errors in the window that open the breaker (with `minErrorRatio`). */
   threshold?: number;
   /** The share of the window's calls that must be errors, 0–1 ("all or mostly errors"). */
   minErrorRatio?: number;
-  /** How long the guard stays open after tripping on errors. */
+  /** How long the breaker stays open after tripping on errors. */
   coolDownMs?: number;
   /** Pause after a 429 without a usable Retry-After. */
   defaultPauseMs?: number;
   /** A Retry-After longer than this pauses only this long (a bad header must not stop us for hours). */
   maxPauseMs?: number;
   now?: () => number;
-  classify?: GuardClassifier;
+  classify?: BreakerClassifier;
 }
 
-export const ERROR_GUARD_DEFAULTS = {
+/** What a breaker uses for any option its preset or caller leaves out. */
+export const CIRCUIT_BREAKER_DEFAULTS = {
   windowMs: 60_000,
   threshold: 10,
   minErrorRatio: 0.5,
@@ -57,7 +62,7 @@ export const ERROR_GUARD_DEFAULTS = {
   maxPauseMs: 60_000,
 } as const;
 
-export interface GuardStatus {
+export interface BreakerStatus {
   open: boolean;
   /** Why it is open. */
   reason?: 'errors' | 'rate-limited';
@@ -68,13 +73,13 @@ export interface GuardStatus {
   errors: number;
 }
 
-const CALL: GuardVerdict = { kind: 'call' };
+const CALL: BreakerVerdict = { kind: 'call' };
 
 /**
  * The default classification: what a provider *answered* (an upstream status is known).
  * A 4xx NOT_FOUND/CONFLICT and any 5xx are error answers; RATE_LIMITED is a pause.
  */
-export function classifyUpstreamFailure(error: unknown): GuardVerdict {
+export function classifyUpstreamFailure(error: unknown): BreakerVerdict {
   if (!(error instanceof GatewayError)) return CALL;
   const status = error.upstream?.status;
   if (status === undefined) return CALL;
@@ -91,7 +96,7 @@ export function classifyUpstreamFailure(error: unknown): GuardVerdict {
  * answers 5xx or cannot be reached / does not answer in time. A 429 pauses calls for its
  * Retry-After. Client-side rejections (4xx) say nothing about the provider's health.
  */
-export function classifyUnavailability(error: unknown): GuardVerdict {
+export function classifyUnavailability(error: unknown): BreakerVerdict {
   if (!(error instanceof GatewayError)) return CALL;
   if (error.code === ErrorCode.RATE_LIMITED) {
     return { kind: 'pause', ms: error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000 };
@@ -102,7 +107,26 @@ export function classifyUnavailability(error: unknown): GuardVerdict {
   return unreachable ? { kind: 'error' } : CALL;
 }
 
-export class ErrorGuard {
+/**
+ * The breakers the gateway runs, in one place so their thresholds can be read side by side.
+ * `provider` is the one option a preset cannot know.
+ */
+export const BREAKER_PRESETS = {
+  /**
+   * Every provider's transport, around each attempt: open at ≥ 10 failures (5xx, unreachable,
+   * no answer) making ≥ half the calls of 10 s, for 5 s; a 429 pauses for at most 30 s.
+   */
+  unavailability: { windowMs: 10_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 5_000, maxPauseMs: 30_000, classify: classifyUnavailability },
+  /**
+   * For a provider that blocks callers on bursts of error answers (pushpull), around each
+   * logical call: open at ≥ 10 error answers (404/409, 5xx) making ≥ half the calls of 60 s,
+   * for 30 s. Well below pushpull's own automatic block (the simulator's: 20 errors in 60 s),
+   * so the gateway stops first; pushpull does not publish its thresholds.
+   */
+  errorBurst: { windowMs: 60_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 30_000, classify: classifyUpstreamFailure },
+} as const satisfies Record<string, Omit<CircuitBreakerOptions, 'provider'>>;
+
+export class CircuitBreaker {
   readonly provider: ProviderKey;
   private readonly windowMs: number;
   private readonly threshold: number;
@@ -111,17 +135,17 @@ export class ErrorGuard {
   private readonly defaultPauseMs: number;
   private readonly maxPauseMs: number;
   private readonly now: () => number;
-  private readonly classify: GuardClassifier;
+  private readonly classify: BreakerClassifier;
 
   /** Outcomes in the window, oldest first: time and whether it was an error. */
   private events: Array<{ at: number; error: boolean }> = [];
   private head = 0;
   private errorsInWindow = 0;
   private openUntil = 0;
-  private reason: GuardStatus['reason'];
+  private reason: BreakerStatus['reason'];
 
-  constructor(options: ErrorGuardOptions) {
-    const o = { ...ERROR_GUARD_DEFAULTS, ...stripUndefined(options) };
+  constructor(options: CircuitBreakerOptions) {
+    const o = { ...CIRCUIT_BREAKER_DEFAULTS, ...stripUndefined(options) };
     if (!(o.windowMs > 0) || !(o.coolDownMs >= 0) || !Number.isInteger(o.threshold) || o.threshold < 1) {
       throw new RangeError('windowMs must be > 0, coolDownMs ≥ 0 and threshold a positive integer');
     }
@@ -138,7 +162,7 @@ export class ErrorGuard {
   }
 
   /**
-   * Runs one call to the provider, unless the guard is open: then it throws the retryable
+   * Runs one call to the provider, unless the breaker is open: then it throws the retryable
    * UPSTREAM_UNAVAILABLE at once and `call` is never invoked.
    */
   async run<T>(call: () => Promise<T>): Promise<T> {
@@ -154,7 +178,7 @@ export class ErrorGuard {
     return value;
   }
 
-  /** Throws the short-circuit error while the guard is open. */
+  /** Throws the short-circuit error while the breaker is open. */
   assertClosed(): void {
     const now = this.now();
     if (now >= this.openUntil) {
@@ -165,7 +189,7 @@ export class ErrorGuard {
   }
 
   /** Records one outcome (for callers that do not go through `run`). */
-  record(verdict: GuardVerdict): void {
+  record(verdict: BreakerVerdict): void {
     const now = this.now();
     this.prune(now);
     if (verdict.kind === 'pause') {
@@ -189,7 +213,7 @@ export class ErrorGuard {
     }
   }
 
-  status(): GuardStatus {
+  status(): BreakerStatus {
     const now = this.now();
     this.prune(now);
     const open = now < this.openUntil;
@@ -202,7 +226,7 @@ export class ErrorGuard {
     };
   }
 
-  /** Closes the guard and forgets the window. */
+  /** Closes the breaker and forgets the window. */
   reset(): void {
     this.close();
   }

@@ -13,10 +13,10 @@ import type { CallContext } from '../../core/call-context.js';
 import type { ProviderKey } from '../../core/provider-key.js';
 import { redact } from '../../core/redact.js';
 import { Bulkhead } from './bulkhead.js';
-import { classifyUnavailability, ErrorGuard, type ErrorGuardOptions } from './circuit-breaker.js';
+import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
-import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type Operation } from './retry-policy.js';
+import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type RequestKind } from './retry-policy.js';
 
 /** Timeouts, retries and concurrency of one provider's transport. */
 export interface UpstreamTimeouts {
@@ -29,7 +29,7 @@ export interface UpstreamTimeouts {
 }
 
 
-export type { Operation } from './retry-policy.js';
+export type { RequestKind } from './retry-policy.js';
 
 export interface TransportOptions {
   baseUrl: string;
@@ -42,8 +42,8 @@ export interface TransportOptions {
   maxConcurrency?: number;
   /** Calls waiting for a slot before new ones are refused. */
   maxQueue?: number;
-  /** Circuit breaker overrides (see BREAKER_DEFAULTS). */
-  breaker?: Partial<Pick<ErrorGuardOptions, 'windowMs' | 'threshold' | 'minErrorRatio' | 'coolDownMs' | 'now'>>;
+  /** Overrides of the transport's circuit breaker (`BREAKER_PRESETS.unavailability`). */
+  breaker?: Partial<Pick<CircuitBreakerOptions, 'windowMs' | 'threshold' | 'minErrorRatio' | 'coolDownMs' | 'now'>>;
   /** Client certificate, its key and the server's trust anchor (PEM), for mutual TLS. */
   tls?: ClientTls;
   /** Injected in tests (e.g. undici's MockAgent); defaults to a keep-alive Pool. */
@@ -62,7 +62,7 @@ export interface RequestSpec {
   body?: unknown;
   headers?: Record<string, string>;
   /** Decides retries: only reads are retried by the transport. */
-  operation: Operation;
+  kind: RequestKind;
   /** A name for logs and metrics, e.g. `getCard`. */
   name: string;
 }
@@ -117,13 +117,10 @@ export interface TransportHealth {
   queued: number;
 }
 
-/** Circuit breaker defaults: open at ≥ 10 failures making ≥ half the calls of 10 s, for 5 s. */
-export const BREAKER_DEFAULTS = { windowMs: 10_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 5_000, maxPauseMs: 30_000 };
-
 export abstract class ProviderHttpClient {
   protected readonly dispatcher: Dispatcher;
   private readonly origin: string;
-  private readonly breaker: ErrorGuard;
+  private readonly breaker: CircuitBreaker;
   private readonly bulkhead: Bulkhead;
   private readonly latencies = new LatencyWindow(256);
 
@@ -133,7 +130,7 @@ export abstract class ProviderHttpClient {
   ) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
-    this.breaker = new ErrorGuard({ ...BREAKER_DEFAULTS, ...options.breaker, provider, classify: classifyUnavailability });
+    this.breaker = new CircuitBreaker({ ...BREAKER_PRESETS.unavailability, ...options.breaker, provider });
     this.bulkhead = new Bulkhead(provider, options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, options.maxQueue ?? DEFAULT_MAX_QUEUE);
     this.dispatcher =
       options.dispatcher ??
@@ -205,7 +202,7 @@ export abstract class ProviderHttpClient {
       // a 500), the request's deadline, or a circuit that has just opened on failures. (A
       // rate-limit pause is not final: the retry below waits out its Retry-After anyway.)
       const final = cx.signal?.aborted || !failure.retryable || this.breaker.status().reason === 'errors';
-      const decision = final ? { retry: false, delayMs: 0 } : shouldRetry(spec.operation, outcome, attempt, this.options.maxRetries);
+      const decision = final ? { retry: false, delayMs: 0 } : shouldRetry(spec.kind, outcome, attempt, this.options.maxRetries);
       if (!decision.retry) throw failure;
       await sleep(decision.delayMs, cx.signal);
     }
@@ -298,7 +295,7 @@ export abstract class ProviderHttpClient {
       return new GatewayError(ErrorCode.UPSTREAM_AUTH_FAILED, `The TLS handshake with ${provider.toUpperCase()} failed (${code}): check the client certificate and CA`, { provider, cause: error });
     }
     const sent = !NOT_SENT_CODES.has(code);
-    if (spec.operation === 'write' && sent) {
+    if (spec.kind === 'write' && sent) {
       return new GatewayError(
         ErrorCode.OUTCOME_UNKNOWN,
         `The request to ${provider.toUpperCase()} was sent but no answer came back (${code}); its outcome is unknown`,

@@ -1,10 +1,10 @@
 /**
  * When the transport may try a request again, as a pure function (unit-tested branch by
- * branch). Retries follow the operation, not the HTTP method: a read is safe to resend; a
+ * branch). Retries follow the request's kind, not the HTTP method: a read is safe to resend; a
  * write never is here (a write's retry, where a provider's idempotency rules allow one, is
  * decided by that provider's write path, not by the transport).
  */
-export type Operation = 'read' | 'write';
+export type RequestKind = 'read' | 'write';
 
 export type AttemptOutcome =
   | { kind: 'response'; status: number; retryAfterMs?: number }
@@ -23,14 +23,14 @@ export const RETRY_AFTER_CAP_MS = 5_000;
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 
 export function shouldRetry(
-  operation: Operation,
+  kind: RequestKind,
   outcome: AttemptOutcome,
   attempt: number,
   maxRetries: number,
   random: () => number = Math.random,
 ): RetryDecision {
   const no = { retry: false, delayMs: 0 };
-  if (operation !== 'read' || attempt >= maxRetries) return no;
+  if (kind !== 'read' || attempt >= maxRetries) return no;
   if (outcome.kind === 'network') {
     // A TLS/certificate failure will fail the same way again.
     if (isTlsFailure(outcome.code)) return no;

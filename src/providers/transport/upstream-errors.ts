@@ -6,8 +6,7 @@
  */
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import type { ProviderKey } from '../../core/provider-key.js';
-import type { Operation } from './retry-policy.js';
-import { parseRetryAfter } from './retry-policy.js';
+import { parseRetryAfter, type RequestKind } from './retry-policy.js';
 
 export interface UpstreamAnswer {
   provider: ProviderKey;
@@ -18,7 +17,8 @@ export interface UpstreamAnswer {
   message: string;
   requestId?: string;
   retryAfterHeader?: string;
-  operation: Operation;
+  /** What was asked: a write's 5xx leaves its outcome unknown. */
+  requestKind: RequestKind;
 }
 
 export function upstreamError(code: ErrorCode, answer: UpstreamAnswer, message = answer.message): GatewayError {
@@ -31,8 +31,8 @@ export function upstreamError(code: ErrorCode, answer: UpstreamAnswer, message =
 }
 
 /** The classification of a status alone, for codes a provider's table does not list. */
-export function codeForStatus(status: number, operation: Operation): ErrorCode {
-  if (status >= 500 && operation === 'write') return ErrorCode.OUTCOME_UNKNOWN;
+export function codeForStatus(status: number, kind: RequestKind): ErrorCode {
+  if (status >= 500 && kind === 'write') return ErrorCode.OUTCOME_UNKNOWN;
   switch (status) {
     case 400:
     case 422:
@@ -62,7 +62,7 @@ export function codeForStatus(status: number, operation: Operation): ErrorCode {
 
 /** The fallback error for an answer: its status's classification. */
 export function fallbackError(answer: UpstreamAnswer): GatewayError {
-  const code = codeForStatus(answer.status, answer.operation);
+  const code = codeForStatus(answer.status, answer.requestKind);
   if (code === ErrorCode.OUTCOME_UNKNOWN) {
     return upstreamError(
       code,

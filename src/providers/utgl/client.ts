@@ -65,7 +65,7 @@ export class UtglClient extends ProviderHttpClient {
       message: sanitizeUpstreamMessage(body?.message, `UTGL answered ${response.status}`),
       requestId: response.requestId,
       retryAfterHeader: response.headers['retry-after'],
-      operation: spec.operation,
+      requestKind: spec.kind,
     });
   }
 }

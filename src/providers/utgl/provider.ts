@@ -104,7 +104,7 @@ export class UtglProvider extends BaseProvider {
     for (let i = 0; i < refs.length; i += MAX_PAGE_SIZE) {
       const chunk = refs.slice(i, i + MAX_PAGE_SIZE);
       const body = await this.client.request(
-        { method: 'GET', path: '/v1/cards', query: { ids: chunk.join(',') }, operation: 'read', name: 'getCards' },
+        { method: 'GET', path: '/v1/cards', query: { ids: chunk.join(',') }, kind: 'read', name: 'getCards' },
         cx,
       );
       for (const raw of upstreamObject('utgl', 'card list', body).array('data')) {
@@ -179,7 +179,7 @@ export class UtglProvider extends BaseProvider {
         method: 'PATCH',
         path: `/v1/cards/${id(cardRef)}`,
         body: { status, reason: reason || undefined },
-        operation: 'write',
+        kind: 'write',
         name: 'updateCardStatus',
       },
       cx,
@@ -256,12 +256,12 @@ export class UtglProvider extends BaseProvider {
    * answer that cannot be read is OUTCOME_UNKNOWN (to reconcile by reference), not a failure.
    */
   private post<T>(path: string, body: object, name: string, w: WriteRequest, map: (raw: unknown) => T): Promise<T> {
-    const spec: RequestSpec = { method: 'POST', path, body, headers: { 'idempotency-key': w.attemptKey }, operation: 'write', name };
+    const spec: RequestSpec = { method: 'POST', path, body, headers: { 'idempotency-key': w.attemptKey }, kind: 'write', name };
     return acceptedWrite(() => this.client.request(spec, w.cx), map);
   }
 
   private async findByReference(path: string, reference: string, name: string, cx: CallContext): Promise<unknown> {
-    const body = await this.client.request({ method: 'GET', path, query: { reference }, operation: 'read', name }, cx);
+    const body = await this.client.request({ method: 'GET', path, query: { reference }, kind: 'read', name }, cx);
     const items = upstreamObject('utgl', `${name} answer`, body).array('data');
     const match = items.find((raw) => upstreamObject('utgl', `${name} item`, raw).optString('reference') === reference);
     if (match !== undefined) return match;
@@ -274,7 +274,7 @@ export class UtglProvider extends BaseProvider {
   }
 
   private getOne<T>(path: string, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<T | null> {
-    return nullIfNotFound(this.client.request({ method: 'GET', path, operation: 'read', name }, cx).then(map));
+    return nullIfNotFound(this.client.request({ method: 'GET', path, kind: 'read', name }, cx).then(map));
   }
 
   private async list<T extends { ref: string }>(
@@ -286,7 +286,7 @@ export class UtglProvider extends BaseProvider {
     cx: CallContext,
   ): Promise<Page<T>> {
     const body = await this.client.request(
-      { method: 'GET', path, query: { ...query, limit: page.limit, starting_after: page.after }, operation: 'read', name },
+      { method: 'GET', path, query: { ...query, limit: page.limit, starting_after: page.after }, kind: 'read', name },
       cx,
     );
     const list = upstreamObject('utgl', 'list', body);

@@ -14,9 +14,9 @@ import { CLIENT_CERT_REJECTED } from '../../../src/providers/transport/mutual-tl
 import { mapBaasError, readErrorBody } from '../../../src/providers/baas/errors.js';
 import { BaasProvider } from '../../../src/providers/baas/provider.js';
 import { createBaasSandbox, type BaasSandbox } from '../../../src/providers/baas/sandbox.js';
-import type { Operation } from '../../../src/providers/transport/retry-policy.js';
+import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 
-function mapped(status: number, body: unknown, options: { operation?: Operation; name?: string; retryAfter?: string } = {}): GatewayError {
+function mapped(status: number, body: unknown, options: { operation?: RequestKind; name?: string; retryAfter?: string } = {}): GatewayError {
   const parsed = readErrorBody(body, status);
   return mapBaasError(
     {
@@ -26,7 +26,7 @@ function mapped(status: number, body: unknown, options: { operation?: Operation;
       message: parsed.message,
       requestId: 'req-9',
       retryAfterHeader: options.retryAfter,
-      operation: options.operation ?? 'read',
+      requestKind: options.operation ?? 'read',
     },
     parsed,
     { operationName: options.name ?? 'getCard' },
@@ -179,7 +179,7 @@ describe('the baas client over a mocked transport', () => {
   });
   afterEach(() => client.close());
 
-  const spec = { method: 'GET' as const, path: '/cards/c1', operation: 'read' as const, name: 'getCard' };
+  const spec = { method: 'GET' as const, path: '/cards/c1', kind: 'read' as const, name: 'getCard' };
 
   it('sends X-API-Key on every request and unwraps `data`', async () => {
     agent
@@ -249,7 +249,7 @@ describe('a refused mutual-TLS handshake', () => {
   let baseUrl: string;
   const cx = () => createCallContext('req-tls', createLogger('silent'));
   const timeouts = { connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000, maxRetries: 2, maxConcurrency: 8 };
-  const read = { method: 'GET' as const, path: '/cardholders', operation: 'read' as const, name: 'listCardholders' };
+  const read = { method: 'GET' as const, path: '/cardholders', kind: 'read' as const, name: 'listCardholders' };
 
   beforeAll(async () => {
     pki = generateBaasPki();

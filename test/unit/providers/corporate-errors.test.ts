@@ -16,20 +16,20 @@ import {
   mapCorporateError,
 } from '../../../src/providers/corporate/errors.js';
 import { createCorporateSandbox, sealedError, type CorporateSandbox } from '../../../src/providers/corporate/sandbox.js';
-import type { Operation } from '../../../src/providers/transport/retry-policy.js';
+import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 
-const answer = (status: number, code: string | undefined, operation: Operation = 'read') => ({
+const answer = (status: number, code: string | undefined, operation: RequestKind = 'read') => ({
   provider: 'corporate' as const,
   status,
   code,
   message: 'upstream says no',
   requestId: 'req-1',
-  operation,
+  requestKind: operation,
 });
 
-const slug = (status: number, name: string, operation: Operation = 'read') =>
+const slug = (status: number, name: string, operation: RequestKind = 'read') =>
   mapCorporateError(answer(status, name, operation), { kind: 'standard', slug: name });
-const plain = (status: number, message: string, operation: Operation = 'read') =>
+const plain = (status: number, message: string, operation: RequestKind = 'read') =>
   mapCorporateError(answer(status, undefined, operation), { kind: 'plain', message });
 
 describe('corporate error mapping: every documented slug', () => {
@@ -145,9 +145,9 @@ describe('the corporate client reading error answers off the wire', () => {
   let sandbox: CorporateSandbox;
   let client: CorporateClient;
   const cx = () => createCallContext('req-errors', createLogger('silent'));
-  const balance = () => client.call({ path: '/master-wallet/balance', operation: 'read', name: 'getMasterBalance' }, cx());
+  const balance = () => client.call({ path: '/master-wallet/balance', kind: 'read', name: 'getMasterBalance' }, cx());
   const topup = () =>
-    client.call({ path: '/cards/topup', payload: { external_user_id: 'u', card_id: 'c', amount: '1.00' }, operation: 'write', name: 'topup', idempotencyKey: 'k-1' }, cx());
+    client.call({ path: '/cards/topup', payload: { external_user_id: 'u', card_id: 'c', amount: '1.00' }, kind: 'write', name: 'topup', idempotencyKey: 'k-1' }, cx());
 
   async function failure(promise: Promise<unknown>): Promise<GatewayError> {
     try {
@@ -178,7 +178,7 @@ describe('the corporate client reading error answers off the wire', () => {
   });
 
   it('maps an encrypted standard error by its slug', async () => {
-    const error = await failure(client.call({ path: '/users/get', payload: { external_user_id: 'ghost' }, operation: 'read', name: 'getUser' }, cx()));
+    const error = await failure(client.call({ path: '/users/get', payload: { external_user_id: 'ghost' }, kind: 'read', name: 'getUser' }, cx()));
     expect(error).toMatchObject({ code: ErrorCode.NOT_FOUND, upstream: { status: 404, code: 'user_not_found' } });
   });
 

@@ -14,7 +14,7 @@ class TestClient extends ProviderHttpClient {
     super('utgl', options);
   }
   protected errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError {
-    return fallbackError({ provider: 'utgl', status: response.status, message: 'failed', requestId: response.requestId, retryAfterHeader: response.headers['retry-after'], operation: spec.operation });
+    return fallbackError({ provider: 'utgl', status: response.status, message: 'failed', requestId: response.requestId, retryAfterHeader: response.headers['retry-after'], requestKind: spec.kind });
   }
 }
 
@@ -27,8 +27,8 @@ const server = new SandboxServer({
 });
 let client: TestClient;
 const cx = () => createCallContext('req-test', createLogger('silent'));
-const read: RequestSpec = { method: 'GET', path: '/thing', operation: 'read', name: 'read' };
-const write: RequestSpec = { method: 'POST', path: '/thing', body: { a: 1 }, operation: 'write', name: 'write' };
+const read: RequestSpec = { method: 'GET', path: '/thing', kind: 'read', name: 'read' };
+const write: RequestSpec = { method: 'POST', path: '/thing', body: { a: 1 }, kind: 'write', name: 'write' };
 
 async function failure(promise: Promise<unknown>): Promise<GatewayError> {
   try {

@@ -1,12 +1,12 @@
 import { ErrorCode } from '../../../src/core/errors.js';
 import { firstErrorEntry } from '../../../src/providers/ledger/client.js';
 import { mapLedgerError } from '../../../src/providers/ledger/errors.js';
-import type { Operation } from '../../../src/providers/transport/retry-policy.js';
+import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 
-function map(status: number, entry: { type?: string; message?: string; error_code?: string; error?: string }, operation: Operation = 'read') {
+function map(status: number, entry: { type?: string; message?: string; error_code?: string; error?: string }, operation: RequestKind = 'read') {
   const parsed = firstErrorEntry({ errors: [entry] }, status);
   return mapLedgerError(
-    { provider: 'ledger', status, code: parsed.errorCode ?? parsed.type, message: parsed.message, requestId: 'r', operation },
+    { provider: 'ledger', status, code: parsed.errorCode ?? parsed.type, message: parsed.message, requestId: 'r', requestKind: operation },
     parsed,
   );
 }

@@ -1,22 +1,22 @@
 import { createCallContext } from '../../../src/core/call-context.js';
 import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
-import type { Operation } from '../../../src/providers/transport/retry-policy.js';
+import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 import { PushpullClient, readErrorBody } from '../../../src/providers/pushpull/client.js';
 import { PUSHPULL_ERROR_STATUSES, mapPushpullError, type PushpullBodyFormat } from '../../../src/providers/pushpull/errors.js';
 import { IP_NOT_ALLOWED_XML, createPushpullSandbox, type PushpullSandbox } from '../../../src/providers/pushpull/sandbox.js';
 
-const answer = (status: number, message: string, operation: Operation = 'read', code = 'EC1', retryAfterHeader?: string) => ({
+const answer = (status: number, message: string, operation: RequestKind = 'read', code = 'EC1', retryAfterHeader?: string) => ({
   provider: 'pushpull' as const,
   status,
   code,
   message,
   requestId: 'req-1',
   retryAfterHeader,
-  operation,
+  requestKind: operation,
 });
 
-const map = (status: number, message: string, options: { operation?: Operation; format?: PushpullBodyFormat; code?: string; retryAfter?: string } = {}) =>
+const map = (status: number, message: string, options: { operation?: RequestKind; format?: PushpullBodyFormat; code?: string; retryAfter?: string } = {}) =>
   mapPushpullError(answer(status, message, options.operation, options.code, options.retryAfter), { format: options.format ?? 'json' });
 
 describe('pushpull error mapping: every documented status and variant', () => {
@@ -187,7 +187,7 @@ describe('the pushpull client against its simulator', () => {
         method: 'POST',
         path: client.path('/transactions'),
         body: { reference_id: 'ref-client-1', account_id: account.account_id, type: 'push', amount: 100, currency: 'USD' },
-        operation: 'write',
+        kind: 'write',
         name: 'createTransaction',
       },
       cx(),
@@ -204,7 +204,7 @@ describe('the pushpull client against its simulator', () => {
     const account = sandbox.store.listedAccounts().find((a) => a.push_enabled)!;
     const error = await failure(
       client.request(
-        { method: 'POST', path: client.path('/transactions'), body: { reference_id: 'ref-client-207', account_id: account.account_id, type: 'push', amount: 207, currency: 'USD' }, operation: 'write', name: 'createTransaction' },
+        { method: 'POST', path: client.path('/transactions'), body: { reference_id: 'ref-client-207', account_id: account.account_id, type: 'push', amount: 207, currency: 'USD' }, kind: 'write', name: 'createTransaction' },
         cx(),
       ),
     );
@@ -216,19 +216,19 @@ describe('the pushpull client against its simulator', () => {
 
   it('maps the simulator’s XML IP refusal to UPSTREAM_AUTH_FAILED', async () => {
     sandbox.store.ipAllowed = false;
-    const error = await failure(client.request({ method: 'GET', path: client.path('/accounts'), operation: 'read', name: 'listAccounts' }, cx()));
+    const error = await failure(client.request({ method: 'GET', path: client.path('/accounts'), kind: 'read', name: 'listAccounts' }, cx()));
     expect(error).toMatchObject({ code: ErrorCode.UPSTREAM_AUTH_FAILED, provider: 'pushpull', upstream: { status: 403, code: 'IPNotAllowed' } });
   });
 
   it('maps a JSON 404 with its EC as the upstream code', async () => {
-    const error = await failure(client.request({ method: 'GET', path: client.path('/transactions/txn_ffffffffffffffff'), operation: 'read', name: 'getTransaction' }, cx()));
+    const error = await failure(client.request({ method: 'GET', path: client.path('/transactions/txn_ffffffffffffffff'), kind: 'read', name: 'getTransaction' }, cx()));
     expect(error).toMatchObject({ code: ErrorCode.NOT_FOUND, upstream: { status: 404, code: 'NotFound' } });
   });
 
   it('keeps the token out of error messages', async () => {
     const wrong = new PushpullClient({ baseUrl: sandbox.server.baseUrl, clientId: CLIENT_ID, token: 'tok_wrong_secret', connectTimeoutMs: 500, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000, maxRetries: 0 });
     try {
-      const error = await failure(wrong.request({ method: 'GET', path: wrong.path(), operation: 'read', name: 'retrieveClient' }, cx()));
+      const error = await failure(wrong.request({ method: 'GET', path: wrong.path(), kind: 'read', name: 'retrieveClient' }, cx()));
       expect(error.code).toBe(ErrorCode.UPSTREAM_AUTH_FAILED);
       expect(error.message).not.toContain('tok_wrong_secret');
     } finally {

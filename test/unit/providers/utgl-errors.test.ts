@@ -1,15 +1,15 @@
 import { ErrorCode } from '../../../src/core/errors.js';
-import type { Operation } from '../../../src/providers/transport/retry-policy.js';
+import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 import { mapUtglError } from '../../../src/providers/utgl/errors.js';
 
-const answer = (status: number, code: string | undefined, operation: Operation = 'read', retryAfterHeader?: string) => ({
+const answer = (status: number, code: string | undefined, operation: RequestKind = 'read', retryAfterHeader?: string) => ({
   provider: 'utgl' as const,
   status,
   code,
   message: 'upstream says no',
   requestId: 'req-1',
   retryAfterHeader,
-  operation,
+  requestKind: operation,
 });
 
 describe('utgl error mapping: every documented status and code', () => {

@@ -1,4 +1,4 @@
-import { ErrorGuard, classifyUpstreamFailure } from '../../../src/providers/transport/circuit-breaker.js';
+import { CircuitBreaker, classifyUpstreamFailure } from '../../../src/providers/transport/circuit-breaker.js';
 import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 
 function manualClock(start = 5_000_000) {
@@ -13,15 +13,15 @@ const notFound = () => answered(ErrorCode.NOT_FOUND, 404);
 
 /** A guard with small numbers: 3 errors in 10 s, half the calls, 5 s cool-down. */
 function guard(clock = manualClock()) {
-  const g = new ErrorGuard({ provider: 'pushpull', windowMs: 10_000, threshold: 3, minErrorRatio: 0.5, coolDownMs: 5_000, now: clock.now });
+  const g = new CircuitBreaker({ provider: 'pushpull', windowMs: 10_000, threshold: 3, minErrorRatio: 0.5, coolDownMs: 5_000, now: clock.now });
   return { g, clock };
 }
 
-async function fail(g: ErrorGuard, error: unknown): Promise<void> {
+async function fail(g: CircuitBreaker, error: unknown): Promise<void> {
   await expect(g.run(() => Promise.reject(error))).rejects.toBe(error);
 }
 
-describe('ErrorGuard', () => {
+describe('CircuitBreaker', () => {
   it('lets calls through and passes their results and errors on while closed', async () => {
     const { g } = guard();
     expect(await g.run(async () => 42)).toBe(42);
@@ -104,7 +104,7 @@ describe('ErrorGuard', () => {
 
   it('pauses for a default second after a 429 without Retry-After, and caps a huge one', async () => {
     const clock = manualClock();
-    const g = new ErrorGuard({ provider: 'utgl', defaultPauseMs: 1_000, maxPauseMs: 60_000, now: clock.now });
+    const g = new CircuitBreaker({ provider: 'utgl', defaultPauseMs: 1_000, maxPauseMs: 60_000, now: clock.now });
     await fail(g, answered(ErrorCode.RATE_LIMITED, 429));
     expect(g.status().remainingMs).toBe(1_000);
     clock.advance(1_000);
@@ -114,7 +114,7 @@ describe('ErrorGuard', () => {
 
   it('is generic: the classifier is injectable', async () => {
     const { now } = manualClock();
-    const g = new ErrorGuard({ provider: 'baas', threshold: 1, now, classify: () => ({ kind: 'error' }) });
+    const g = new CircuitBreaker({ provider: 'baas', threshold: 1, now, classify: () => ({ kind: 'error' }) });
     await fail(g, new Error('anything'));
     expect(g.status().open).toBe(true);
   });
