@@ -4,7 +4,8 @@
  * whose `<NAME>_BASE_URL` is unset runs on its embedded sandbox; one with a base URL needs
  * all of its credentials.
  */
-import type { AuthSettings } from './auth/settings.js';
+import type { AuthSettings, TokenPolicy } from './auth/settings.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CACHE_SECONDS } from './auth/verifier.js';
 import { ConfigError, reader, type Env, type Reader } from './core/env.js';
 import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-key.js';
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
@@ -74,10 +75,11 @@ export function loadConfig(env: Env = process.env): Config {
 const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 function authSettings(read: Reader, production: boolean): AuthSettings {
+  const policy = tokenPolicy(read);
   const configured = ['AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE'].some((v) => read.has(v));
   if (!configured) {
     if (production) throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_PUBLIC_KEY, with AUTH_ISSUER and AUTH_AUDIENCE, is required when NODE_ENV=production');
-    return { mode: 'development', keysDir: read.string('AUTH_DEV_KEYS_DIR', '.cardplane') };
+    return { mode: 'development', keysDir: read.string('AUTH_DEV_KEYS_DIR', '.cardplane'), ...policy };
   }
   const jwksUrl = read.has('AUTH_JWKS_URL') ? read.httpsUrl('AUTH_JWKS_URL', production) : undefined;
   const publicKeyPem = read.has('AUTH_PUBLIC_KEY') ? read.publicKey('AUTH_PUBLIC_KEY') : undefined;
@@ -93,6 +95,15 @@ function authSettings(read: Reader, production: boolean): AuthSettings {
     algorithms: algorithms.length > 0 ? algorithms : ['RS256', 'ES256'],
     jwksUrl,
     publicKeyPem,
+    ...policy,
+  };
+}
+
+/** At most 31 days of lifetime, at most an hour in memory: a revoked key stops working within it. */
+function tokenPolicy(read: Reader): TokenPolicy {
+  return {
+    maxLifetimeSeconds: read.int('AUTH_MAX_TOKEN_LIFETIME_SECONDS', DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 60, 31 * 24 * 60 * 60),
+    cacheSeconds: read.int('AUTH_TOKEN_CACHE_SECONDS', DEFAULT_TOKEN_CACHE_SECONDS, 0, 3600),
   };
 }
 

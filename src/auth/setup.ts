@@ -6,5 +6,6 @@ import { createVerifier, type VerifyToken } from './verifier.js';
 export async function createTokenVerifier(auth: AuthSettings): Promise<VerifyToken> {
   if (auth.mode === 'verify') return createVerifier(auth);
   const keys = await ensureDevKeys(auth.keysDir);
-  return createVerifier({ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: [DEV_ALGORITHM], jwks: { keys: [keys.publicJwk] } });
+  const { maxLifetimeSeconds, cacheSeconds } = auth;
+  return createVerifier({ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: [DEV_ALGORITHM], jwks: { keys: [keys.publicJwk] }, maxLifetimeSeconds, cacheSeconds });
 }

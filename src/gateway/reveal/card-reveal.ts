@@ -7,7 +7,7 @@
  */
 import type { Viewer } from '../../core/viewer.js';
 import { Capability } from '../../providers/provider.js';
-import { type CardSecrets } from '../../core/model.js';
+import { CardStatus, type CardSecrets } from '../../core/model.js';
 import type { AuditLog, AuditEntry } from '../audit.js';
 import type { CallContext } from '../../core/call-context.js';
 import { ErrorCode, GatewayError, notFound, unsupported } from '../../core/errors.js';
@@ -17,6 +17,12 @@ import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimitedError } from '../rate-limiter.js';
 import type { ProviderRegistry } from '../registry.js';
 import type { RevealTokens } from './reveal-tokens.js';
+
+/**
+ * A card that can never be used again has no number worth handing out: revealing it only
+ * exposes data. FROZEN, PENDING and RESTRICTED cards may come back, so they stay revealable.
+ */
+const UNREVEALABLE: ReadonlySet<CardStatus> = new Set([CardStatus.CLOSED, CardStatus.LOST, CardStatus.STOLEN, CardStatus.EXPIRED]);
 
 export interface RevealScope {
   viewer: Viewer;
@@ -45,6 +51,10 @@ export class CardReveals {
     const card = await scope.loaders.card.load({ provider, ref });
     if (!card) throw notFound(`Card ${cardId}`, provider);
     if (!scope.registry.get(provider).capabilities.has(Capability.CARD_REVEAL)) throw unsupported(provider, "revealing a card's number and CVV");
+    if (UNREVEALABLE.has(card.status)) {
+      await this.audit.record({ ...entry, outcome: 'DENIED', code: ErrorCode.INVALID_STATE });
+      throw new GatewayError(ErrorCode.INVALID_STATE, `Card ${cardId} is ${card.status}: its number and CVV cannot be revealed`, { provider, retryable: false });
+    }
     const issued = this.tokens.issue({ tenant: scope.viewer.tenant, subject: scope.viewer.subject, provider, ref, cardId });
     await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
     return issued;
