@@ -1,11 +1,11 @@
-/** How long a token may live and how long a verified one is remembered (both modes). */
+/** How long a token may live and how long a verified one is remembered (both modes; defaults in verifier.ts). */
 export interface TokenPolicy {
   maxLifetimeSeconds: number;
   cacheSeconds: number;
 }
 
 /** How client tokens are verified. */
-export type AuthSettings = TokenPolicy &
+export type AuthSettings = Partial<TokenPolicy> &
   (
     | {
         mode: 'verify';
