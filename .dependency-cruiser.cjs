@@ -13,7 +13,7 @@ const LAYERS = [
   ['auth', '^src/auth/'],
   ['per-request context', '^src/context\\.ts$'],
   ['graphql', '^src/graphql/'],
-  ['http server and settings', '^src/(server|config)\\.ts$'],
+  ['http server and settings', '^src/((server|config)\\.ts$|http/)'],
   ['composition root', '^src/(app\\.ts$|cli/)'],
   ['entry point', '^src/main\\.ts$'],
 ];

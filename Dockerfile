@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
+# Node 20: the major CI tests (.ci/run runs on the machine's Node 20; engines: >=20.19).
 # Build: compile TypeScript with the full dependency tree.
-FROM node:24-slim AS build
+FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +10,9 @@ COPY src ./src
 RUN npm run build
 
 # Runtime: production dependencies and the built JavaScript only, as a non-root user.
-FROM node:24-slim AS runtime
+# NODE_ENV=production: token verification (AUTH_*) is required, and every provider needs its
+# <NAME>_BASE_URL and credentials — the image is not a demo and runs no sandbox by default.
+FROM node:20-slim AS runtime
 ENV NODE_ENV=production PORT=4000
 WORKDIR /app
 COPY package.json package-lock.json ./

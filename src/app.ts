@@ -58,6 +58,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       verify: await createTokenVerifier(config.auth),
       introspection: config.introspection,
       rateLimit: config.rateLimit,
+      cors: config.cors,
     },
     config.port,
     config.host,

@@ -10,7 +10,7 @@ import { ConfigError, reader, type Env, type Reader } from './core/env.js';
 import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-key.js';
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
-
+import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
 
 export interface Config {
   nodeEnv: string;
@@ -18,6 +18,8 @@ export interface Config {
   auth: AuthSettings;
   /** The tenant each provider account belongs to. */
   providerTenants: Record<ProviderKey, string>;
+  /** Which browser origins may call the API (see http/cors.ts). */
+  cors: CorsSettings;
   /** Serve introspection and the Apollo Sandbox landing page (on outside production). */
   introspection: boolean;
   /** Per-viewer request rate limit (token bucket). */
@@ -50,6 +52,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     auth: authSettings(read, production),
     providerTenants: providerTenants(read),
+    cors: corsSettingsFromEnv(read, production),
     introspection: read.bool('ENABLE_INTROSPECTION', !production),
     rateLimit: { perSecond: read.int('RATE_LIMIT_PER_SECOND', 50, 1, 100_000), burst: read.int('RATE_LIMIT_BURST', 100, 1, 100_000) },
     reveal: { tokenTtlSeconds: read.int('REVEAL_TOKEN_TTL_SECONDS', 120, 1, 300), perMinute: read.int('REVEAL_RATE_PER_MINUTE', 10, 1, 600) },
@@ -124,6 +127,11 @@ function providerTenants(read: Reader): Record<ProviderKey, string> {
     tenants[provider] = tenant;
   }
   return tenants;
+}
+
+/** The tenants that own at least one provider account, sorted. */
+export function knownTenants(config: Pick<Config, 'providerTenants'>): string[] {
+  return [...new Set(Object.values(config.providerTenants))].sort();
 }
 
 /** Each provider module reads its own variables (see providers/<name>/config.ts). */

@@ -1,12 +1,15 @@
 /**
- * Entry point: read the configuration, start Cardplane (see app.ts), and stop it on a signal.
+ * Entry point: read the configuration (`.env` first, when present), start Cardplane (see
+ * app.ts), and stop it on a signal.
  */
 import 'reflect-metadata';
-import { loadConfig } from './config.js';
+import { loadDotEnv } from './cli/dotenv.js';
+import { knownTenants, loadConfig } from './config.js';
 import { ConfigError } from './core/env.js';
 import { startApp } from './app.js';
 
 async function main(): Promise<void> {
+  loadDotEnv();
   let config;
   try {
     config = loadConfig();
@@ -20,7 +23,8 @@ async function main(): Promise<void> {
   const app = await startApp(config);
   console.log(`\nCardplane is up. Open Apollo Sandbox at ${app.url}/graphql`);
   if (config.auth.mode === 'development') {
-    console.log('Every request needs a token: `npm run token -- --tenant acme` prints one (tenants: acme, globex);');
+    const tenants = knownTenants(config).join(', ');
+    console.log(`Every request needs a token: \`npm run -s token -- --tenant acme\` prints one (tenants: ${tenants});`);
     console.log('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
   }
   console.log(`Health: ${app.url}/healthz\n`);

@@ -1,11 +1,15 @@
 /**
- * The HTTP server: request ids, `/healthz`, and Apollo Server on `/graphql`.
+ * The HTTP server: request ids, CORS, `/healthz`, and Apollo Server on `/graphql`.
  * Every response carries `x-request-id`, the same id as every error's `extensions.requestId`.
+ *
+ * Middleware order matters: request id → CORS (a browser's preflight is answered here,
+ * before authentication, since it never carries a token) → routes, each authenticating.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import compression from 'compression';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -22,6 +26,7 @@ import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.j
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitRules, PARSE_OPTIONS } from './graphql/limits.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import type { Logger } from './core/logger.js';
+import { corsMiddleware, type CorsSettings } from './http/cors.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -35,7 +40,15 @@ export interface ServerOptions {
   rateLimit: { perSecond: number; burst: number };
   /** Largest request body accepted. */
   bodyLimit?: string;
+  /** Browser origins allowed to call the API. */
+  cors: CorsSettings;
 }
+
+/**
+ * GraphQL responses at least this large are compressed (brotli or gzip, as the client's
+ * Accept-Encoding prefers); smaller ones cost more CPU to compress than they save on the wire.
+ */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
 export interface RunningServer {
   url: string;
@@ -166,6 +179,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
   await apollo.start();
 
   app.use(requestId);
+  app.use(corsMiddleware(options.cors));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -175,6 +189,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
     '/graphql',
     authenticate(options),
     limit,
+    // Only GraphQL answers are compressed: /reveal's card secrets are small and never should be.
+    compression({ threshold: COMPRESSION_THRESHOLD_BYTES }),
     express.json({ limit: options.bodyLimit ?? '100kb' }),
     expressMiddleware(apollo, {
       context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, options.log),

@@ -7,5 +7,13 @@ export async function createTokenVerifier(auth: AuthSettings): Promise<VerifyTok
   if (auth.mode === 'verify') return createVerifier(auth);
   const keys = await ensureDevKeys(auth.keysDir);
   const { maxLifetimeSeconds, cacheSeconds } = auth;
-  return createVerifier({ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: [DEV_ALGORITHM], jwks: { keys: [keys.publicJwk] }, maxLifetimeSeconds, cacheSeconds });
+  return createVerifier({
+    issuer: DEV_ISSUER,
+    audience: DEV_AUDIENCE,
+    algorithms: [DEV_ALGORITHM],
+    jwks: { keys: [keys.publicJwk] },
+    maxLifetimeSeconds,
+    cacheSeconds,
+    renewalHint: 'get a new one with `npm run -s token -- --tenant <tenant>`',
+  });
 }

@@ -23,6 +23,8 @@ export interface VerifierSettings {
   maxLifetimeSeconds?: number;
   /** How long a verified token is answered from memory at most (even if it expires later). */
   cacheSeconds?: number;
+  /** Appended to "The token has expired": how to get a new one (development: `npm run token`). */
+  renewalHint?: string;
 }
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -51,8 +53,10 @@ export function createVerifier(settings: VerifierSettings, now: () => number = D
   else if (settings.jwks) key = createLocalJWKSet(settings.jwks as Parameters<typeof createLocalJWKSet>[0]);
   else key = createPublicKey(settings.publicKeyPem!) as unknown as KeyObject;
 
+  const expired = settings.renewalHint ? `The token has expired; ${settings.renewalHint}` : 'The token has expired';
   return async (authorization) => {
-    const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization?.trim() ?? '');
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer", "BEARER" are "Bearer".
+    const match = /^Bearer +([A-Za-z0-9_.~+/=-]+)$/i.exec(authorization?.trim() ?? '');
     if (!match) throw unauthenticated(authorization ? 'The Authorization header is not "Bearer <token>"' : 'A bearer token is required');
     const token = match[1]!;
     if (token.length > MAX_TOKEN_LENGTH) throw unauthenticated('The bearer token is too long');
@@ -60,7 +64,7 @@ export function createVerifier(settings: VerifierSettings, now: () => number = D
     if (known) {
       if (known.rememberedUntil > now()) return known.viewer;
       verified.delete(token);
-      if (known.expiresAt <= now()) throw unauthenticated('The token has expired');
+      if (known.expiresAt <= now()) throw unauthenticated(expired);
     }
     let payload;
     try {
@@ -73,7 +77,7 @@ export function createVerifier(settings: VerifierSettings, now: () => number = D
         currentDate: new Date(now()),
       }));
     } catch (error) {
-      throw unauthenticated(reasonOf(error));
+      throw unauthenticated(error instanceof joseErrors.JWTExpired ? expired : reasonOf(error));
     }
     checkLifetime(payload.iat, payload.exp!, now() / 1000, maxLifetime);
     const tenant = (payload as { tenant?: unknown }).tenant;
@@ -101,7 +105,6 @@ function checkLifetime(iat: number | undefined, exp: number, nowSeconds: number,
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof joseErrors.JWTExpired) return 'The token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `The token's ${error.claim} claim is not accepted`;
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return "The token's signing algorithm is not accepted";
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "The token's signature is not valid";

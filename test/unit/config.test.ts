@@ -55,6 +55,10 @@ describe('loadConfig', () => {
     [{ PROVIDER_TENANTS: 'stripe=acme' }, 'PROVIDER_TENANTS', 'unknown provider'],
     [{ PROVIDER_TENANTS: 'utgl=Acme Corp' }, 'PROVIDER_TENANTS', 'invalid entry'],
     [{ ENABLE_INTROSPECTION: 'yes' }, 'ENABLE_INTROSPECTION', 'true or false'],
+    [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', CORS_ORIGINS: 'https://app.example.com,*' }, 'CORS_ORIGINS', 'may not be "*" when NODE_ENV=production'],
+    [{ CORS_ORIGINS: 'https://app.example.com/login' }, 'CORS_ORIGINS', 'origins only'],
+    [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS', 'invalid entry'],
+    [{ CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' }, 'CORS_CREDENTIALS', 'cannot be true'],
   ])('stops on %j naming %s', (env, variable, problem) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);
@@ -68,6 +72,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...prod, ENABLE_INTROSPECTION: 'true' }).introspection).toBe(true);
     expect(loadConfig(prod).auth).toMatchObject({ mode: 'verify', algorithms: ['RS256', 'ES256'] });
     expect(loadConfig({}).auth.mode).toBe('development');
+  });
+
+  it('allows localhost origins by default only in development, and exact origins when listed', () => {
+    const prod = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
+    expect(loadConfig({}).cors).toEqual({ origins: [], allowLocalhost: true, credentials: false });
+    expect(loadConfig(prod).cors).toEqual({ origins: [], allowLocalhost: false, credentials: false });
+    expect(loadConfig({ ...prod, CORS_ORIGINS: 'https://app.example.com/, https://m.example.com:8443' }).cors.origins).toEqual([
+      'https://app.example.com',
+      'https://m.example.com:8443',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com' }).cors.allowLocalhost).toBe(false);
   });
 
   it('never echoes a secret it rejects', () => {

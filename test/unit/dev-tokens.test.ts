@@ -26,6 +26,32 @@ describe('development tokens', () => {
     const viewer = await verify(`Bearer ${token}`);
     expect(viewer).toEqual({ subject: 'dev', tenant: 'globex', scopes: new Set([Scope.CARDS_READ, Scope.CARDS_REVEAL]) });
   });
+
+  it('say how to get a new one once expired', async () => {
+    const keys = await ensureDevKeys(dir);
+    const expired = await new SignJWT({ tenant: 'acme', scope: 'cards:read' })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.kid })
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setSubject('dev')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(await importJWK(keys.privateJwk, 'ES256'));
+    const verify = await createTokenVerifier({ mode: 'development', keysDir: dir });
+    await expect(verify(`Bearer ${expired}`)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'The token has expired; get a new one with `npm run -s token -- --tenant <tenant>`',
+    });
+  });
+});
+
+describe('the bearer scheme', () => {
+  it.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])('is accepted as "%s"', async (scheme) => {
+    const keys = await generateKeyPair('ES256');
+    const verify = createVerifier({ issuer: 'i', audience: 'a', algorithms: ['ES256'], publicKeyPem: await exportSPKI(keys.publicKey) });
+    const token = await new SignJWT({ tenant: 'acme', scope: 'cards:read' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('i').setAudience('a').setSubject('s').setExpirationTime('1m').sign(keys.privateKey);
+    expect((await verify(`${scheme} ${token}`)).tenant).toBe('acme');
+    await expect(verify(`Basic ${token}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
 });
 
 describe('the token verifier cache', () => {
