@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { importJWK, SignJWT } from 'jose';
 import { ALL_SCOPES, isScope } from '../core/viewer.js';
 import { DEV_ALGORITHM, DEV_AUDIENCE, DEV_ISSUER, ensureDevKeys } from '../auth/dev-keys.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../auth/verifier.js';
 import { knownTenants, loadConfig } from '../config.js';
 import { loadDotEnv } from './dotenv.js';
 
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
   const unknown = scopes.find((s) => !isScope(s));
   if (unknown) throw new Error(`unknown scope "${unknown}"; known: ${ALL_SCOPES.join(', ')}`);
   const hours = Number(values.hours);
-  if (!Number.isFinite(hours) || hours <= 0 || hours > 24) throw new Error('--hours must be between 0 and 24');
+  // The gateway refuses a token living longer than AUTH_MAX_TOKEN_LIFETIME_SECONDS (default 24 h).
+  const maxHours = (config.auth.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS) / 3600;
+  if (!Number.isFinite(hours) || hours <= 0 || hours > maxHours) throw new Error(`--hours must be more than 0 and at most ${maxHours}`);
   const keys = await ensureDevKeys(config.auth.keysDir);
   const token = await new SignJWT({ tenant: values.tenant, scope: scopes.join(' ') })
     .setProtectedHeader({ alg: DEV_ALGORITHM, kid: keys.kid, typ: 'JWT' })
