@@ -3,8 +3,7 @@
  * the contract lists; anything else is UNKNOWN with the raw value kept beside it. Amounts are
  * decimal strings, checked and normalised without ever becoming floats.
  */
-import { ErrorCode, GatewayError } from '../../core/errors.js';
-import { currencyExponent, fromDecimalString, type Money } from '../../core/money.js';
+import { fromDecimalString, type Money } from '../../core/money.js';
 import {
   CardStatus,
   CardType,

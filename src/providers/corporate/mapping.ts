@@ -11,7 +11,7 @@
  * Every enum mapping is exhaustive over the values the contract lists; anything else is
  * UNKNOWN with the raw value kept.
  */
-import { badInput, ErrorCode, GatewayError } from '../../core/errors.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
 import { fromDecimalString, type Money } from '../../core/money.js';
 import {
   CardStatus,

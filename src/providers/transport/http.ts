@@ -16,7 +16,7 @@ import { Bulkhead } from './bulkhead.js';
 import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
-import { isTlsFailure, parseRetryAfter, shouldRetry, type AttemptOutcome, type RequestKind } from './retry-policy.js';
+import { isTlsFailure, shouldRetry, type AttemptOutcome, type RequestKind } from './retry-policy.js';
 
 /** Timeouts, retries and concurrency of one provider's transport. */
 export interface UpstreamTimeouts {

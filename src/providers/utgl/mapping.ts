@@ -2,8 +2,7 @@
  * utgl objects (utgl.md, "Objects") → the unified model. Every enum mapping is exhaustive
  * over the values the contract lists; anything else is UNKNOWN with the raw value kept.
  */
-import { ErrorCode, GatewayError } from '../../core/errors.js';
-import { currencyExponent, fromDecimalString, type Money } from '../../core/money.js';
+import { fromDecimalString } from '../../core/money.js';
 import {
   CardStatus,
   CardType,
