@@ -96,6 +96,26 @@ export interface IssuedCard {
 }
 
 /**
+ * A card a provider issued synchronously, as the Operation that issued it (what a look-up by
+ * reference answers): COMPLETED, since the card exists, and named by the card's ref — such a
+ * provider keeps no operation of its own (utgl, ledger).
+ */
+export function completedIssuance(card: Card, reference: string | null): Operation {
+  return {
+    provider: card.provider,
+    ref: card.ref,
+    kind: OperationKind.CARD_ISSUE,
+    status: OperationStatus.COMPLETED,
+    providerStatus: card.providerStatus,
+    reference,
+    amount: null,
+    cardRef: card.ref,
+    failureReason: null,
+    createdAt: card.createdAt,
+  };
+}
+
+/**
  * What a provider write receives besides its input.
  *
  * Reconciliation is uniform: after an uncertain outcome, a re-submission of the same gateway

@@ -63,19 +63,7 @@ export class BaasClient extends ProviderHttpClient {
 
   protected override errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError {
     const body = readErrorBody(tryParseJson(response.body), response.status);
-    return mapBaasError(
-      {
-        provider: 'baas',
-        status: response.status,
-        code: body.code,
-        message: body.message,
-        requestId: response.requestId,
-        retryAfterHeader: response.headers['retry-after'],
-        requestKind: spec.kind,
-      },
-      body,
-      { operationName: spec.name },
-    );
+    return mapBaasError(this.answer(response, spec, body), body, { operationName: spec.name });
   }
 
   /** One object: the envelope's `data`. */

@@ -11,17 +11,16 @@
  */
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import type { CallContext } from '../../core/call-context.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { fallbackError, upstreamError } from '../transport/upstream-errors.js';
 import {
   ProviderHttpClient,
-  sanitizeUpstreamMessage,
   tryParseJson,
   type OutgoingRequest,
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
 } from '../transport/http.js';
-import type { RequestKind } from '../transport/retry-policy.js';
+import { NO_RETRY, type RequestKind, type RetryDecision } from '../transport/retry-policy.js';
 import { OPEN_FAILURE_TEXT, open, seal, type OpenFailure } from './envelope.js';
 import { isDuplicateRequest, mapCorporateError } from './errors.js';
 
@@ -84,18 +83,19 @@ export class CorporateClient extends ProviderHttpClient {
   }
 
   /**
-   * A read the provider took for a replay is sent once more (with a fresh timestamp): our
-   * timestamps never repeat, so that answer means a copy of the request was replayed in
-   * between (or another gateway instance shares the key and the microsecond). Writes are not.
+   * A read the provider took for a replay is sent once more, at once (with a fresh
+   * timestamp): our timestamps never repeat, so that answer means a copy of the request was
+   * replayed in between (or another gateway instance shares the key and the microsecond).
+   * Writes are not. The attempts after that resend get the transport's whole retry budget
+   * again, as a call of their own would.
    */
-  override async send(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
-    try {
-      return await super.send(spec, cx);
-    } catch (error) {
-      if (spec.kind !== 'read' || !isDuplicateRequest(error) || cx.signal?.aborted) throw error;
-      cx.log.warn({ provider: 'corporate', op: spec.name }, 'read taken for a replay; sending it again with a fresh timestamp');
-      return super.send(spec, cx);
+  protected override retryDecision(spec: RequestSpec, failure: GatewayError, history: readonly GatewayError[]): RetryDecision {
+    const lastReplay = history.findLastIndex(isDuplicateRequest);
+    if (isDuplicateRequest(failure)) {
+      if (spec.kind !== 'read' || lastReplay >= 0) return NO_RETRY;
+      return { retry: true, delayMs: 0, note: 'read taken for a replay; sending it again with a fresh timestamp' };
     }
+    return super.retryDecision(spec, failure, history.slice(lastReplay + 1));
   }
 
   /** Microseconds since the epoch, strictly increasing per client so no two calls share one. */
@@ -132,16 +132,7 @@ export class CorporateClient extends ProviderHttpClient {
 
   protected override errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError {
     const decoded = this.decode(response);
-    const fallbackMessage = `CORPORATE answered ${response.status}`;
-    const answer = (code: string | undefined, message: unknown): UpstreamAnswer => ({
-      provider: 'corporate',
-      status: response.status,
-      code,
-      message: sanitizeUpstreamMessage(message, fallbackMessage),
-      requestId: response.requestId,
-      retryAfterHeader: response.headers['retry-after'],
-      requestKind: spec.kind,
-    });
+    const answer = (code: string | undefined, message: unknown) => this.answer(response, spec, { code, message });
     switch (decoded.kind) {
       case 'standard':
         return mapCorporateError(answer(decoded.slug, decoded.message), { kind: 'standard', slug: decoded.slug });

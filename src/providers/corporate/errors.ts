@@ -9,7 +9,7 @@
  *   provider could (or would) encrypt anything.
  * The slug, or the plain message, decides; the HTTP status only when neither is known.
  */
-import { ErrorCode, type GatewayError } from '../../core/errors.js';
+import { ErrorCode, GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';
 
@@ -115,15 +115,14 @@ function apply(rule: Rule, answer: UpstreamAnswer): GatewayError {
     // Each attempt of a read carries a fresh timestamp, so sending it again is safe and fixes
     // it. A write is never resent blindly: the first copy may have been executed.
     const read = answer.requestKind === 'read';
-    const error = upstreamError(
+    const { code, message, provider, retryAfterSeconds, upstream } = upstreamError(
       ErrorCode.UPSTREAM_ERROR,
       answer,
       read
         ? 'CORPORATE took the request for a replay (Duplicate request detected); asking again sends a fresh timestamp'
         : 'CORPORATE took the write for a replay (Duplicate request detected); it was not resent. Look the operation up before retrying',
-    ).with({ retryable: read });
-    REPLAYS.add(error);
-    return error;
+    );
+    return new ReplayRejection(code, message, { provider, retryAfterSeconds, upstream, retryable: read });
   }
   const error = upstreamError(rule.code, answer, rule.message ?? rejectionMessage(rule.code, answer.message));
   return rule.retryable === undefined ? error : error.with({ retryable: rule.retryable });
@@ -140,10 +139,13 @@ export function mapCorporateError(answer: UpstreamAnswer, body: CorporateErrorBo
   return fallbackError(answer);
 }
 
-/** The errors `mapCorporateError` made of the replay check (its message is no contract). */
-const REPLAYS = new WeakSet<GatewayError>();
+/**
+ * The replay check's answer, as `mapCorporateError` makes it: a class of its own, because
+ * its message is no contract and the client must recognise it (it resends a read once).
+ */
+export class ReplayRejection extends GatewayError {}
 
 /** The error is the provider's replay check (the client resends a read once on it). */
-export function isDuplicateRequest(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && REPLAYS.has(error as GatewayError);
+export function isDuplicateRequest(error: unknown): error is ReplayRejection {
+  return error instanceof ReplayRejection;
 }

@@ -6,6 +6,7 @@
  */
 import { ErrorCode, type GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { sanitizeUpstreamMessage } from '../transport/http.js';
 
 /** `error_code` → gateway code; these win over the type. */
 export const LEDGER_ERROR_CODES: Record<string, ErrorCode> = {
@@ -81,6 +82,19 @@ export interface LedgerErrorEntry {
   type?: string;
   message: string;
   errorCode?: string;
+}
+
+/** The first entry of any error shape the reference shows, its message made safe to show. */
+export function firstErrorEntry(body: unknown, status: number): LedgerErrorEntry {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  const first = (Array.isArray(errors) ? errors[0] : errors) as Record<string, unknown> | undefined;
+  const fallback = `LEDGER answered ${status}`;
+  if (!first || typeof first !== 'object') return { message: fallback };
+  return {
+    type: typeof first.type === 'string' ? first.type : undefined,
+    message: sanitizeUpstreamMessage(first.message ?? first.error, fallback),
+    errorCode: typeof first.error_code === 'string' ? first.error_code : undefined,
+  };
 }
 
 export function mapLedgerError(answer: UpstreamAnswer, entry: LedgerErrorEntry): GatewayError {

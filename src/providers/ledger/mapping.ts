@@ -21,7 +21,6 @@ import {
 import { upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
 import { checkedCardSecrets } from '../transport/card-secrets.js';
 import type { CardSecrets } from '../../core/model.js';
-import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
 
 /** The tenant's token (ledger.md: a wallet's currency is the token symbol, 18 decimals). */
 export const LEDGER_TOKEN_SYMBOL = 'USBC';
@@ -176,25 +175,6 @@ export function eligibleProductId(body: unknown): string | null {
     if (product.optBoolean('isActive') !== false) return product.string('cardProductId');
   }
   return null;
-}
-
-/**
- * A card issuance as an Operation. ledger issues synchronously and has no operation of its
- * own: the operation is the card on the wallet, named by the wallet's ref.
- */
-export function cardIssueOperation(card: Card, reference: string | null): Operation {
-  return {
-    provider: 'ledger',
-    ref: card.ref,
-    kind: OperationKind.CARD_ISSUE,
-    status: OperationStatus.COMPLETED,
-    providerStatus: card.providerStatus,
-    reference,
-    amount: null,
-    cardRef: card.ref,
-    failureReason: null,
-    createdAt: null,
-  };
 }
 
 /**

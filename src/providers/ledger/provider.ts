@@ -28,11 +28,10 @@ import { BaseProvider, Capability } from '../provider.js';
 import { type CardFilter, type Found, type ListKind, type Page, type PageRequest, type TransactionFilter, type WalletFilter } from '../../core/page.js';
 import { type CardSecrets } from '../../core/model.js';
 import { acceptedWrite } from '../transport/accepted-write.js';
-import { CardAction, OperationKind, type IssuedCard, type NewCard, type Operation, type WriteRequest } from '../../core/writes.js';
+import { CardAction, completedIssuance, OperationKind, type IssuedCard, type NewCard, type Operation, type WriteRequest } from '../../core/writes.js';
 import { LedgerClient, type LedgerClientOptions } from './client.js';
 import {
   LEDGER_TOKEN_SYMBOL,
-  cardIssueOperation,
   customerRecord,
   customerWallets,
   mapBalance,
@@ -307,7 +306,7 @@ export class LedgerProvider extends BaseProvider {
     const walletRef = this.issues.get(reference);
     if (walletRef === undefined) return null;
     const card = await this.readCard(walletRef, w.cx);
-    return card ? cardIssueOperation(card, reference) : null;
+    return card ? completedIssuance(card, reference) : null;
   }
 
   private remember(reference: string, walletRef: string): void {

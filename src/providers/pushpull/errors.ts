@@ -34,6 +34,7 @@
  */
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { tryParseJson, type UpstreamResponse } from '../transport/http.js';
 
 /** Every status the status-code page lists besides the successes 200 and 201. */
 export const PUSHPULL_ERROR_STATUSES = [
@@ -51,6 +52,49 @@ export interface PushpullErrorDetails {
 }
 
 export const IP_NOT_ALLOWED_CODE = 'IPNotAllowed';
+
+/** What an error answer said, whichever format it came in. */
+export interface PushpullErrorBody {
+  format: PushpullBodyFormat;
+  /** `EC`, or the XML `Code`. */
+  code?: string;
+  /** `EM`, or the XML `Message` — not yet sanitised. */
+  message?: unknown;
+  /** `transaction_id`/`account_id` of an object the answer carried (a 207 may carry one). */
+  resourceId?: string;
+}
+
+/** Reads an error body leniently: XML (by content type or a leading `<`), JSON, or neither. */
+export function readErrorBody(response: Pick<UpstreamResponse, 'headers' | 'body'>): PushpullErrorBody {
+  const text = response.body.toString('utf8').trim();
+  if (/\bxml\b/i.test(response.headers['content-type'] ?? '') || text.startsWith('<')) {
+    return { format: 'xml', code: xmlElement(text, 'Code'), message: xmlElement(text, 'Message') };
+  }
+  const json = tryParseJson(response.body);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return { format: 'none' };
+  const o = json as Record<string, unknown>;
+  const ec = o.EC;
+  const id = o.transaction_id ?? o.account_id;
+  return {
+    format: 'json',
+    code: typeof ec === 'string' || typeof ec === 'number' ? String(ec) : undefined,
+    message: o.EM,
+    resourceId: typeof id === 'string' && /^[\w-]{1,64}$/.test(id) ? id : undefined,
+  };
+}
+
+/** The text of the first `<name>` element, entities decoded; undefined when absent. */
+function xmlElement(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  if (!m) return undefined;
+  return m[1]!
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&')
+    .trim();
+}
 
 type Rule = (answer: UpstreamAnswer, details: PushpullErrorDetails) => GatewayError;
 

@@ -18,17 +18,17 @@
  *   The cache holds the upstream object, so a transaction read (`getTransactions`) and an
  *   operation followed by a client (`getOperation`) share one read. It is primed with what a
  *   write or a look-up by reference answered, which is as fresh as a read would be.
- * - Volume spikes of errors get the caller's IP blocked: every upstream call goes through an
- *   `CircuitBreaker` (`BREAKER_PRESETS.errorBurst`), which stops calling pushpull for a cool-down while it answers mostly errors
- *   (and for the Retry-After of a 429).
+ * - Volume spikes of errors get the caller's IP blocked: every upstream call goes through the
+ *   client's error-burst guard (client.ts), which stops calling pushpull for a cool-down while
+ *   it answers mostly errors (and for the Retry-After of a 429).
  */
 import type { CallContext } from '../../core/call-context.js';
-import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from '../transport/circuit-breaker.js';
+import type { CircuitBreaker } from '../transport/circuit-breaker.js';
 import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../core/errors.js';
 import type { Card, Transaction } from '../../core/model.js';
 import { offsetFromToken } from '../transport/offset-paging.js';
 import { TtlCache } from '../transport/ttl-cache.js';
-import { parseJsonBody, type RequestSpec, type TransportHealth, type UpstreamResponse } from '../transport/http.js';
+import { parseJsonBody, type RequestSpec, type UpstreamResponse } from '../transport/http.js';
 import { BaseProvider, Capability } from '../provider.js';
 import { type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter } from '../../core/page.js';
 import { acceptedWrite } from '../transport/accepted-write.js';
@@ -40,7 +40,6 @@ import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOper
 export const TRANSACTION_CACHE_TTL_MS = 3_000;
 
 export interface PushpullProviderOptions extends PushpullClientOptions {
-  guard?: Omit<CircuitBreakerOptions, 'provider'>;
   transactionTtlMs?: number;
   /** The clock of the transaction cache (tests). */
   now?: () => number;
@@ -59,7 +58,7 @@ export class PushpullProvider extends BaseProvider {
     Capability.CARD_PUSH_PULL,
   ]);
   readonly client: PushpullClient;
-  /** Every upstream call passes it; exposed for the `providers` health view and tests. */
+  /** The client's error-burst guard, which every upstream call passes (exposed for tests). */
   readonly guard: CircuitBreaker;
   /** Transactions by id (the upstream object, null for "not found"), shared across requests. */
   readonly transactionCache: TtlCache<unknown>;
@@ -68,7 +67,7 @@ export class PushpullProvider extends BaseProvider {
   constructor(options: PushpullProviderOptions) {
     super();
     this.client = new PushpullClient(options);
-    this.guard = new CircuitBreaker({ ...BREAKER_PRESETS.errorBurst, ...options.guard, provider: 'pushpull' });
+    this.guard = this.client.errorBurstGuard;
     this.transactionTtlMs = options.transactionTtlMs ?? TRANSACTION_CACHE_TTL_MS;
     this.transactionCache = new TtlCache({ now: options.now });
   }
@@ -120,7 +119,7 @@ export class PushpullProvider extends BaseProvider {
       name: push ? 'pushToCard' : 'pullFromCard',
     };
     const { response, body, operation } = await acceptedWrite(
-      () => this.guard.run(() => this.client.send(spec, w.cx)),
+      () => this.client.send(spec, w.cx),
       (raw) => {
         const answer = raw as UpstreamResponse;
         const parsed = parseJsonBody('pushpull', answer, spec);
@@ -158,7 +157,7 @@ export class PushpullProvider extends BaseProvider {
     if (kind !== OperationKind.PUSH && kind !== OperationKind.PULL) throw unsupported('pushpull', `looking up a ${kind} by reference`);
     let body: unknown;
     try {
-      body = await this.call(
+      body = await this.client.request(
         { method: 'GET', path: this.client.path('/transactions'), query: { reference_id: reference }, kind: 'read', name: 'findTransactionByReference' },
         w.cx,
       );
@@ -185,23 +184,9 @@ export class PushpullProvider extends BaseProvider {
     void this.transactionCache.get(transactionId, this.transactionTtlMs, () => Promise.resolve(body));
   }
 
-  /** The transport's health, with the abuse guard's state folded into the circuit. */
-  override health(): TransportHealth {
-    const transport = super.health();
-    const guard = this.guard.status();
-    if (!guard.open || transport.circuitOpen) return transport;
-    return { ...transport, circuitOpen: true, circuitOpenReason: guard.reason ?? 'errors', circuitRetryAfterMs: guard.remainingMs };
-  }
-
   override resetHealth(): void {
     super.resetHealth();
-    this.guard.reset();
     this.transactionCache.clear();
-  }
-
-  /** One upstream call, through the error guard. */
-  private call<T>(spec: RequestSpec, cx: CallContext): Promise<T> {
-    return this.guard.run(() => this.client.request<T>(spec, cx));
   }
 
   /**
@@ -211,7 +196,7 @@ export class PushpullProvider extends BaseProvider {
    */
   private async card(ref: string, cx: CallContext): Promise<Card | null> {
     try {
-      const body = await this.call({ method: 'GET', path: this.client.path(`/accounts/${id(ref)}`), kind: 'read', name: 'getAccount' }, cx);
+      const body = await this.client.request({ method: 'GET', path: this.client.path(`/accounts/${id(ref)}`), kind: 'read', name: 'getAccount' }, cx);
       return mapAccount(body);
     } catch (error) {
       if (isNotFound(error) && error.upstream?.status === 410) return deletedCard(ref);
@@ -229,7 +214,7 @@ export class PushpullProvider extends BaseProvider {
   private transaction(ref: string, cx: CallContext): Promise<unknown> {
     const shared = this.transactionCache.get(ref, this.transactionTtlMs, async () => {
       try {
-        return await this.call<unknown>(
+        return await this.client.request<unknown>(
           { method: 'GET', path: this.client.path(`/transactions/${id(ref)}`), kind: 'read', name: 'getTransaction' },
           { ...cx, signal: undefined },
         );
@@ -250,7 +235,7 @@ export class PushpullProvider extends BaseProvider {
     cx: CallContext,
   ): Promise<Page<T>> {
     const offset = offsetFromToken(page.after);
-    const body = await this.call({ method: 'GET', path, query: { offset, limit: page.limit }, kind: 'read', name }, cx);
+    const body = await this.client.request({ method: 'GET', path, query: { offset, limit: page.limit }, kind: 'read', name }, cx);
     const { items, total } = listAnswer(body, field);
     const nodes = items.map(map);
     const end = offset + nodes.length;

@@ -1,11 +1,16 @@
 /**
  * The one transport every provider client is built on (undici). It owns: a keep-alive pool
  * per provider, connect/headers/body timeouts, the retry loop (reads only, see
- * retry-policy.ts), request ids, response size limits, logging without secrets, and turning
- * network failures into gateway errors. A provider client extends `ProviderHttpClient` and
- * overrides only its hooks: `willSendRequest` (sign, encrypt, authenticate — called for
- * every attempt, so each one is freshly signed), `parseBody` (decrypt, unwrap envelopes) and
- * `errorFromResponse` (its error bodies → gateway errors).
+ * retry-policy.ts), a circuit breaker around every attempt, request ids, response size
+ * limits, logging without secrets, and turning network failures into gateway errors. A
+ * provider client extends `ProviderHttpClient` and overrides only its hooks:
+ * - `willSendRequest`: sign, encrypt, authenticate — called for every attempt, so each one
+ *   is freshly signed;
+ * - `parseBody` / `isSuccess`: decrypt, unwrap envelopes, tell errors under a 2xx apart;
+ * - `errorFromResponse`: its error bodies → gateway errors (built from `answer()`);
+ * - `retryDecision`: whether a failed attempt is sent again (default: retry-policy.ts);
+ * - `guards`: circuit breakers of its own around each logical call (retries included),
+ *   folded into `health()`.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../core/errors.js';
@@ -16,7 +21,8 @@ import { Bulkhead } from './bulkhead.js';
 import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
-import { isTlsFailure, shouldRetry, type AttemptOutcome, type RequestKind } from './retry-policy.js';
+import { isTlsFailure, NO_RETRY, shouldRetry, type AttemptOutcome, type RequestKind, type RetryDecision } from './retry-policy.js';
+import type { UpstreamAnswer } from './upstream-errors.js';
 
 /** Timeouts, retries and concurrency of one provider's transport. */
 export interface UpstreamTimeouts {
@@ -117,6 +123,16 @@ export interface TransportHealth {
   queued: number;
 }
 
+/** What an error body said, before it is made safe to show (see `ProviderHttpClient.answer`). */
+export interface ErrorBodyFields {
+  /** The provider's machine-readable code, if it sent one. */
+  code?: string;
+  /** Its message, as sent: `answer()` sanitises it. */
+  message?: unknown;
+}
+
+const NO_GUARDS: readonly CircuitBreaker[] = [];
+
 export abstract class ProviderHttpClient {
   protected readonly dispatcher: Dispatcher;
   private readonly origin: string;
@@ -158,19 +174,69 @@ export abstract class ProviderHttpClient {
     return response.status >= 200 && response.status < 300;
   }
 
-  /** The provider's error answer as a gateway error (its exhaustive mapping). */
+  /** The provider's error answer as a gateway error (its exhaustive mapping, over `answer()`). */
   protected abstract errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError;
 
+  /**
+   * What the provider answered, as its error mapping reads it: the status, request id and
+   * Retry-After of the response, what was asked, and the body's code and message (the
+   * message sanitised, `<PROVIDER> answered <status>` when there is none).
+   */
+  protected answer(response: UpstreamResponse, spec: RequestSpec, body: ErrorBodyFields): UpstreamAnswer {
+    return {
+      provider: this.provider,
+      status: response.status,
+      code: body.code,
+      message: sanitizeUpstreamMessage(body.message, `${this.provider.toUpperCase()} answered ${response.status}`),
+      requestId: response.requestId,
+      retryAfterHeader: response.headers['retry-after'],
+      requestKind: spec.kind,
+    };
+  }
+
+  /**
+   * Whether to send the request again after `failure`. `history` holds the failures of the
+   * call's earlier attempts, oldest first (so `history.length` is this attempt's index). The
+   * caller's deadline is checked before this is asked. The default: not when the mapping
+   * made the failure final (e.g. pushpull's XML IP refusal under a 500) or the circuit has
+   * just opened on failures (a rate-limit pause is not final: the retry waits out its
+   * Retry-After anyway); otherwise retry-policy.ts decides. A client overrides it for a
+   * resend of its own (corporate's replay check).
+   */
+  protected retryDecision(spec: RequestSpec, failure: GatewayError, history: readonly GatewayError[]): RetryDecision {
+    if (!failure.retryable || this.breaker.status().reason === 'errors') return NO_RETRY;
+    return shouldRetry(spec.kind, attemptOutcome(failure), history.length, this.options.maxRetries);
+  }
+
+  /**
+   * Circuit breakers of the client's own, run around each logical call (all its attempts
+   * and the parsing of its answer): while one is open the call fails at once without reaching
+   * the provider. Their state shows in `health()`; `resetHealth()` closes them.
+   */
+  protected guards(): readonly CircuitBreaker[] {
+    return NO_GUARDS;
+  }
+
   /** Sends the request (retrying reads), and returns the parsed success body. */
-  async request<T = unknown>(spec: RequestSpec, cx: CallContext): Promise<T> {
-    const response = await this.send(spec, cx);
-    return this.parseBody(response, spec) as T;
+  request<T = unknown>(spec: RequestSpec, cx: CallContext): Promise<T> {
+    return this.guarded(async () => this.parseBody(await this.attempts(spec, cx), spec) as T);
   }
 
   /** Sends the request (retrying reads) and returns the raw successful response. */
-  async send(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
+  send(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
+    return this.guarded(() => this.attempts(spec, cx));
+  }
+
+  /** `call` through every guard, the first one outermost. */
+  private guarded<T>(call: () => Promise<T>): Promise<T> {
+    return this.guards().reduceRight<() => Promise<T>>((inner, guard) => () => guard.run(inner), call)();
+  }
+
+  /** The attempts of one call, until one succeeds or `retryDecision` says to stop. */
+  private async attempts(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
     const pathWithQuery = buildPathWithQuery(spec.path, spec.query);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');
+    const history: GatewayError[] = [];
     for (let attempt = 0; ; attempt += 1) {
       const outgoing: OutgoingRequest = {
         method: spec.method,
@@ -193,17 +259,10 @@ export abstract class ProviderHttpClient {
       } catch (error) {
         failure = error instanceof GatewayError ? error : this.networkFailure(error, networkErrorCode(error), spec, cx);
       }
-      const status = failure.upstream?.status;
-      const outcome: AttemptOutcome =
-        status !== undefined
-          ? { kind: 'response', status, retryAfterMs: failure.retryAfterSeconds === undefined ? undefined : failure.retryAfterSeconds * 1000 }
-          : { kind: 'network', code: failure.code };
-      // Final: an answer the provider's mapping calls so (e.g. pushpull's XML IP refusal under
-      // a 500), the request's deadline, or a circuit that has just opened on failures. (A
-      // rate-limit pause is not final: the retry below waits out its Retry-After anyway.)
-      const final = cx.signal?.aborted || !failure.retryable || this.breaker.status().reason === 'errors';
-      const decision = final ? { retry: false, delayMs: 0 } : shouldRetry(spec.kind, outcome, attempt, this.options.maxRetries);
+      const decision = cx.signal?.aborted ? NO_RETRY : this.retryDecision(spec, failure, history);
       if (!decision.retry) throw failure;
+      if (decision.note) cx.log.warn({ provider: this.provider, op: spec.name, attempt }, decision.note);
+      history.push(failure);
       await sleep(decision.delayMs, cx.signal);
     }
   }
@@ -230,14 +289,20 @@ export abstract class ProviderHttpClient {
     throw this.errorFromResponse(response, spec);
   }
 
-  /** Circuit, recent error rate and latency, concurrency: what `providers { health }` shows. */
+  /**
+   * Circuit, recent error rate and latency, concurrency: what `providers { health }` shows.
+   * The circuit is the transport's breaker; while it is closed, the first open guard stands
+   * for it (it keeps the provider from being called just the same). Recent calls and errors
+   * are the transport's.
+   */
   health(): TransportHealth {
     const circuit = this.breaker.status();
     const bulkhead = this.bulkhead.stats();
+    const open = circuit.open ? circuit : this.guards().map((guard) => guard.status()).find((status) => status.open);
     return {
-      circuitOpen: circuit.open,
-      circuitOpenReason: circuit.reason ?? null,
-      circuitRetryAfterMs: circuit.remainingMs,
+      circuitOpen: open !== undefined,
+      circuitOpenReason: open ? open.reason ?? 'errors' : null,
+      circuitRetryAfterMs: open ? open.remainingMs : 0,
       recentCalls: circuit.calls,
       recentErrors: circuit.errors,
       latencyP50Ms: this.latencies.percentile(50),
@@ -247,9 +312,10 @@ export abstract class ProviderHttpClient {
     };
   }
 
-  /** Forgets recent failures and closes the circuit (operators and tests). */
+  /** Forgets recent failures and closes the circuit and every guard (operators and tests). */
   resetHealth(): void {
     this.breaker.reset();
+    for (const guard of this.guards()) guard.reset();
   }
 
   async close(): Promise<void> {
@@ -309,6 +375,13 @@ export abstract class ProviderHttpClient {
       { provider, cause: error },
     );
   }
+}
+
+/** A failed attempt as retry-policy.ts reads it: the status answered, or the network failure. */
+function attemptOutcome(failure: GatewayError): AttemptOutcome {
+  const status = failure.upstream?.status;
+  if (status === undefined) return { kind: 'network', code: failure.code };
+  return { kind: 'response', status, retryAfterMs: failure.retryAfterSeconds === undefined ? undefined : failure.retryAfterSeconds * 1000 };
 }
 
 /** The error code of a network failure: undici's own, or the system error's. */

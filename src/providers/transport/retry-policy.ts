@@ -13,7 +13,11 @@ export type AttemptOutcome =
 export interface RetryDecision {
   retry: boolean;
   delayMs: number;
+  /** Why, when a retry is unusual enough to be worth a log line (the transport logs it). */
+  note?: string;
 }
+
+export const NO_RETRY: RetryDecision = { retry: false, delayMs: 0 };
 
 export const RETRY_BASE_DELAY_MS = 100;
 export const RETRY_MAX_DELAY_MS = 2_000;
@@ -29,7 +33,7 @@ export function shouldRetry(
   maxRetries: number,
   random: () => number = Math.random,
 ): RetryDecision {
-  const no = { retry: false, delayMs: 0 };
+  const no = NO_RETRY;
   if (kind !== 'read' || attempt >= maxRetries) return no;
   if (outcome.kind === 'network') {
     // A TLS/certificate failure will fail the same way again.

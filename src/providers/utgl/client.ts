@@ -8,14 +8,12 @@ import { SignJWT } from 'jose';
 import type { GatewayError } from '../../core/errors.js';
 import {
   ProviderHttpClient,
-  sanitizeUpstreamMessage,
-  tryParseJson,
   type OutgoingRequest,
   type RequestSpec,
   type TransportOptions,
   type UpstreamResponse,
 } from '../transport/http.js';
-import { mapUtglError } from './errors.js';
+import { mapUtglError, readErrorBody } from './errors.js';
 
 export interface UtglClientOptions extends TransportOptions {
   accessKey: string;
@@ -57,15 +55,6 @@ export class UtglClient extends ProviderHttpClient {
   }
 
   protected override errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError {
-    const body = tryParseJson(response.body) as { code?: unknown; message?: unknown } | undefined;
-    return mapUtglError({
-      provider: 'utgl',
-      status: response.status,
-      code: typeof body?.code === 'string' ? body.code : undefined,
-      message: sanitizeUpstreamMessage(body?.message, `UTGL answered ${response.status}`),
-      requestId: response.requestId,
-      retryAfterHeader: response.headers['retry-after'],
-      requestKind: spec.kind,
-    });
+    return mapUtglError(this.answer(response, spec, readErrorBody(response.body)));
   }
 }

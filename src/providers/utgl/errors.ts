@@ -4,6 +4,13 @@
  */
 import { ErrorCode, type GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { tryParseJson, type ErrorBodyFields } from '../transport/http.js';
+
+/** `{code, message, details?}`, read leniently: any part may be missing, the body may not be JSON. */
+export function readErrorBody(raw: Buffer): ErrorBodyFields {
+  const body = tryParseJson(raw) as { code?: unknown; message?: unknown } | undefined;
+  return { code: typeof body?.code === 'string' ? body.code : undefined, message: body?.message };
+}
 
 export const UTGL_ERROR_CODES = [
   'INVALID_PARAMETERS',

@@ -172,18 +172,3 @@ export function mapTransfer(raw: unknown, kind?: OperationKind.TOP_UP | Operatio
   };
 }
 
-/** utgl issues synchronously: a card found by its reference is a completed issuance. */
-export function cardIssueOperation(card: Card, reference: string): Operation {
-  return {
-    provider: 'utgl',
-    ref: card.ref,
-    kind: OperationKind.CARD_ISSUE,
-    status: OperationStatus.COMPLETED,
-    providerStatus: card.providerStatus,
-    reference,
-    amount: null,
-    cardRef: card.ref,
-    failureReason: null,
-    createdAt: card.createdAt,
-  };
-}

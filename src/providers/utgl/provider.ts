@@ -24,6 +24,7 @@ import { acceptedWrite } from '../transport/accepted-write.js';
 import type { RequestSpec } from '../transport/http.js';
 import {
   CardAction,
+  completedIssuance,
   OperationKind,
   type IssuedCard,
   type NewCard,
@@ -35,7 +36,6 @@ import {
 } from '../../core/writes.js';
 import { UtglClient, type UtglClientOptions } from './client.js';
 import {
-  cardIssueOperation,
   mapAccount,
   mapCard,
   mapCardSecrets,
@@ -241,7 +241,7 @@ export class UtglProvider extends BaseProvider {
       }
       case OperationKind.CARD_ISSUE: {
         const raw = await this.findByReference('/v1/cards', reference, 'findCard', w.cx);
-        return raw === null ? null : cardIssueOperation(mapCard(raw), reference);
+        return raw === null ? null : completedIssuance(mapCard(raw), reference);
       }
       case OperationKind.PUSH:
       case OperationKind.PULL:

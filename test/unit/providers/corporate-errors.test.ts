@@ -173,6 +173,23 @@ describe('the corporate client reading error answers off the wire', () => {
     sandbox.server.resetRequests();
   });
 
+  it('sends a read taken for a replay once more, and then gives it the whole retry budget again', async () => {
+    sandbox.server.inject({ path: '/api/v1/master-wallet/balance', status: 503, times: 2 });
+    sandbox.server.inject({ path: '/api/v1/master-wallet/balance', status: 400, body: { error: 'Duplicate request detected' }, times: 1 });
+    sandbox.server.inject({ path: '/api/v1/master-wallet/balance', status: 503, times: 2 });
+    await expect(balance()).resolves.toEqual({ currency: 'USDT', available: expect.any(String) });
+    expect(sandbox.server.count('POST', '/api/v1/master-wallet/balance')).toBe(6);
+  });
+
+  it('resends a read only once for replays, and a write never', async () => {
+    sandbox.server.inject({ path: '/api/v1/master-wallet/balance', status: 400, body: { error: 'Duplicate request detected' } });
+    sandbox.server.inject({ path: '/api/v1/cards/topup', status: 400, body: { error: 'Duplicate request detected' } });
+    expect(isDuplicateRequest(await failure(balance()))).toBe(true);
+    expect(sandbox.server.count('POST', '/api/v1/master-wallet/balance')).toBe(2);
+    expect(isDuplicateRequest(await failure(topup()))).toBe(true);
+    expect(sandbox.server.count('POST', '/api/v1/cards/topup')).toBe(1);
+  });
+
   it('returns the decrypted data of a success', async () => {
     await expect(balance()).resolves.toEqual({ currency: 'USDT', available: expect.stringMatching(/^\d+\.\d{2}$/) });
   });

@@ -5,6 +5,8 @@
 import { createCallContext } from '../../../src/core/call-context.js';
 import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 import { fallbackError } from '../../../src/providers/transport/upstream-errors.js';
+import { CircuitBreaker } from '../../../src/providers/transport/circuit-breaker.js';
+import { NO_RETRY, type RetryDecision } from '../../../src/providers/transport/retry-policy.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { ProviderHttpClient, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../src/providers/transport/http.js';
 import { SandboxServer } from '../../../src/sandbox/server.js';
@@ -14,7 +16,30 @@ class TestClient extends ProviderHttpClient {
     super('utgl', options);
   }
   protected errorFromResponse(response: UpstreamResponse, spec: RequestSpec): GatewayError {
-    return fallbackError({ provider: 'utgl', status: response.status, message: 'failed', requestId: response.requestId, retryAfterHeader: response.headers['retry-after'], requestKind: spec.kind });
+    return fallbackError(this.answer(response, spec, { message: 'failed' }));
+  }
+}
+
+/** Retries a 404 once, recording what each decision was shown. */
+class RetryNotFoundOnce extends TestClient {
+  readonly consulted: Array<{ status: number | undefined; history: Array<number | undefined> }> = [];
+  protected override retryDecision(spec: RequestSpec, failure: GatewayError, history: readonly GatewayError[]): RetryDecision {
+    this.consulted.push({ status: failure.upstream?.status, history: history.map((f) => f.upstream?.status) });
+    if (failure.upstream?.status === 404) return history.some((f) => f.upstream?.status === 404) ? NO_RETRY : { retry: true, delayMs: 0 };
+    return super.retryDecision(spec, failure, history);
+  }
+}
+
+/** A client with one guard of its own around each call. */
+class GuardedClient extends TestClient {
+  constructor(
+    options: TransportOptions,
+    readonly guard: CircuitBreaker,
+  ) {
+    super(options);
+  }
+  protected override guards(): readonly CircuitBreaker[] {
+    return [this.guard];
   }
 }
 
@@ -187,5 +212,56 @@ describe('the circuit breaker and bulkhead of the transport', () => {
   it('reports recent latency', async () => {
     await client.request(read, cx());
     expect(client.health().latencyP50Ms).toEqual(expect.any(Number));
+  });
+});
+
+describe('the transport hooks', () => {
+  it('asks retryDecision after each failed attempt, with the failures before it', async () => {
+    const hooked = new RetryNotFoundOnce({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 500, bodyTimeoutMs: 500, maxRetries: 2 });
+    server.inject({ path: '/thing', status: 503, times: 1 });
+    server.inject({ path: '/thing', status: 404 });
+    const error = await failure(hooked.request(read, cx()));
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(hooked.consulted).toEqual([
+      { status: 503, history: [] },
+      { status: 404, history: [503] },
+      { status: 404, history: [503, 404] },
+    ]);
+    expect(server.count('GET', '/thing')).toBe(3);
+    await hooked.close();
+  });
+
+  it('is not asked once the caller\'s deadline has passed', async () => {
+    const hooked = new RetryNotFoundOnce({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, maxRetries: 2 });
+    server.inject({ path: '/thing', latencyMs: 250 });
+    await failure(hooked.request(read, createCallContext('req-deadline', createLogger('silent'), AbortSignal.timeout(50))));
+    expect(hooked.consulted).toEqual([]);
+    await hooked.close();
+  });
+
+  it('runs a guard around the whole call: its retries are one call, one error', async () => {
+    const guard = new CircuitBreaker({ provider: 'utgl', threshold: 2, minErrorRatio: 0.5, classify: () => ({ kind: 'error' }) });
+    const guarded = new GuardedClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 500, bodyTimeoutMs: 500, maxRetries: 2 }, guard);
+    server.inject({ path: '/thing', status: 503 });
+    await failure(guarded.request(read, cx()));
+    expect(server.count('GET', '/thing')).toBe(3);
+    expect(guard.status()).toMatchObject({ open: false, calls: 1, errors: 1 });
+    await guarded.close();
+  });
+
+  it('folds an open guard into health, short-circuits calls, and closes it on resetHealth', async () => {
+    const guard = new CircuitBreaker({ provider: 'utgl', threshold: 1, coolDownMs: 30_000, classify: () => ({ kind: 'error' }) });
+    const guarded = new GuardedClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 500, bodyTimeoutMs: 500, maxRetries: 0 }, guard);
+    server.inject({ path: '/thing', status: 404, times: 1 });
+    await failure(guarded.send(read, cx()));
+    expect(guarded.health()).toMatchObject({ circuitOpen: true, circuitOpenReason: 'errors', circuitRetryAfterMs: expect.any(Number) });
+    expect(guarded.health().circuitRetryAfterMs).toBeGreaterThan(0);
+    const refused = await failure(guarded.request(read, cx()));
+    expect(refused).toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE, provider: 'utgl', retryable: true });
+    expect(server.count('GET', '/thing')).toBe(1);
+    guarded.resetHealth();
+    expect(guarded.health()).toMatchObject({ circuitOpen: false, circuitOpenReason: null, circuitRetryAfterMs: 0 });
+    await expect(guarded.request(read, cx())).resolves.toEqual({ ok: true });
+    await guarded.close();
   });
 });

@@ -1,6 +1,5 @@
 import { ErrorCode } from '../../../src/core/errors.js';
-import { firstErrorEntry } from '../../../src/providers/ledger/client.js';
-import { mapLedgerError } from '../../../src/providers/ledger/errors.js';
+import { firstErrorEntry, mapLedgerError } from '../../../src/providers/ledger/errors.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 
 function map(status: number, entry: { type?: string; message?: string; error_code?: string; error?: string }, operation: RequestKind = 'read') {
