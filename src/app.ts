@@ -14,6 +14,7 @@ import type { ProviderRegistry } from './gateway/registry.js';
 import { FileIdempotencyStore, type IdempotencyStore } from './gateway/writes/idempotency-store.js';
 import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
 import { startServer } from './server.js';
+import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 
 /** What a caller may supply instead of the configured defaults (tests: an in-memory audit, a log sink). */
 export interface AppOverrides {
@@ -49,6 +50,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     reveal: config.reveal,
     audit,
     idempotency,
+    perViewerConcurrency: config.perViewerConcurrency,
   });
   const server = await startServer(
     {
@@ -59,6 +61,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       introspection: config.introspection,
       rateLimit: config.rateLimit,
       cors: config.cors,
+      costBudget: config.costBudget,
+      limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
     },
     config.port,
     config.host,

@@ -6,6 +6,7 @@
  */
 import type { AuthSettings, TokenPolicy } from './auth/settings.js';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CACHE_SECONDS } from './auth/verifier.js';
+import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { ConfigError, reader, type Env, type Reader } from './core/env.js';
 import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-key.js';
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
@@ -24,6 +25,15 @@ export interface Config {
   introspection: boolean;
   /** Per-viewer request rate limit (token bucket). */
   rateLimit: { perSecond: number; burst: number };
+  /**
+   * Per-viewer upstream budget: a token bucket charged with each admitted document's cost
+   * (the upstream work it can cause), so a viewer's rate is measured in work, not requests.
+   */
+  costBudget: { perSecond: number; burst: number };
+  /** Ids one document may look up by id (`nodes(ids:)`), all aliases together. */
+  maxIdsPerDocument: number;
+  /** Calls one viewer may have in flight at one provider: its share of UPSTREAM_MAX_CONCURRENCY. */
+  perViewerConcurrency: number;
   /** Card reveals: token lifetime and per-viewer rate. */
   reveal: { tokenTtlSeconds: number; perMinute: number };
   /** Where the audit trail is appended (JSON lines). */
@@ -47,6 +57,7 @@ export function loadConfig(env: Env = process.env): Config {
   const read = reader(env);
   const nodeEnv = read.string('NODE_ENV', 'development');
   const production = nodeEnv === 'production';
+  const maxConcurrency = read.int('UPSTREAM_MAX_CONCURRENCY', 64, 1, 1024);
   return {
     nodeEnv,
     production,
@@ -67,8 +78,17 @@ export function loadConfig(env: Env = process.env): Config {
       headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', 5_000, 10, 120_000),
       bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', 5_000, 10, 120_000),
       maxRetries: read.int('UPSTREAM_MAX_RETRIES', 2, 0, 2),
-      maxConcurrency: read.int('UPSTREAM_MAX_CONCURRENCY', 64, 1, 1024),
+      maxConcurrency,
     },
+    costBudget: {
+      perSecond: read.int('COST_BUDGET_PER_SECOND', 5_000, 1, 10_000_000),
+      // A bucket smaller than the largest admitted document would refuse it forever.
+      burst: read.int('COST_BUDGET_BURST', 50_000, DEFAULT_QUERY_LIMITS.maxCost, 100_000_000),
+    },
+    maxIdsPerDocument: read.int('QUERY_MAX_IDS', DEFAULT_QUERY_LIMITS.maxIds, 1, 1_000),
+    // Half of the provider's slots by default: however hard one viewer pushes, the other half
+    // stays free for everyone else (and a batch of up to 32 ids is still one call).
+    perViewerConcurrency: read.int('UPSTREAM_VIEWER_MAX_CONCURRENCY', Math.max(1, Math.floor(maxConcurrency / 2)), 1, maxConcurrency),
     sandboxLatencyMs: read.int('SANDBOX_LATENCY_MS', 0, 0, 60_000),
     providers: providerEndpoints(env),
   };

@@ -19,7 +19,7 @@ export interface GraphQLContext {
   cx: CallContext;
   loaders: Loaders;
   gateway: Gateway;
-  /** The viewer's tenant's providers, lists over them. */
+  /** The viewer's tenant's providers, lists over them, reads held to the viewer's fair share. */
   tenant: TenantView;
   /** Errors of providers that failed inside an otherwise answered list. */
   partialErrors: GraphQLError[];
@@ -31,6 +31,6 @@ export function createContext(gateway: Gateway, requestId: string, viewer: Viewe
   // Every upstream call of the request listens to the deadline: many listeners are expected.
   setMaxListeners(0, deadline);
   const cx = createCallContext(requestId, requestLog, deadline);
-  const tenant = gateway.tenant(viewer.tenant);
+  const tenant = gateway.viewer(viewer);
   return { requestId, viewer, log: requestLog, cx, loaders: createLoaders(tenant.registry, cx), gateway, tenant, partialErrors: [] };
 }

@@ -23,7 +23,9 @@ import { ErrorCode, extensionsOf, GatewayError } from './core/errors.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { type Gateway } from './gateway/gateway.js';
 import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.js';
-import { costPlugin, DEFAULT_QUERY_LIMITS, limitRules, PARSE_OPTIONS } from './graphql/limits.js';
+import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type QueryLimits } from './graphql/limits.js';
+import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
+import { documentScanError } from './graphql/document-scan.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import type { Logger } from './core/logger.js';
 import { corsMiddleware, type CorsSettings } from './http/cors.js';
@@ -38,6 +40,10 @@ export interface ServerOptions {
   introspection: boolean;
   /** Per-viewer request rate (token bucket). */
   rateLimit: { perSecond: number; burst: number };
+  /** Per-viewer upstream budget (token bucket charged with each document's cost). */
+  costBudget: CostBudgetOptions;
+  /** Query limits (DEFAULT_QUERY_LIMITS unless given). */
+  limits?: QueryLimits;
   /** Largest request body accepted. */
   bodyLimit?: string;
   /** Browser origins allowed to call the API. */
@@ -141,6 +147,19 @@ function revealEndpoint(options: ServerOptions): RequestHandler {
   };
 }
 
+/**
+ * The linear scan before Apollo parses or validates (graphql/document-scan.ts): a document
+ * writing more fields or selections than allowed is refused for the price of lexing it.
+ */
+function documentScan(limits: QueryLimits): RequestHandler {
+  return (req, res, next) => {
+    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    const refused = typeof query === 'string' ? documentScanError(query, limits) : undefined;
+    if (!refused) return next();
+    sendError(res, 400, refused);
+  };
+}
+
 /** Body parser failures (malformed JSON, too large) as typed GraphQL-shaped errors. */
 const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
   if (res.headersSent) return next(error);
@@ -155,6 +174,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
   // GraphQL answers POSTs: an ETag (a SHA-1 of every response body) would be CPU spent for nothing.
   app.set('etag', false);
   const httpServer = http.createServer(app);
+  const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildGatewaySchema(),
     formatError,
@@ -162,14 +182,15 @@ export async function startServer(options: ServerOptions, port: number, host = '
     introspection: options.introspection,
     // No "Did you mean …?" hints: they would map the schema for someone without access to it.
     hideSchemaDetailsFromClientErrors: true,
-    // Abuse limits: tokens at parse, depth/aliases/directives at validation, cost before execution.
-    parseOptions: PARSE_OPTIONS,
-    validationRules: limitRules(DEFAULT_QUERY_LIMITS),
+    // Abuse limits: fields/selections before parsing (documentScan), tokens at parse,
+    // depth/aliases/directives at validation, cost, ids and the viewer's budget before execution.
+    parseOptions: limitParseOptions(limits),
+    validationRules: limitRules(limits),
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     plugins: [
       errorPlugin(),
-      costPlugin({ maxCost: DEFAULT_QUERY_LIMITS.maxCost }),
+      costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget) }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
@@ -192,6 +213,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
     // Only GraphQL answers are compressed: /reveal's card secrets are small and never should be.
     compression({ threshold: COMPRESSION_THRESHOLD_BYTES }),
     express.json({ limit: options.bodyLimit ?? '100kb' }),
+    documentScan(limits),
     expressMiddleware(apollo, {
       context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, options.log),
     }),

@@ -1,6 +1,7 @@
 /**
  * The gateway as a whole (every configured provider, the exactly-once write engine, the reveal
- * path) and as one tenant sees it (only its provider accounts exist).
+ * path), as one tenant sees it (only its provider accounts exist), and as one viewer of that
+ * tenant uses it (its reads within its fair share of each provider's concurrency).
  */
 import type { AuditLog } from './audit.js';
 import { CardReveals } from './reveal/card-reveal.js';
@@ -12,6 +13,8 @@ import { RevealTokens } from './reveal/reveal-tokens.js';
 import { Lists } from './lists.js';
 import { PROVIDER_KEYS, type ProviderKey } from '../core/provider-key.js';
 import type { ProviderRegistry } from './registry.js';
+import { FairShare } from './fair-share.js';
+import type { Viewer } from '../core/viewer.js';
 
 /** The gateway as one tenant sees it: only its provider accounts exist. */
 export interface TenantView {
@@ -25,6 +28,10 @@ export interface Gateway {
   registry: ProviderRegistry;
   requestDeadlineMs: number;
   tenant(name: string): TenantView;
+  /** The viewer's tenant's view, its provider reads held to the viewer's fair share. */
+  viewer(viewer: Viewer): TenantView;
+  /** Calls in flight per viewer and provider. */
+  fairShare: FairShare;
   reveals: CardReveals;
   writes: CardWrites;
 }
@@ -36,14 +43,22 @@ export interface GatewaySetup {
   reveal: { tokenTtlSeconds: number; perMinute: number };
   audit: AuditLog;
   idempotency: IdempotencyStore;
+  /** Calls one viewer may have in flight at one provider (its fair share of the bulkhead). */
+  perViewerConcurrency: number;
 }
 
-export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, audit, idempotency }: GatewaySetup): Gateway {
+/** Viewer views kept for reuse (least recently created dropped first). */
+const VIEWER_VIEWS = 10_000;
+
+export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, audit, idempotency, perViewerConcurrency }: GatewaySetup): Gateway {
   const views = new Map<string, TenantView>();
+  const viewerViews = new Map<string, TenantView>();
+  const fairShare = new FairShare({ perViewer: perViewerConcurrency });
   const revealLimiter = new RateLimiter({ capacity: reveal.perMinute, refillPerSecond: reveal.perMinute / 60 });
-  return {
+  const gateway: Gateway = {
     registry,
     requestDeadlineMs,
+    fairShare,
     reveals: new CardReveals(new RevealTokens(reveal.tokenTtlSeconds), revealLimiter, audit),
     writes: new CardWrites(new Mutations(idempotency, audit), audit),
     tenant(name) {
@@ -56,6 +71,19 @@ export function createGateway({ registry, requestDeadlineMs, providerTenants, re
       }
       return view;
     },
+    viewer(viewer) {
+      const key = `${viewer.tenant}:${viewer.subject}`;
+      let view = viewerViews.get(key);
+      if (!view) {
+        const tenant = gateway.tenant(viewer.tenant);
+        const fair = fairShare.view(tenant.registry, key);
+        view = { tenant: tenant.tenant, registry: fair, lists: new Lists(fair) };
+        if (viewerViews.size >= VIEWER_VIEWS) viewerViews.delete(viewerViews.keys().next().value!);
+        viewerViews.set(key, view);
+      }
+      return view;
+    },
   };
+  return gateway;
 }
 

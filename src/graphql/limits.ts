@@ -1,15 +1,20 @@
 /**
  * Limits on what one GraphQL request may ask for, so that a single document cannot make the
- * gateway (or the providers behind it) do unbounded work. Five limits, each answered with a
- * typed BAD_USER_INPUT error that names the limit and the values:
+ * gateway (or the providers behind it) do unbounded work. Each is answered with a typed
+ * BAD_USER_INPUT error that names the limit and the values:
  *
+ * - fields, selections: a linear scan of the token stream before parsing and validation
+ *   (`document-scan.ts`, wired in server.ts), so a document too large to validate cheaply is
+ *   refused without validation work;
  * - tokens: the parser stops after `maxTokens` lexical tokens (`parseOptions`), before any
  *   AST is built for the rest, so every other check runs on a bounded document;
  * - depth, aliases, directives: GraphQL validation rules (`validationRules`), run with
  *   graphql's own rules before anything executes;
- * - cost: an Apollo plugin computes the selected operation's cost with the request's
- *   variables (`first` arguments) in `didResolveOperation`, i.e. after validation and before
- *   execution, and refuses operations over `maxCost`.
+ * - cost and ids: an Apollo plugin computes the selected operation's cost and the ids it
+ *   looks up (`nodes(ids:)`, across aliases and fragments) with the request's variables in
+ *   `didResolveOperation`, i.e. after validation and before execution (so before any
+ *   upstream call), and refuses operations over `maxCost` or `maxIds`; the admitted cost is
+ *   then charged to the viewer's budget (`charge`).
  *
  * Every error carries `extensions: { code: 'BAD_USER_INPUT', retryable: false, limit, max,
  * actual }` (`actual` is absent for tokens, where parsing stops at the limit).
@@ -46,15 +51,24 @@ export interface QueryLimits {
   maxTokens: number;
   /** The selected operation's cost, see `costEstimator`. */
   maxCost: number;
+  /** Fields written in the document, aliases included (see document-scan.ts). */
+  maxFields: number;
+  /** Fields, fragment spreads and inline fragments written in the document. */
+  maxSelections: number;
+  /** Ids looked up by id lists (`nodes(ids:)`) in one operation, across aliases and fragments. */
+  maxIds: number;
 }
 
 /**
  * Sized so every operation of schema/examples.graphql uses at most half of each limit
  * (test/unit/graphql/limits.test.ts measures them): deepest 8 (CardholdersWithCards), no
- * aliases or directives, at most 81 tokens (CardDetail, CardholdersWithCards), highest cost
- * 3480 (CardholdersWithCards with its default page sizes, 20 × 10 × 5). The standard
- * introspection query passes too (183 tokens, cost 71). Asking CardholdersWithCards for 100
- * cardholders (cost 17400) is refused: 100 × 10 × 5 = 5000 transactions in one request.
+ * aliases or directives, at most 81 tokens (CardDetail, CardholdersWithCards), at most 34
+ * fields (CardDetail), highest cost 3480 (CardholdersWithCards with its default page sizes,
+ * 20 × 10 × 5). The standard introspection query passes too (183 tokens, 67 fields, 75
+ * selections, cost 71). Asking CardholdersWithCards for 100 cardholders (cost 17400) is
+ * refused: 100 × 10 × 5 = 5000 transactions in one request. `maxIds` is the `nodes(ids:)`
+ * cap of one field, now for the whole document: 30 aliases × 100 ids would otherwise be
+ * 3000 upstream look-ups.
  */
 export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
   maxDepth: 16,
@@ -62,9 +76,12 @@ export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
   maxDirectives: 20,
   maxTokens: 2000,
   maxCost: 10_000,
+  maxFields: 150,
+  maxSelections: 200,
+  maxIds: 100,
 });
 
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost';
+export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'fields' | 'selections' | 'ids';
 
 /** The extensions of a limit error (before the error plugin stamps the request id). */
 export interface LimitErrorExtensions {
@@ -257,6 +274,9 @@ export interface CostOptions {
 
 const DEFAULT_MAX_NODES = 10_000;
 
+/** A field with a list argument of this name looks up each id it is given (`nodes(ids:)`). */
+const ID_LIST_ARGUMENT = 'ids';
+
 /**
  * The cost of a field, for graphql-query-complexity (which sums the costs of the fields of a
  * selection set, takes the most expensive of the possible types of an abstract one, and
@@ -265,18 +285,26 @@ const DEFAULT_MAX_NODES = 10_000;
  *   scalar or enum field            0
  *   object field (or list of them)  1 + children
  *   connection field                first × (1 + children), `first` defaulting to 20
+ *   id-list field (`nodes(ids:)`)   ids × (1 + children), and the ids go to `onIds`
  *
  * A connection is a field with a `first` argument: it fetches up to `first` items, and
  * whatever is selected inside is resolved for each of them, so nested connections multiply
  * (20 cardholders × 10 cards × 5 transactions). Everything inside is multiplied, `pageInfo`
  * too: an upper bound, simple and monotone. `first` below 1 counts as 1 (the resolvers
- * refuse it anyway; it must not lower the estimate of what surrounds it). Other lists are not
- * multiplied: they are bounded by the schema (providers, failures, capabilities).
+ * refuse it anyway; it must not lower the estimate of what surrounds it). An id-list field
+ * is the same with one look-up per id (an empty list counts as one). Aliases multiply by
+ * construction: each aliased field is costed on its own. Other lists are not multiplied:
+ * they are bounded by the schema (providers, failures, capabilities).
  */
-export function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE): ComplexityEstimator {
+export function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE, onIds?: (count: number) => void): ComplexityEstimator {
   return ({ field, args, childComplexity }) => {
     if (isLeafType(getNamedType(field.type))) return 0;
     const own = 1 + childComplexity;
+    const ids: unknown = args[ID_LIST_ARGUMENT];
+    if (Array.isArray(ids) && field.args.some((arg) => arg.name === ID_LIST_ARGUMENT)) {
+      onIds?.(ids.length);
+      return Math.max(1, ids.length) * own;
+    }
     if (!field.args.some((arg) => arg.name === 'first')) return own;
     const first: unknown = args.first;
     const pages = typeof first === 'number' && Number.isFinite(first) ? Math.max(1, Math.ceil(first)) : defaultFirst;
@@ -292,11 +320,42 @@ function operationDocument(document: DocumentNode, operation: OperationDefinitio
   return { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] };
 }
 
+/** What an operation would cost, and how many ids it would look up by id. */
+export interface OperationPrice {
+  /** `Infinity` when it expands to more than `maxNodes` selections (too large to count). */
+  cost: number;
+  /** Ids of every id-list field (`nodes(ids:)`), across aliases and expanded fragments. */
+  ids: number;
+}
+
 /**
- * The cost of `operation` (one operation of `document`) with `variables`; `Infinity` when it
- * expands to more than `maxNodes` selections (too large to count). Throws graphql's
+ * The price of `operation` (one operation of `document`) with `variables`. Throws graphql's
  * GraphQLError when the variables or arguments are invalid.
  */
+export function operationPrice(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> = {},
+  options: CostOptions = {},
+): OperationPrice {
+  let ids = 0;
+  try {
+    const cost = getComplexity({
+      schema,
+      query: operationDocument(document, operation),
+      variables,
+      estimators: [costEstimator(options.defaultFirst, (count) => (ids += count))],
+      maxQueryNodes: options.maxNodes ?? DEFAULT_MAX_NODES,
+    });
+    return { cost, ids };
+  } catch (error) {
+    if (error instanceof GraphQLError && error.message.includes(NODE_LIMIT_MESSAGE)) return { cost: Number.POSITIVE_INFINITY, ids };
+    throw error;
+  }
+}
+
+/** The cost of `operation` with `variables`; see `operationPrice`. */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -304,24 +363,20 @@ export function operationCost(
   variables: Record<string, unknown> = {},
   options: CostOptions = {},
 ): number {
-  try {
-    return getComplexity({
-      schema,
-      query: operationDocument(document, operation),
-      variables,
-      estimators: [costEstimator(options.defaultFirst)],
-      maxQueryNodes: options.maxNodes ?? DEFAULT_MAX_NODES,
-    });
-  } catch (error) {
-    if (error instanceof GraphQLError && error.message.includes(NODE_LIMIT_MESSAGE)) return Number.POSITIVE_INFINITY;
-    throw error;
-  }
+  return operationPrice(schema, document, operation, variables, options).cost;
 }
 
-export interface CostPluginOptions extends CostOptions {
+export interface CostPluginOptions<TContext extends BaseContext = BaseContext> extends CostOptions {
   maxCost: number;
+  /** Ids one operation may look up by id, across aliases (no cap when absent). */
+  maxIds?: number;
   /** Called with each operation's cost, admitted or refused (for logs or metrics). */
   onCost?: (cost: number, operationName: string | null) => void;
+  /**
+   * Charges an admitted operation's cost to whoever asked (the per-viewer upstream budget);
+   * throws, typically a GraphQLError coded RATE_LIMITED, to refuse it before execution.
+   */
+  charge?: (context: TContext, cost: number) => void;
 }
 
 /** Thrown from `didResolveOperation`, an error must carry its HTTP status or Apollo answers 500. */
@@ -342,29 +397,38 @@ export function costError(operation: OperationDefinitionNode, cost: number, maxC
   return withStatus400(limitError('cost', maxCost, Number.isFinite(cost) ? cost : undefined, message, operation));
 }
 
+/** The error for an operation looking up more than `maxIds` ids (as thrown by `costPlugin`). */
+export function idsError(operation: OperationDefinitionNode, ids: number, maxIds: number): GraphQLError {
+  const message = `${operationLabel(operation)} looks up ${ids} ids by id (nodes(ids:), all aliases together); the maximum is ${maxIds}.`;
+  return withStatus400(limitError('ids', maxIds, ids, message, operation));
+}
+
 /**
  * Apollo Server plugin refusing, before execution, an operation whose cost (with the
- * request's variables) exceeds `maxCost`. Needs no schema: it uses the request's.
+ * request's variables) exceeds `maxCost` or that looks up more than `maxIds` ids, and
+ * charging the cost of what it admits. Needs no schema: it uses the request's.
  */
-export function costPlugin<TContext extends BaseContext = BaseContext>(options: CostPluginOptions): ApolloServerPlugin<TContext> {
-  const { maxCost } = options;
+export function costPlugin<TContext extends BaseContext = BaseContext>(options: CostPluginOptions<TContext>): ApolloServerPlugin<TContext> {
+  const { maxCost, maxIds } = options;
   if (!(maxCost > 0)) throw new RangeError('maxCost must be a positive number');
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
       return {
-        async didResolveOperation({ schema, document, operation, operationName, request }) {
+        async didResolveOperation({ schema, document, operation, operationName, request, contextValue }) {
           // No operation resolved: execution refuses the request without running a resolver.
           if (!operation) return;
-          let cost: number;
+          let price: OperationPrice;
           try {
-            cost = operationCost(schema, document, operation, request.variables ?? {}, options);
+            price = operationPrice(schema, document, operation, request.variables ?? {}, options);
           } catch (error) {
             // Invalid variables or arguments: execution would refuse them as well.
             if (error instanceof GraphQLError) throw withStatus400(error);
             throw error;
           }
-          options.onCost?.(cost, operationName);
-          if (cost > maxCost) throw costError(operation, cost, maxCost, options.maxNodes);
+          options.onCost?.(price.cost, operationName);
+          if (maxIds !== undefined && price.ids > maxIds) throw idsError(operation, price.ids, maxIds);
+          if (price.cost > maxCost) throw costError(operation, price.cost, maxCost, options.maxNodes);
+          options.charge?.(contextValue, price.cost);
         },
       };
     },

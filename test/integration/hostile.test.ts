@@ -85,9 +85,15 @@ describe('hostile input', () => {
     expect(res.json.errors[0].extensions.limit).toBe('aliases');
   });
 
-  it('a field-duplication bomb', async () => {
+  it('a field-duplication bomb (refused for its fields, before validation)', async () => {
     const fields = Array.from({ length: 300 }, () => 'wallet { id }').join(' ');
     const res = await post(JSON.stringify({ query: `{ cards(first: 100) { nodes { ${fields} } } }` }));
+    expectTyped(res);
+    expect(res.json.errors[0].extensions).toMatchObject({ limit: 'fields', max: 150, actual: 602 });
+  });
+
+  it('a document within the field limits that costs too much', async () => {
+    const res = await post(JSON.stringify({ query: '{ cards(first: 100) { nodes { wallet { cards(first: 100) { nodes { id } } } } } }' }));
     expectTyped(res);
     expect(res.json.errors[0].extensions.limit).toBe('cost');
   });

@@ -89,6 +89,9 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     // Tests walk whole lists quickly; the rate-limit test sets its own.
     RATE_LIMIT_PER_SECOND: '10000',
     RATE_LIMIT_BURST: '10000',
+    // …and their costs: the cost-budget tests set their own.
+    COST_BUDGET_PER_SECOND: '10000000',
+    COST_BUDGET_BURST: '100000000',
     ...env,
   });
   const token = async (options: TokenOptions = {}) =>

@@ -24,6 +24,7 @@ import {
   limitParseOptions,
   limitRules,
   operationCost,
+  operationPrice,
   selectionDepth,
   type QueryLimits,
 } from '../../../src/graphql/limits.js';
@@ -223,6 +224,26 @@ describe('cost', () => {
       ... on Wallet { cardholder { id } }
     } }`;
     expect(costOf(query)).toBe(1 + 4 * 2);
+  });
+
+  it('costs a nodes document per id times its selection', () => {
+    // 3 ids × (1 + wallet 1)
+    expect(costOf('{ nodes(ids: ["a", "b", "c"]) { id ... on Card { wallet { id } } } }')).toBe(3 * 2);
+    expect(costOf('query Q($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 40 }, (_, i) => `x${i}`) })).toBe(40);
+    // An empty list still resolves the field once.
+    expect(costOf('{ nodes(ids: []) { id } }')).toBe(1);
+  });
+
+  it('multiplies by aliases: each aliased nodes field is costed and its ids counted', () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `x${i}`);
+    const query = `query Q($ids: [ID!]!) { ${Array.from({ length: 30 }, (_, i) => `a${i}: nodes(ids: $ids) { id ... on Card { wallet { id } } }`).join(' ')} }`;
+    const document = parse(query);
+    expect(operationPrice(schema, document, firstOperation(document), { ids })).toEqual({ cost: 30 * 100 * 2, ids: 3000 });
+  });
+
+  it('counts the ids of nodes fields inside fragments each time the fragment is spread', () => {
+    const document = parse('{ ...F ...G } fragment F on Query { nodes(ids: ["a", "b"]) { id } } fragment G on Query { x: nodes(ids: ["c"]) { id } ...F }');
+    expect(operationPrice(schema, document, firstOperation(document)).ids).toBe(5);
   });
 
   it('counts repeated fields each time (a duplication bomb costs what it asks)', () => {
@@ -442,6 +463,21 @@ describe('wired into Apollo Server 5', () => {
     expect(result.errors![0]!.message).toBe(
       'Operation CardholdersWithCards costs 17400; the maximum cost is 10000. Ask for smaller pages (first) or fewer nested connections.',
     );
+  });
+
+  it('refuses a nodes document whose ids across aliases exceed the cap, naming the limit', async () => {
+    const capped = new ApolloServer({ schema, formatError, plugins: [costPlugin({ maxCost: 1_000_000, maxIds: 100 })] });
+    await capped.start();
+    try {
+      const ids = Array.from({ length: 60 }, (_, i) => `x${i}`);
+      const response = await capped.executeOperation({ query: 'query Two($ids: [ID!]!) { a: nodes(ids: $ids) { id } b: nodes(ids: $ids) { id } }', variables: { ids } });
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      expect(response.http.status).toBe(400);
+      expect(response.body.singleResult.errors![0]!.message).toBe('Operation Two looks up 120 ids by id (nodes(ids:), all aliases together); the maximum is 100.');
+      expect(response.body.singleResult.errors![0]!.extensions).toEqual({ ...refused, limit: 'ids', max: 100, actual: 120 });
+    } finally {
+      await capped.stop();
+    }
   });
 
   it('reports invalid variables as BAD_USER_INPUT, not as an internal error', async () => {

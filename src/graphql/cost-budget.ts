@@ -1,0 +1,38 @@
+/**
+ * Each viewer's upstream budget: a token bucket (per tenant and subject) charged with the cost
+ * of every document it admits, before the document executes. The request rate limit counts
+ * requests; this counts work, so a viewer sending the most expensive documents the limits
+ * admit runs out after a few of them, while one reading cards by id barely notices it.
+ * Refused: RATE_LIMITED, HTTP 429 with Retry-After, nothing sent upstream.
+ */
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
+import { RateLimiter } from '../gateway/rate-limiter.js';
+import type { GraphQLContext } from '../context.js';
+
+export interface CostBudgetOptions {
+  /** Cost restored per second. */
+  perSecond: number;
+  /** The most a viewer can spend at once; at least the largest admitted document's cost. */
+  burst: number;
+}
+
+/** `costPlugin`'s `charge`: takes the cost from the viewer's bucket or refuses the document. */
+export function costBudget(options: CostBudgetOptions): (context: GraphQLContext, cost: number) => void {
+  const buckets = new RateLimiter({ capacity: options.burst, refillPerSecond: options.perSecond });
+  return (context, cost) => {
+    if (!(cost > 0)) return;
+    const taken = buckets.take(`${context.viewer.tenant}:${context.viewer.subject}`, Math.min(cost, options.burst));
+    if (taken.allowed) return;
+    const wait = taken.retryAfterSeconds;
+    const error = new GatewayError(
+      ErrorCode.RATE_LIMITED,
+      `This document costs ${cost} and your upstream budget holds less; retry after ${wait} second${wait === 1 ? '' : 's'} or ask for less`,
+      { retryAfterSeconds: wait, details: { limit: 'costBudget', cost } },
+    );
+    throw new GraphQLError(error.message, {
+      extensions: { ...extensionsOf(error, context.requestId), http: { status: 429, headers: new HeaderMap([['retry-after', String(wait)]]) } },
+    });
+  };
+}
