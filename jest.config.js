@@ -1,7 +1,7 @@
 /**
  * Jest runs the TypeScript sources through ts-jest (CommonJS), file by file (isolatedModules:
  * `npm test` type-checks the whole project with tsc first). `jose` ships ES modules only, so
- * it is the one dependency jest must transform too (see DESIGN.md, "Known pitfalls").
+ * it is the one dependency jest must transform too.
  */
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,9 +1,8 @@
 /**
  * The gateway's error model. Every failure that reaches a client is a `GatewayError` with a
- * code from the closed `ErrorCode` set; `toGraphQLError` turns it into a `GraphQLError` whose
- * `extensions` follow ARCHITECTURE.md ("Errors"). Anything else is masked as INTERNAL_SERVER_ERROR.
+ * code from the closed `ErrorCode` set; `extensionsOf` gives the `extensions` every answer
+ * carries, as ARCHITECTURE.md ("Errors") lays out. Anything else is masked as INTERNAL_SERVER_ERROR.
  */
-import { GraphQLError } from 'graphql';
 import type { ProviderKey } from './provider-key.js';
 import { redact } from './redact.js';
 
@@ -72,7 +71,7 @@ const RETRYABLE = {
   INTERNAL_SERVER_ERROR: false,
 } satisfies Record<ErrorCode, boolean>;
 
-export function isRetryableCode(code: ErrorCode): boolean {
+function isRetryableCode(code: ErrorCode): boolean {
   return RETRYABLE[code];
 }
 
@@ -166,8 +165,4 @@ export function extensionsOf(error: GatewayError, requestId: string): ErrorExten
   if (error.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = error.retryAfterSeconds;
   if (error.upstream) extensions.upstream = { ...error.upstream };
   return extensions;
-}
-
-export function toGraphQLError(error: GatewayError, requestId: string): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { ...extensionsOf(error, requestId) } });
 }

@@ -6,7 +6,7 @@
 import { badInput } from './errors.js';
 import { isProviderKey, type ProviderKey } from './provider-key.js';
 
-export const NODE_TYPES = ['Cardholder', 'Card', 'Wallet', 'Transaction', 'Operation'] as const;
+const NODE_TYPES = ['Cardholder', 'Card', 'Wallet', 'Transaction', 'Operation'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
 export interface GlobalId {

@@ -3,7 +3,7 @@
  * gateway validates every input before it reaches a provider (amounts are positive decimal
  * strings within the currency's precision, ids are the provider's own refs), records the
  * mutation under its idempotency key, and hands the provider a `WriteRequest` carrying the
- * upstream idempotency key and reference derived from the gateway key (see idempotency.ts):
+ * upstream idempotency key and reference derived from the gateway key (see gateway/writes/idempotency-keys.ts):
  * the same logical write always presents the same derived values upstream, except where a
  * provider's own rules demand a fresh key (utgl after a received 5xx and a negative look-up).
  */

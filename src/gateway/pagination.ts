@@ -59,12 +59,12 @@ export function validateFirst(first: number | null | undefined): number {
   return value;
 }
 
-export function encodeCursor(fingerprint: string, state: CursorState): string {
+function encodeCursor(fingerprint: string, state: CursorState): string {
   const payload: CursorPayload = { v: 1, f: fingerprint, s: state };
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined, fingerprint: string): CursorState {
+function decodeCursor(cursor: string | null | undefined, fingerprint: string): CursorState {
   if (cursor === null || cursor === undefined) return {};
   const invalid = () => badInput('after is not a cursor of this list (it was issued for another list or altered)');
   if (cursor.length > 16_384 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();

@@ -27,7 +27,7 @@ export interface RateLimiterOptions {
 
 export type TakeResult = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
 
-export const RATE_LIMITER_DEFAULT_MAX_KEYS = 100_000;
+const RATE_LIMITER_DEFAULT_MAX_KEYS = 100_000;
 
 const EPSILON = 1e-9;
 

@@ -35,7 +35,7 @@ export const CORS_ALLOWED_HEADERS = [
 ];
 
 /** Response headers scripts may read: the request id to quote, when to retry. */
-export const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after'];
+const CORS_EXPOSED_HEADERS = ['x-request-id', 'retry-after'];
 
 /** How long a browser may reuse a preflight answer (Chromium caps it at 2 hours). */
 export const CORS_MAX_AGE_SECONDS = 600;
@@ -55,7 +55,7 @@ export function corsSettingsFromEnv(read: Reader, production: boolean): CorsSett
   return { origins, allowLocalhost: !production && origins.length === 0, credentials };
 }
 
-export function isAllowedOrigin(settings: CorsSettings, origin: string): boolean {
+function isAllowedOrigin(settings: CorsSettings, origin: string): boolean {
   return settings.origins.includes('*') || settings.origins.includes(origin) || (settings.allowLocalhost && LOCALHOST.test(origin));
 }
 

@@ -18,12 +18,9 @@ export const PROVIDER_CATALOG = {
   pushpull: pushpullModule,
 } satisfies { [K in ProviderKey]: ProviderModule<K> };
 
-export type ProviderCatalog = typeof PROVIDER_CATALOG;
+type ProviderCatalog = typeof PROVIDER_CATALOG;
 export type ProviderEndpoint<K extends ProviderKey> = EndpointOf<ProviderCatalog[K]>;
 export type SandboxStore<K extends ProviderKey> = StoreOf<ProviderCatalog[K]>;
 
 /** `null` = not configured: the embedded sandbox serves this provider (outside production). */
 export type ProviderEndpoints = { [K in ProviderKey]: ProviderEndpoint<K> | null };
-
-/** The catalog as a list, for code that treats every provider alike. */
-export const PROVIDER_MODULES: ReadonlyArray<ProviderModule<ProviderKey>> = Object.values(PROVIDER_CATALOG);

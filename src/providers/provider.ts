@@ -6,12 +6,11 @@
  */
 import { unsupported } from '../core/errors.js';
 import type { Money } from '../core/money.js';
-import type { Card, Cardholder, Transaction, Wallet } from '../core/model.js';
+import type { Card, Cardholder, CardSecrets, Transaction, Wallet } from '../core/model.js';
 import type { ProviderKey } from '../core/provider-key.js';
 import type { CallContext } from '../core/call-context.js';
 import type { ProviderHttpClient, TransportHealth } from './transport/http.js';
 import type { CardAction, IssuedCard, NewCard, NewCardholder, Operation, OperationKind, PushPull, TopUp, Transfer, WriteRequest } from '../core/writes.js';
-import type { CardSecrets } from '../core/model.js';
 import type { CardFilter, Found, ListKind, Page, PageRequest, TransactionFilter, WalletFilter } from '../core/page.js';
 
 export enum Capability {
@@ -162,7 +161,7 @@ export abstract class BaseProvider implements CardProvider {
     return Promise.reject(unsupported(this.key, `looking up a ${kind} by reference`));
   }
   async cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]> {
-    const wallets = await this.allWallets(cardholderRef, cx);
+    const wallets = await this.everyItem((page) => this.listWallets({ cardholderRef }, page, cx));
     return wallets.map((w) => ({ walletRef: w.ref }));
   }
 
@@ -170,19 +169,22 @@ export abstract class BaseProvider implements CardProvider {
     await this.client.close();
   }
 
-  /** Every wallet of a cardholder, walking the list to its end (bounded). */
-  protected async allWallets(cardholderRef: string, cx: CallContext): Promise<Wallet[]> {
-    const wallets: Wallet[] = [];
+  /**
+   * Every item of a list, walking it to its end, bounded: a list longer than
+   * `MAX_SCOPE_PAGES` pages of 100 (a cardholder with over 1,000 wallets or cards) is not
+   * expanded further.
+   */
+  protected async everyItem<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
+    const items: T[] = [];
     let after: string | undefined;
     for (let pages = 0; pages < MAX_SCOPE_PAGES; pages += 1) {
-      const page = await this.listWallets({ cardholderRef }, { after, limit: 100 }, cx);
-      wallets.push(...page.items.map((i) => i.node));
-      if (!page.hasMore || page.items.length === 0) return wallets;
+      const page = await list({ after, limit: 100 });
+      items.push(...page.items.map((i) => i.node));
+      if (!page.hasMore || page.items.length === 0) break;
       after = page.items[page.items.length - 1]!.token;
     }
-    return wallets;
+    return items;
   }
 }
 
-/** A cardholder with more than 1,000 wallets is not expanded further. */
 const MAX_SCOPE_PAGES = 10;

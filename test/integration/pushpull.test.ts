@@ -1,7 +1,7 @@
 /**
  * pushpull through the whole gateway over HTTP: card accounts as cards, push/pull
  * transactions with exact minor-unit money, every documented status as a typed error, the
- * shared transaction cache (never polling), and the error guard that stops calling pushpull
+ * shared transaction cache (never polling), and the error-burst guard that stops calling pushpull
  * before its automatic IP block would.
  */
 import { request } from 'undici';

@@ -55,7 +55,7 @@ export class IssueCardInput {
 }
 
 @InputType({ description: 'An amount of money.' })
-export class MoneyInput {
+class MoneyInput {
   @Field(() => DecimalScalar, { description: 'A positive decimal string within the currency precision, e.g. "25.00".' })
   amount!: string;
 

@@ -6,8 +6,8 @@
  * card or wallet; a card's spending posts to its wallet, so a cardholder's transactions are
  * their wallets' (the default scopes). There is no endpoint to read one transaction by id.
  *
- * The cardholder writes (PATCH, submit) are exposed for the compliance lifecycle; they are
- * not yet GraphQL mutations.
+ * The cardholder writes (PATCH, submit) serve the compliance lifecycle at the provider level;
+ * no GraphQL mutation calls them.
  *
  * Writes (baas.md): baas accepts no idempotency key and does not refuse a reused reference,
  * so nothing upstream stops a second copy of a write. A fund-moving write (bank deposit,

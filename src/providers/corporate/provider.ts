@@ -50,9 +50,6 @@ export interface CorporateProviderOptions extends CorporateClientOptions {
 
 /** Upstream reads one operation may have in flight at once (per-user lookups). */
 const LOOKUP_CONCURRENCY = 8;
-/** A user with more than 1,000 cards is not expanded further into transaction scopes. */
-const MAX_SCOPE_PAGES = 10;
-
 
 const EMPTY: Page<never> = { items: [], hasMore: false };
 
@@ -183,15 +180,8 @@ export class CorporateProvider extends BaseProvider {
 
   /** A user's transactions are those of their cards (the master wallet is nobody's). */
   override async cardholderTransactionScopes(cardholderRef: string, cx: CallContext): Promise<TransactionFilter[]> {
-    const scopes: TransactionFilter[] = [];
-    let after: string | undefined;
-    for (let pages = 0; pages < MAX_SCOPE_PAGES; pages += 1) {
-      const page = await this.listCards({ cardholderRef }, { after, limit: 100 }, cx);
-      scopes.push(...page.items.map((i) => ({ cardRef: i.node.ref })));
-      if (!page.hasMore || page.items.length === 0) break;
-      after = page.items[page.items.length - 1]!.token;
-    }
-    return scopes;
+    const cards = await this.everyItem((page) => this.listCards({ cardholderRef }, page, cx));
+    return cards.map((card) => ({ cardRef: card.ref }));
   }
 
   // --- writes ---
