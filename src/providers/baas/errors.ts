@@ -1,7 +1,7 @@
 /**
- * baas's error answers → gateway errors: one exhaustive decision over every status the
- * documentation lists (docs/baas.txt, "HTTP status codes"; baas.md, "Envelope"), then the
- * shared status fallback for anything it does not list.
+ * baas's error answers → gateway errors: one exhaustive table over every status the
+ * documentation lists (contract.ts: docs/baas.txt, "HTTP status codes"; baas.md, "Envelope"),
+ * then the shared status fallback for anything it does not list.
  *
  * baas names few errors by `code` (only `insufficient_funds` is documented), so two statuses
  * are told apart by what was asked as well as by the message:
@@ -30,6 +30,8 @@
 import { ErrorCode, type GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 import { sanitizeUpstreamMessage } from '../transport/http.js';
+import { documented } from '../transport/upstream-shape.js';
+import type { BaasErrorCode, BaasErrorStatus } from './contract.js';
 
 /** The documented message of the allowlist / FCrDNS 403. */
 export const IP_NOT_AUTHORIZED = /no authorized ips configured/i;
@@ -75,48 +77,51 @@ export interface BaasErrorContext {
   operationName: string;
 }
 
-export function mapBaasError(answer: UpstreamAnswer, body: BaasErrorBody, context: BaasErrorContext): GatewayError {
-  const { status } = answer;
-  switch (status) {
-    case 400:
-      // baas says 400 = invalid JSON or a field of the wrong type. The gateway builds every
-      // body itself from validated input, so a 400 is the gateway's bug, not the caller's.
-      return upstreamError(ErrorCode.UPSTREAM_ERROR, answer, `BAAS rejected the gateway's request as malformed: ${answer.message}`);
-    case 401:
-      // The gateway's X-API-Key (missing, invalid or revoked): operators must fix it.
-      return upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer, `BAAS rejected the gateway's API key: ${answer.message}`);
-    case 403:
-      if (IP_NOT_AUTHORIZED.test(answer.message)) {
-        return upstreamError(
-          ErrorCode.UPSTREAM_AUTH_FAILED,
-          answer,
-          `BAAS refused the gateway's network identity: ${answer.message} (the calling IP is not allowlisted for the Program, or the FCrDNS check between the certificate's domains and the IP fails)`,
-        );
-      }
-      if (context.operationName === CARD_ISSUANCE_OPERATION || COMPLIANCE_WORDING.test(answer.message)) {
-        return upstreamError(ErrorCode.INVALID_STATE, answer);
-      }
-      // The doc's most common 403 is the allowlist: unexplained, it is the gateway's access.
-      return upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer, `BAAS refused the gateway's access: ${answer.message}`);
-    case 404:
-      return upstreamError(ErrorCode.NOT_FOUND, answer);
-    case 409:
-      if (context.operationName === CARDHOLDER_UPDATE_OPERATION || LOCK_WORDING.test(answer.message)) {
-        return upstreamError(ErrorCode.COMPLIANCE_LOCKED, answer);
-      }
+type Rule = (answer: UpstreamAnswer, body: BaasErrorBody, context: BaasErrorContext) => GatewayError;
+
+const RULES = {
+  // baas says 400 = invalid JSON or a field of the wrong type. The gateway builds every
+  // body itself from validated input, so a 400 is the gateway's bug, not the caller's.
+  400: (answer) => upstreamError(ErrorCode.UPSTREAM_ERROR, answer, `BAAS rejected the gateway's request as malformed: ${answer.message}`),
+  // The gateway's X-API-Key (missing, invalid or revoked): operators must fix it.
+  401: (answer) => upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer, `BAAS rejected the gateway's API key: ${answer.message}`),
+  403: (answer, _body, context) => {
+    if (IP_NOT_AUTHORIZED.test(answer.message)) {
+      return upstreamError(
+        ErrorCode.UPSTREAM_AUTH_FAILED,
+        answer,
+        `BAAS refused the gateway's network identity: ${answer.message} (the calling IP is not allowlisted for the Program, or the FCrDNS check between the certificate's domains and the IP fails)`,
+      );
+    }
+    if (context.operationName === CARD_ISSUANCE_OPERATION || COMPLIANCE_WORDING.test(answer.message)) {
       return upstreamError(ErrorCode.INVALID_STATE, answer);
-    case 422:
-      // The one documented code; its message is matched too, in case the code is dropped.
-      if (body.code === 'insufficient_funds' || /^insufficient funds/i.test(body.message)) {
-        return upstreamError(ErrorCode.INSUFFICIENT_FUNDS, answer);
-      }
-      return upstreamError(ErrorCode.BAD_USER_INPUT, answer, validationMessage(body));
-    case 429:
-      return upstreamError(ErrorCode.RATE_LIMITED, answer, `BAAS is rate limiting the gateway: ${answer.message}`);
-    default:
-      // 500/502/503 (and anything undocumented): by status; a write's outcome is unknown.
-      return fallbackError(answer);
-  }
+    }
+    // The doc's most common 403 is the allowlist: unexplained, it is the gateway's access.
+    return upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer, `BAAS refused the gateway's access: ${answer.message}`);
+  },
+  404: (answer) => upstreamError(ErrorCode.NOT_FOUND, answer),
+  409: (answer, _body, context) =>
+    context.operationName === CARDHOLDER_UPDATE_OPERATION || LOCK_WORDING.test(answer.message)
+      ? upstreamError(ErrorCode.COMPLIANCE_LOCKED, answer)
+      : upstreamError(ErrorCode.INVALID_STATE, answer),
+  422: (answer, body) =>
+    // The one documented code; its message is matched too, in case the code is dropped.
+    body.code === INSUFFICIENT_FUNDS || /^insufficient funds/i.test(body.message)
+      ? upstreamError(ErrorCode.INSUFFICIENT_FUNDS, answer)
+      : upstreamError(ErrorCode.BAD_USER_INPUT, answer, validationMessage(body)),
+  429: (answer) => upstreamError(ErrorCode.RATE_LIMITED, answer, `BAAS is rate limiting the gateway: ${answer.message}`),
+  // Platform or upstream failures: by status; a write's outcome is unknown.
+  500: (answer) => fallbackError(answer),
+  502: (answer) => fallbackError(answer),
+  503: (answer) => fallbackError(answer),
+} satisfies Record<BaasErrorStatus, Rule>;
+
+const INSUFFICIENT_FUNDS: BaasErrorCode = 'insufficient_funds';
+
+export function mapBaasError(answer: UpstreamAnswer, body: BaasErrorBody, context: BaasErrorContext): GatewayError {
+  // Anything the status table does not list: by status.
+  const rule: Rule | undefined = documented(RULES, answer.status);
+  return rule ? rule(answer, body, context) : fallbackError(answer);
 }
 
 /** A 422's message, naming each field the provider named. */

@@ -17,24 +17,27 @@ import {
   type Transaction,
   type Wallet,
 } from '../../core/model.js';
-import { upstreamObject } from '../transport/upstream-shape.js';
+import { documented, upstreamObject } from '../transport/upstream-shape.js';
 import { checkedCardSecrets } from '../transport/card-secrets.js';
 import type { CardSecrets } from '../../core/model.js';
 import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
+import type { BaasBlockReason, BaasCardStatus, BaasCardType, BaasComplianceStatus, BaasTransactionKind, BaasTransactionStatus } from './contract.js';
 
-const KYC_STATUS: Record<string, KycStatus> = {
+const KYC_STATUS = {
   draft: KycStatus.NOT_STARTED,
   submitted: KycStatus.PENDING,
   under_review: KycStatus.UNDER_REVIEW,
   approved: KycStatus.APPROVED,
   rejected: KycStatus.REJECTED,
-};
+} satisfies Record<BaasComplianceStatus, KycStatus>;
 
-const CARD_STATUS: Record<string, CardStatus> = {
+const CARD_STATUS = {
   active: CardStatus.ACTIVE,
   frozen: CardStatus.FROZEN,
+  // Its block reason decides (BLOCK_REASON); this is a block with no or an unknown reason.
+  blocked: CardStatus.CLOSED,
   expired: CardStatus.EXPIRED,
-};
+} satisfies Record<BaasCardStatus, CardStatus>;
 
 /**
  * A blocked card's state is its block reason. baas blocks are terminal (a blocked card can
@@ -42,15 +45,15 @@ const CARD_STATUS: Record<string, CardStatus> = {
  * which in this model is an issuer's condition on a card (refer to issuer, honour with ID)
  * that clients may expect to lift. A block with no or an unknown reason is still terminal.
  */
-const BLOCK_REASON: Record<string, CardStatus> = {
+const BLOCK_REASON = {
   lost: CardStatus.LOST,
   stolen: CardStatus.STOLEN,
   fraud: CardStatus.CLOSED,
-};
+} satisfies Record<BaasBlockReason, CardStatus>;
 
-const CARD_TYPE: Record<string, CardType> = { virtual: CardType.VIRTUAL, physical: CardType.PHYSICAL };
+const CARD_TYPE = { virtual: CardType.VIRTUAL, physical: CardType.PHYSICAL } satisfies Record<BaasCardType, CardType>;
 
-const TRANSACTION_KIND: Record<string, { type: TransactionType; direction: TransactionDirection }> = {
+const TRANSACTION_KIND: Record<BaasTransactionKind, { type: TransactionType; direction: TransactionDirection }> = {
   purchase: { type: TransactionType.PURCHASE, direction: TransactionDirection.DEBIT },
   refund: { type: TransactionType.REFUND, direction: TransactionDirection.CREDIT },
   deposit: { type: TransactionType.DEPOSIT, direction: TransactionDirection.CREDIT },
@@ -59,12 +62,12 @@ const TRANSACTION_KIND: Record<string, { type: TransactionType; direction: Trans
   fee: { type: TransactionType.FEE, direction: TransactionDirection.DEBIT },
 };
 
-const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+const TRANSACTION_STATUS = {
   pending: TransactionStatus.PENDING,
   settled: TransactionStatus.SETTLED,
   declined: TransactionStatus.DECLINED,
   reversed: TransactionStatus.REVERSED,
-};
+} satisfies Record<BaasTransactionStatus, TransactionStatus>;
 
 export function mapCardholder(raw: unknown): Cardholder {
   const o = upstreamObject('baas', 'cardholder', raw);
@@ -76,7 +79,7 @@ export function mapCardholder(raw: unknown): Cardholder {
     lastName: o.optString('lastName'),
     email: o.optString('email'),
     phone: o.optString('phone'),
-    kycStatus: (compliance && KYC_STATUS[compliance]) || KycStatus.UNKNOWN,
+    kycStatus: documented(KYC_STATUS, compliance) ?? KycStatus.UNKNOWN,
     providerKycStatus: compliance,
     createdAt: parseTimestamp(o.raw('createdAt')),
   };
@@ -103,8 +106,8 @@ export function mapWallet(raw: unknown): Wallet {
 }
 
 export function cardStatus(status: string, blockReason: string | null): CardStatus {
-  if (status === 'blocked') return (blockReason && BLOCK_REASON[blockReason]) || CardStatus.CLOSED;
-  return CARD_STATUS[status] ?? CardStatus.UNKNOWN;
+  const byReason = status === 'blocked' ? documented(BLOCK_REASON, blockReason) : undefined;
+  return byReason ?? documented(CARD_STATUS, status) ?? CardStatus.UNKNOWN;
 }
 
 export function mapCard(raw: unknown): Card {
@@ -120,7 +123,7 @@ export function mapCard(raw: unknown): Card {
     status: cardStatus(status, blockReason),
     // The reason is part of a blocked card's state, so it is part of the raw value shown.
     providerStatus: status === 'blocked' && blockReason ? `blocked (${blockReason})` : status,
-    type: (type && CARD_TYPE[type]) || CardType.UNKNOWN,
+    type: documented(CARD_TYPE, type) ?? CardType.UNKNOWN,
     brand: o.optString('brand'),
     last4: o.optString('last4'),
     expiryMonth: o.optInt('expiryMonth'),
@@ -135,7 +138,7 @@ export function mapTransaction(raw: unknown): Transaction {
   const status = o.string('status');
   const money = fromDecimalString(o.raw('amount'), o.raw('currency'), 'transaction amount');
   const negative = money.amount.startsWith('-');
-  const known = TRANSACTION_KIND[kind];
+  const known = documented(TRANSACTION_KIND, kind);
   const merchantName = o.optString('merchantName');
   return {
     provider: 'baas',
@@ -144,7 +147,7 @@ export function mapTransaction(raw: unknown): Transaction {
     walletRef: o.optString('walletId'),
     type: known?.type ?? TransactionType.UNKNOWN,
     providerType: kind,
-    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    status: documented(TRANSACTION_STATUS, status) ?? TransactionStatus.UNKNOWN,
     providerStatus: status,
     // The kind says which way money moved; for a kind the contract does not list, a signed
     // amount is the only hint (negative = out).
@@ -171,13 +174,13 @@ export function mapCardSecrets(raw: unknown): CardSecrets {
 // Writes: deposits and transfers as operations, amounts as baas wants them.
 
 /** A transaction's (or transfer's) status as an operation's. */
-const OPERATION_STATUS: Record<string, OperationStatus> = {
+const OPERATION_STATUS = {
   pending: OperationStatus.PENDING,
   settled: OperationStatus.COMPLETED,
   declined: OperationStatus.FAILED,
   // It happened and was undone: the money is not where the write put it.
   reversed: OperationStatus.FAILED,
-};
+} satisfies Record<BaasTransactionStatus, OperationStatus>;
 
 /**
  * A money movement baas answered or listed as an operation: the `deposit` transaction of a
@@ -188,7 +191,7 @@ const OPERATION_STATUS: Record<string, OperationStatus> = {
 export function mapMoneyOperation(raw: unknown, kind: OperationKind.TOP_UP | OperationKind.TRANSFER, what: string): Operation {
   const o = upstreamObject('baas', what, raw);
   const status = o.string('status');
-  const operationStatus = OPERATION_STATUS[status] ?? OperationStatus.UNKNOWN;
+  const operationStatus = documented(OPERATION_STATUS, status) ?? OperationStatus.UNKNOWN;
   return {
     provider: 'baas',
     ref: o.string('id'),

@@ -42,6 +42,7 @@ import {
 } from '../../core/writes.js';
 import { BaasClient } from './client.js';
 import { CARD_ISSUANCE_OPERATION, CARDHOLDER_UPDATE_OPERATION } from './errors.js';
+import type { BaasCardType, BaasTransactionKind } from './contract.js';
 import { mapCard, mapCardSecrets, mapCardholder, mapMoneyOperation, mapTransaction, mapWallet } from './mapping.js';
 
 export interface BaasProviderOptions extends UpstreamTimeouts {
@@ -69,7 +70,7 @@ type Query = Record<string, string | undefined>;
 
 const id = (ref: string): string => encodeURIComponent(ref);
 
-const CARD_TYPE = { [CardType.VIRTUAL]: 'virtual', [CardType.PHYSICAL]: 'physical' } as const;
+const CARD_TYPE = { [CardType.VIRTUAL]: 'virtual', [CardType.PHYSICAL]: 'physical' } as const satisfies Partial<Record<CardType, BaasCardType>>;
 
 /** How each action is asked of baas: an endpoint and its body, or not at all (CLOSE). */
 type ActionRequest = { path: 'freeze' | 'unfreeze' | 'block'; body: Record<string, string | undefined> } | null;
@@ -89,7 +90,7 @@ function badFields(fields: string[], message: string): GatewayError {
 }
 
 /** The transaction kind that records each fund-moving write (its reference is the write's). */
-const RECORDING_KIND = { [OperationKind.TOP_UP]: 'deposit', [OperationKind.TRANSFER]: 'transfer_out' } as const;
+const RECORDING_KIND = { [OperationKind.TOP_UP]: 'deposit', [OperationKind.TRANSFER]: 'transfer_out' } as const satisfies Partial<Record<OperationKind, BaasTransactionKind>>;
 
 /** A look-up by reference reads one page this long: far more than copies of one write. */
 const REFERENCE_PAGE = 100;

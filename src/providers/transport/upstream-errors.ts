@@ -60,6 +60,12 @@ export function codeForStatus(status: number, kind: RequestKind): ErrorCode {
   }
 }
 
+/**
+ * In a provider's error table: the row is documented, and its status's classification
+ * (`fallbackError`) is the right one for it.
+ */
+export const BY_STATUS = 'by status';
+
 /** The fallback error for an answer: its status's classification. */
 export function fallbackError(answer: UpstreamAnswer): GatewayError {
   const code = codeForStatus(answer.status, answer.requestKind);

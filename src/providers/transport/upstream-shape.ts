@@ -76,6 +76,15 @@ export class UpstreamObject {
   }
 }
 
+/**
+ * A contract table's entry for a value a provider sent; undefined for a value its contract
+ * does not list. Own keys only, so a hostile `constructor` or `__proto__` is never an entry.
+ */
+export function documented<K extends PropertyKey, V>(table: { readonly [P in K]: V }, value: string | number | null | undefined): V | undefined {
+  if (value === null || value === undefined || !Object.hasOwn(table, value)) return undefined;
+  return table[value as K];
+}
+
 export function upstreamObject(provider: ProviderKey, what: string, value: unknown): UpstreamObject {
   return new UpstreamObject(provider, what, value);
 }

@@ -16,12 +16,13 @@ import {
   type Transaction,
   type Wallet,
 } from '../../core/model.js';
-import { upstreamObject } from '../transport/upstream-shape.js';
+import { documented, upstreamObject } from '../transport/upstream-shape.js';
 import { checkedCardSecrets } from '../transport/card-secrets.js';
 import type { CardSecrets } from '../../core/model.js';
 import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
+import type { UtglCardStatus, UtglCardType, UtglKycStatus, UtglTransactionStatus, UtglTransactionType, UtglTransferStatus } from './contract.js';
 
-const CARD_STATUS: Record<string, CardStatus> = {
+const CARD_STATUS = {
   active: CardStatus.ACTIVE,
   frozen: CardStatus.FROZEN,
   lost: CardStatus.LOST,
@@ -29,29 +30,29 @@ const CARD_STATUS: Record<string, CardStatus> = {
   closed: CardStatus.CLOSED,
   expired: CardStatus.EXPIRED,
   pending: CardStatus.PENDING,
-};
+} satisfies Record<UtglCardStatus, CardStatus>;
 
-const KYC_STATUS: Record<string, KycStatus> = {
+const KYC_STATUS = {
   pending: KycStatus.PENDING,
   approved: KycStatus.APPROVED,
   rejected: KycStatus.REJECTED,
-};
+} satisfies Record<UtglKycStatus, KycStatus>;
 
-const TRANSACTION_TYPE: Record<string, TransactionType> = {
+const TRANSACTION_TYPE = {
   purchase: TransactionType.PURCHASE,
   refund: TransactionType.REFUND,
   transfer: TransactionType.TRANSFER,
   fee: TransactionType.FEE,
-};
+} satisfies Record<UtglTransactionType, TransactionType>;
 
-const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+const TRANSACTION_STATUS = {
   pending: TransactionStatus.PENDING,
   posted: TransactionStatus.SETTLED,
   declined: TransactionStatus.DECLINED,
   reversed: TransactionStatus.REVERSED,
-};
+} satisfies Record<UtglTransactionStatus, TransactionStatus>;
 
-const CARD_TYPE: Record<string, CardType> = { virtual: CardType.VIRTUAL, physical: CardType.PHYSICAL };
+const CARD_TYPE = { virtual: CardType.VIRTUAL, physical: CardType.PHYSICAL } satisfies Record<UtglCardType, CardType>;
 
 export function mapCardholder(raw: unknown): Cardholder {
   const o = upstreamObject('utgl', 'cardholder', raw);
@@ -63,7 +64,7 @@ export function mapCardholder(raw: unknown): Cardholder {
     lastName: o.optString('last_name'),
     email: o.optString('email'),
     phone: o.optString('phone'),
-    kycStatus: (kyc && KYC_STATUS[kyc]) || KycStatus.UNKNOWN,
+    kycStatus: documented(KYC_STATUS, kyc) ?? KycStatus.UNKNOWN,
     providerKycStatus: kyc,
     createdAt: parseTimestamp(o.raw('created_at')),
   };
@@ -93,9 +94,9 @@ export function mapCard(raw: unknown): Card {
     ref: o.string('id'),
     cardholderRef: o.optString('cardholder_id'),
     walletRef: o.optString('account_id'),
-    status: CARD_STATUS[status] ?? CardStatus.UNKNOWN,
+    status: documented(CARD_STATUS, status) ?? CardStatus.UNKNOWN,
     providerStatus: status,
-    type: (type && CARD_TYPE[type]) || CardType.UNKNOWN,
+    type: documented(CARD_TYPE, type) ?? CardType.UNKNOWN,
     brand: o.optString('brand'),
     last4: o.optString('last4'),
     expiryMonth: o.optInt('exp_month'),
@@ -116,9 +117,9 @@ export function mapTransaction(raw: unknown): Transaction {
     ref: o.string('id'),
     cardRef: o.optString('card_id'),
     walletRef: o.optString('account_id'),
-    type: TRANSACTION_TYPE[type] ?? TransactionType.UNKNOWN,
+    type: documented(TRANSACTION_TYPE, type) ?? TransactionType.UNKNOWN,
     providerType: type,
-    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    status: documented(TRANSACTION_STATUS, status) ?? TransactionStatus.UNKNOWN,
     providerStatus: status,
     // Refunds credit the account; everything else the contract lists debits it.
     direction: type === 'refund' ? TransactionDirection.CREDIT : TransactionDirection.DEBIT,
@@ -143,11 +144,11 @@ export function mapCardSecrets(raw: unknown): CardSecrets {
 // ---------------------------------------------------------------------------------------
 // Writes: transfers and issued cards as operations, amounts as utgl wants them.
 
-const TRANSFER_STATUS: Record<string, OperationStatus> = {
+const TRANSFER_STATUS = {
   pending: OperationStatus.PENDING,
   completed: OperationStatus.COMPLETED,
   failed: OperationStatus.FAILED,
-};
+} satisfies Record<UtglTransferStatus, OperationStatus>;
 
 /**
  * A transfer as an operation. `kind` is what the caller asked for (a top-up and a transfer
@@ -161,7 +162,7 @@ export function mapTransfer(raw: unknown, kind?: OperationKind.TOP_UP | Operatio
     provider: 'utgl',
     ref: o.string('id'),
     kind: kind ?? (cardRef ? OperationKind.TOP_UP : OperationKind.TRANSFER),
-    status: TRANSFER_STATUS[status] ?? OperationStatus.UNKNOWN,
+    status: documented(TRANSFER_STATUS, status) ?? OperationStatus.UNKNOWN,
     providerStatus: status,
     reference: o.optString('reference'),
     amount: fromDecimalString(o.raw('amount'), o.raw('currency'), 'transfer amount'),

@@ -15,7 +15,6 @@ import { ErrorCode, GatewayError, nullIfNotFound, unsupported } from '../../core
 import type { CallContext } from '../../core/call-context.js';
 import { toDecimalAmount, type Money } from '../../core/money.js';
 import { CardType, type Card, type Cardholder, type Transaction, type Wallet } from '../../core/model.js';
-import { MAX_PAGE_SIZE } from '../../core/page.js';
 import { upstreamObject } from '../transport/upstream-shape.js';
 import { BaseProvider, Capability } from '../provider.js';
 import { type CardFilter, type Found, type Page, type PageRequest, type TransactionFilter, type WalletFilter } from '../../core/page.js';
@@ -44,6 +43,7 @@ import {
   mapTransfer,
   
 } from './mapping.js';
+import { UTGL_MAX_BATCH_IDS, type UtglCardType, type UtglSettableCardStatus } from './contract.js';
 
 const id = (ref: string): string => encodeURIComponent(ref);
 
@@ -54,9 +54,9 @@ const ACTION_STATUS = {
   [CardAction.REPORT_LOST]: 'lost',
   [CardAction.REPORT_STOLEN]: 'stolen',
   [CardAction.CLOSE]: 'closed',
-} as const satisfies Record<CardAction, string>;
+} as const satisfies Record<CardAction, UtglSettableCardStatus>;
 
-const CARD_TYPE = { [CardType.VIRTUAL]: 'virtual', [CardType.PHYSICAL]: 'physical' } as const;
+const CARD_TYPE = { [CardType.VIRTUAL]: 'virtual', [CardType.PHYSICAL]: 'physical' } as const satisfies Partial<Record<CardType, UtglCardType>>;
 
 /** A request the gateway can fix by changing its input, naming the input field. */
 function missingInput(field: string, message: string): GatewayError {
@@ -101,8 +101,8 @@ export class UtglProvider extends BaseProvider {
 
   override async getCards(refs: readonly string[], cx: CallContext): Promise<Found<Card>> {
     const found = new Map<string, Card>();
-    for (let i = 0; i < refs.length; i += MAX_PAGE_SIZE) {
-      const chunk = refs.slice(i, i + MAX_PAGE_SIZE);
+    for (let i = 0; i < refs.length; i += UTGL_MAX_BATCH_IDS) {
+      const chunk = refs.slice(i, i + UTGL_MAX_BATCH_IDS);
       const body = await this.client.request(
         { method: 'GET', path: '/v1/cards', query: { ids: chunk.join(',') }, kind: 'read', name: 'getCards' },
         cx,
