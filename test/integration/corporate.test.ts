@@ -21,7 +21,7 @@ import {
   type CorporateCard,
   type CorporateStore,
 } from '../../src/providers/corporate/sandbox.js';
-import type { CorporateErrorSlug } from '../../src/providers/corporate/errors.js';
+import type { CorporateErrorSlug } from '../../src/providers/corporate/contract.js';
 import type { WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import {

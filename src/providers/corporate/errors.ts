@@ -11,9 +11,7 @@
  */
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
-import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';
-
-export { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';
+import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './contract.js';
 
 export const DUPLICATE_REQUEST: CorporatePlainError = 'Duplicate request detected';
 
@@ -35,7 +33,7 @@ const ENVELOPE_BUG = (what: string): Rule => ({
   message: `CORPORATE refused the gateway's request envelope (${what}): a gateway defect, not the caller's`,
 });
 
-const SLUG_RULES: Record<CorporateErrorSlug, Rule> = {
+const SLUG_RULES = {
   // The payload carries the caller's arguments (ids, amounts, page sizes): theirs to fix.
   invalid_request: { code: ErrorCode.BAD_USER_INPUT },
   invalid_amount: { code: ErrorCode.BAD_USER_INPUT },
@@ -62,9 +60,9 @@ const SLUG_RULES: Record<CorporateErrorSlug, Rule> = {
   // The provider gave up on the top-up itself ("Try again later"): a definite refusal, not an
   // unknown outcome, so it is safe for the caller to try again later.
   topup_attempts_exceeded: { code: ErrorCode.LIMIT_EXCEEDED, retryable: true },
-};
+} satisfies Record<CorporateErrorSlug, Rule>;
 
-const PLAIN_RULES: Record<CorporatePlainError, Rule> = {
+const PLAIN_RULES = {
   // The gateway's own credentials: operators must fix CORPORATE_API_KEY (ARCHITECTURE.md, "Errors").
   'API key not found': {
     code: ErrorCode.UPSTREAM_AUTH_FAILED,
@@ -93,7 +91,7 @@ const PLAIN_RULES: Record<CorporatePlainError, Rule> = {
       'CORPORATE rejected the request timestamp as outside its 30 s window: the gateway host clock is skewed (check NTP)',
   },
   'Duplicate request detected': { replay: true },
-};
+} satisfies Record<CorporatePlainError, Rule>;
 
 export function isCorporateErrorSlug(value: unknown): value is CorporateErrorSlug {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CORPORATE_ERROR_SLUGS, value);

@@ -26,10 +26,18 @@ import {
   type Transaction,
   type Wallet,
 } from '../../core/model.js';
-import { upstreamObject } from '../transport/upstream-shape.js';
+import { documented, upstreamObject } from '../transport/upstream-shape.js';
 import { checkedCardSecrets } from '../transport/card-secrets.js';
 import type { CardSecrets } from '../../core/model.js';
 import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
+import type {
+  CorporateCardStatus,
+  CorporateKycStatus,
+  CorporateOrderStatus,
+  CorporateOrderType,
+  CorporateTransactionStatus,
+  CorporateTransactionType,
+} from './contract.js';
 
 export const MASTER_WALLET_REF = 'master';
 export const MASTER_WALLET_CURRENCY = 'USDT';
@@ -50,36 +58,41 @@ export function parseCardRef(ref: string): CardAddress | null {
   return { externalUserId: ref.slice(0, slash), cardId: ref.slice(slash + 1) };
 }
 
-const CARD_STATUS: Record<string, CardStatus> = {
+const CARD_STATUS = {
   active: CardStatus.ACTIVE,
   frozen: CardStatus.FROZEN,
   // "issued, not yet activated"
   inactive: CardStatus.PENDING,
   closed: CardStatus.CLOSED,
-};
+} satisfies Record<CorporateCardStatus, CardStatus>;
 
-const KYC_STATUS: Record<string, KycStatus> = {
+const KYC_STATUS = {
   pending: KycStatus.PENDING,
   approved: KycStatus.APPROVED,
   rejected: KycStatus.REJECTED,
-};
+} satisfies Record<CorporateKycStatus, KycStatus>;
 
-const TRANSACTION_TYPE: Record<string, TransactionType> = {
+const TRANSACTION_TYPE = {
   purchase: TransactionType.PURCHASE,
   refund: TransactionType.REFUND,
   topup: TransactionType.TOP_UP,
   fee: TransactionType.FEE,
-};
+} satisfies Record<CorporateTransactionType, TransactionType>;
 
-const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+const TRANSACTION_STATUS = {
   pending: TransactionStatus.PENDING,
   completed: TransactionStatus.SETTLED,
   declined: TransactionStatus.DECLINED,
   reversed: TransactionStatus.REVERSED,
-};
+} satisfies Record<CorporateTransactionStatus, TransactionStatus>;
 
-/** Money into the card; purchases and fees take it out. */
-const CREDIT_TYPES: ReadonlySet<string> = new Set(['refund', 'topup']);
+/** Refunds and top-ups put money into the card; purchases and fees take it out. */
+const TRANSACTION_DIRECTION = {
+  purchase: TransactionDirection.DEBIT,
+  refund: TransactionDirection.CREDIT,
+  topup: TransactionDirection.CREDIT,
+  fee: TransactionDirection.DEBIT,
+} satisfies Record<CorporateTransactionType, TransactionDirection>;
 
 /** A user with its cardholder record, or null when the user has none (`cardholder_not_found`). */
 export function mapCardholder(rawUser: unknown, rawCardholder: unknown | null): Cardholder {
@@ -92,7 +105,7 @@ export function mapCardholder(rawUser: unknown, rawCardholder: unknown | null): 
     lastName: user.optString('last_name'),
     email: user.optString('email'),
     phone: null,
-    kycStatus: kyc === null ? KycStatus.NOT_STARTED : KYC_STATUS[kyc] ?? KycStatus.UNKNOWN,
+    kycStatus: kyc === null ? KycStatus.NOT_STARTED : documented(KYC_STATUS, kyc) ?? KycStatus.UNKNOWN,
     providerKycStatus: kyc,
     createdAt: parseTimestamp(user.raw('created_at')),
   };
@@ -107,7 +120,7 @@ export function mapCard(raw: unknown): Card {
     ref: cardRef(owner, o.string('card_id')),
     cardholderRef: owner,
     walletRef: null,
-    status: CARD_STATUS[status] ?? CardStatus.UNKNOWN,
+    status: documented(CARD_STATUS, status) ?? CardStatus.UNKNOWN,
     providerStatus: status,
     // The provider issues virtual cards only (docs/corporate.txt: "users, cardholders, and virtual cards").
     type: CardType.VIRTUAL,
@@ -132,11 +145,12 @@ export function mapTransaction(raw: unknown, scope: CardAddress): Transaction {
     ref: o.string('transaction_id'),
     cardRef: cardRef(scope.externalUserId, o.optString('card_id') ?? scope.cardId),
     walletRef: null,
-    type: TRANSACTION_TYPE[type] ?? TransactionType.UNKNOWN,
+    type: documented(TRANSACTION_TYPE, type) ?? TransactionType.UNKNOWN,
     providerType: type,
-    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    status: documented(TRANSACTION_STATUS, status) ?? TransactionStatus.UNKNOWN,
     providerStatus: status,
-    direction: CREDIT_TYPES.has(type) ? TransactionDirection.CREDIT : TransactionDirection.DEBIT,
+    // A type the contract does not list: read as money leaving the card.
+    direction: documented(TRANSACTION_DIRECTION, type) ?? TransactionDirection.DEBIT,
     amount: money.amount.startsWith('-') ? { ...money, amount: money.amount.slice(1) } : money,
     merchant: merchant ? { name: merchant, mcc: null, country: null } : null,
     createdAt: parseTimestamp(o.raw('created_at')),
@@ -192,18 +206,18 @@ export function parseOrderRef(ref: string): { externalUserId: string | null; ord
   return { externalUserId: ref.slice(0, slash), orderId: ref.slice(slash + 1) };
 }
 
-const ORDER_KIND: Record<string, OperationKind> = {
+const ORDER_KIND = {
   card_issue: OperationKind.CARD_ISSUE,
   topup: OperationKind.TOP_UP,
-};
+} satisfies Record<CorporateOrderType, OperationKind>;
 
 /** "Orders move through predictable states": pending → processing → completed | failed. */
-const ORDER_STATUS: Record<string, OperationStatus> = {
+const ORDER_STATUS = {
   pending: OperationStatus.PENDING,
   processing: OperationStatus.PENDING,
   completed: OperationStatus.COMPLETED,
   failed: OperationStatus.FAILED,
-};
+} satisfies Record<CorporateOrderStatus, OperationStatus>;
 
 /**
  * An order (`/cards/create`, `/cards/topup`, `/orders/get`) as an Operation. `externalUserId`
@@ -215,7 +229,7 @@ export function mapOrderOperation(raw: unknown, externalUserId: string | null): 
   const o = upstreamObject('corporate', 'order', raw);
   const orderId = o.string('order_id');
   const type = o.string('type');
-  const kind = ORDER_KIND[type];
+  const kind = documented(ORDER_KIND, type);
   if (!kind) throw new GatewayError(ErrorCode.UPSTREAM_ERROR, `CORPORATE sent an order of an unknown type`, { provider: 'corporate' });
   const status = o.string('status');
   const cardId = o.optString('card_id');
@@ -224,7 +238,7 @@ export function mapOrderOperation(raw: unknown, externalUserId: string | null): 
     provider: 'corporate',
     ref: externalUserId === null ? orderId : orderRef(externalUserId, orderId),
     kind,
-    status: ORDER_STATUS[status] ?? OperationStatus.UNKNOWN,
+    status: documented(ORDER_STATUS, status) ?? OperationStatus.UNKNOWN,
     providerStatus: status,
     reference: null,
     amount: amount === null ? null : fromDecimalString(amount, CARD_CURRENCY, 'order amount'),

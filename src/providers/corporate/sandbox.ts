@@ -42,7 +42,7 @@ import {
   type WeightTable,
 } from '../../sandbox/random.js';
 import { open, seal } from './envelope.js';
-import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './slugs.js';
+import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './contract.js';
 
 // ---------------------------------------------------------------------------------------
 // Records: the contract's objects, exactly as sent.

@@ -1,15 +1,18 @@
 /**
  * ledger's error answers → gateway errors. The reference (docs/ledger.txt) identifies errors
- * by `type` under each status, a few also by `error_code`; this is one table of every pair it
- * lists that the status alone would misclassify, then the shared status fallback.
+ * by `type` under each status, a few also by `error_code`; this is one table over every pair
+ * it lists (contract.ts), most mapped to a code of their own, the rest to their status's
+ * classification, then the shared status fallback for anything it does not list.
  * Notably a missing card is a 400 "Not found" (not a 404).
  */
 import { ErrorCode, type GatewayError } from '../../core/errors.js';
-import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { BY_STATUS, fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
+import { documented } from '../transport/upstream-shape.js';
+import type { LedgerErrorCode, LedgerErrorRow } from './contract.js';
 import { sanitizeUpstreamMessage } from '../transport/http.js';
 
 /** `error_code` → gateway code; these win over the type. */
-export const LEDGER_ERROR_CODES: Record<string, ErrorCode> = {
+const BY_ERROR_CODE = {
   ULOT0043: ErrorCode.CONFLICT, // blockchain address already exists
   ULOT0044: ErrorCode.CONFLICT, // custom namespace already exists
   ULOT0045: ErrorCode.CONFLICT, // customer already onboarded
@@ -17,10 +20,10 @@ export const LEDGER_ERROR_CODES: Record<string, ErrorCode> = {
   ULOT0047: ErrorCode.BAD_USER_INPUT, // badge allocation denied (denial_reason says why)
   ULUP0001: ErrorCode.UPSTREAM_ERROR, // failed to update badge
   ULDT2005: ErrorCode.LIMIT_EXCEEDED, // monthly deposit count limit
-};
+} satisfies Record<LedgerErrorCode, ErrorCode>;
 
 /** `<status> <type, lower-case, trimmed>` → gateway code. */
-export const LEDGER_ERROR_TYPES: Record<string, ErrorCode> = {
+const BY_TYPE = {
   '400 not found': ErrorCode.NOT_FOUND,
   '400 transaction error': ErrorCode.NOT_FOUND, // unknown identifier / not this tenant's
   '400 client error': ErrorCode.NOT_FOUND, // balance of an unknown identifier
@@ -55,10 +58,15 @@ export const LEDGER_ERROR_TYPES: Record<string, ErrorCode> = {
   '400 identity': ErrorCode.UPSTREAM_ERROR,
   '400 wallet user': ErrorCode.UPSTREAM_ERROR,
   '401 api key': ErrorCode.UPSTREAM_AUTH_FAILED,
+  // A customer's signature, nonce or OTP (endpoints the gateway does not call): by status.
+  '401 challenge': BY_STATUS,
+  '401 email verification': BY_STATUS,
   '401 not authorized': ErrorCode.UPSTREAM_AUTH_FAILED,
   '401 access denied': ErrorCode.UPSTREAM_AUTH_FAILED,
   '403 access control': ErrorCode.UPSTREAM_AUTH_FAILED,
   '403 phone number verification': ErrorCode.LIMIT_EXCEEDED,
+  '404 email verification': BY_STATUS,
+  '404 phone number verification': BY_STATUS,
   '404 no data available': ErrorCode.NOT_FOUND,
   '404 no data found': ErrorCode.NOT_FOUND,
   '404 fetch': ErrorCode.NOT_FOUND,
@@ -66,7 +74,10 @@ export const LEDGER_ERROR_TYPES: Record<string, ErrorCode> = {
   '409 phone number verification': ErrorCode.CONFLICT,
   '429 rate limit exceeded': ErrorCode.RATE_LIMITED,
   '429 email verification': ErrorCode.RATE_LIMITED,
-};
+  // Server failures (mapLedgerError classifies every 5xx by status before the table).
+  '500 internal server error': BY_STATUS,
+  '500 phone number verification': BY_STATUS,
+} satisfies Record<LedgerErrorRow, ErrorCode | typeof BY_STATUS>;
 
 /**
  * Messages that decide under a generic type. The reference's generic `catch` type carries
@@ -101,9 +112,9 @@ export function mapLedgerError(answer: UpstreamAnswer, entry: LedgerErrorEntry):
   if (answer.status >= 500) return fallbackError(answer);
   // Whatever its type, a missing tenant header is the gateway's configuration.
   if (/tenant id is missing/i.test(entry.message)) return upstreamError(ErrorCode.UPSTREAM_AUTH_FAILED, answer);
-  const byCode = entry.errorCode ? LEDGER_ERROR_CODES[entry.errorCode] : undefined;
-  const byType = entry.type ? LEDGER_ERROR_TYPES[`${answer.status} ${entry.type.trim().toLowerCase()}`] : undefined;
+  const byCode = documented(BY_ERROR_CODE, entry.errorCode);
+  const byType = entry.type ? documented(BY_TYPE, `${answer.status} ${entry.type.trim().toLowerCase()}`) : undefined;
   const byMessage = LEDGER_ERROR_MESSAGES.find((rule) => rule.status === answer.status && rule.pattern.test(entry.message))?.code;
   const code = byCode ?? byMessage ?? byType;
-  return code ? upstreamError(code, answer) : fallbackError(answer);
+  return code === undefined || code === BY_STATUS ? fallbackError(answer) : upstreamError(code, answer);
 }

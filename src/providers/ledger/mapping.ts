@@ -18,7 +18,8 @@ import {
   type Transaction,
   type Wallet,
 } from '../../core/model.js';
-import { upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
+import { documented, upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
+import type { LedgerCardStatusCode, LedgerCardStatusText, LedgerKycStatus, LedgerTransactionStatus } from './contract.js';
 import { checkedCardSecrets } from '../transport/card-secrets.js';
 import type { CardSecrets } from '../../core/model.js';
 
@@ -42,7 +43,7 @@ export function parseWalletRef(ref: string): WalletRef | null {
 }
 
 /** By the reference's numeric status codes (authoritative when present). */
-const STATUS_BY_CODE: Record<number, CardStatus> = {
+const STATUS_BY_CODE = {
   1000: CardStatus.ACTIVE,
   1001: CardStatus.RESTRICTED, // refer to issuer
   1004: CardStatus.RESTRICTED, // capture card
@@ -56,9 +57,9 @@ const STATUS_BY_CODE: Record<number, CardStatus> = {
   1054: CardStatus.EXPIRED,
   1154: CardStatus.EXPIRED,
   1062: CardStatus.RESTRICTED,
-};
+} satisfies Record<LedgerCardStatusCode, CardStatus>;
 
-const STATUS_BY_TEXT: Record<string, CardStatus> = {
+const STATUS_BY_TEXT = {
   active: CardStatus.ACTIVE,
   'temporary block': CardStatus.FROZEN,
   'decline all': CardStatus.FROZEN,
@@ -66,9 +67,9 @@ const STATUS_BY_TEXT: Record<string, CardStatus> = {
   stolen: CardStatus.STOLEN,
   expired: CardStatus.EXPIRED,
   restricted: CardStatus.RESTRICTED,
-};
+} satisfies Record<LedgerCardStatusText, CardStatus>;
 
-const KYC_STATUS: Record<string, KycStatus> = {
+const KYC_STATUS = {
   PENDING: KycStatus.PENDING,
   SUBMITTED: KycStatus.UNDER_REVIEW,
   IN_REVIEW: KycStatus.UNDER_REVIEW,
@@ -76,14 +77,14 @@ const KYC_STATUS: Record<string, KycStatus> = {
   APPROVED: KycStatus.APPROVED,
   REJECTED: KycStatus.REJECTED,
   DENIED: KycStatus.REJECTED,
-};
+} satisfies Record<LedgerKycStatus, KycStatus>;
 
-const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+const TRANSACTION_STATUS = {
   completed: TransactionStatus.SETTLED,
   success: TransactionStatus.SETTLED,
   pending: TransactionStatus.PENDING,
   failed: TransactionStatus.FAILED,
-};
+} satisfies Record<LedgerTransactionStatus, TransactionStatus>;
 
 /** The one customer object inside `customer-full-details`' `data` array. */
 export function customerRecord(body: unknown): UpstreamObject {
@@ -100,7 +101,7 @@ export function mapCustomer(customer: UpstreamObject): Cardholder {
     lastName: customer.optString('lastName'),
     email: customer.optString('email'),
     phone: customer.optString('phoneNumber'),
-    kycStatus: (kyc && KYC_STATUS[kyc.toUpperCase()]) || KycStatus.UNKNOWN,
+    kycStatus: documented(KYC_STATUS, kyc?.toUpperCase()) ?? KycStatus.UNKNOWN,
     providerKycStatus: kyc,
     createdAt: null,
   };
@@ -150,7 +151,7 @@ export function mapCardDetails(ref: string, body: unknown): Card {
 /** A card's status from the numeric code when present (authoritative), else from the text. */
 function cardStatus(text: string, code: number | null): { status: CardStatus; providerStatus: string } {
   return {
-    status: (code !== null ? STATUS_BY_CODE[code] : undefined) ?? STATUS_BY_TEXT[text.toLowerCase()] ?? CardStatus.UNKNOWN,
+    status: documented(STATUS_BY_CODE, code) ?? documented(STATUS_BY_TEXT, text.toLowerCase()) ?? CardStatus.UNKNOWN,
     providerStatus: code !== null ? `${code} ${text}` : text,
   };
 }
@@ -225,7 +226,7 @@ export function mapHistoryItem(raw: unknown, type: HistoryType, scope: { cardRef
     walletRef: scope.walletRef,
     type: TransactionType.TRANSFER,
     providerType: `${type} ${paymentType}`,
-    status: failed ? TransactionStatus.FAILED : TRANSACTION_STATUS[status.toLowerCase()] ?? TransactionStatus.UNKNOWN,
+    status: failed ? TransactionStatus.FAILED : documented(TRANSACTION_STATUS, status.toLowerCase()) ?? TransactionStatus.UNKNOWN,
     providerStatus: status,
     direction: paymentType === 'credit' ? TransactionDirection.CREDIT : TransactionDirection.DEBIT,
     amount: fromBaseUnits(parseUnits(o.raw('amount'), 'transaction amount'), o.optString('tokenSymbol') ?? LEDGER_TOKEN_SYMBOL, LEDGER_TOKEN_DECIMALS),

@@ -1,6 +1,6 @@
 /**
  * pushpull's error answers → gateway errors: one exhaustive table over every status its
- * status-code page documents (docs/pushpull.txt, pushpull.md "Errors"), keyed so that a
+ * status-code page documents (contract.ts: docs/pushpull.txt, pushpull.md "Errors"), keyed so that a
  * documented status without a rule does not compile. A status the page does not list falls
  * back to the shared status classification.
  *
@@ -35,12 +35,9 @@
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 import { tryParseJson, type UpstreamResponse } from '../transport/http.js';
+import { documented } from '../transport/upstream-shape.js';
+import { IP_NOT_ALLOWED_CODE, type PushpullErrorStatus } from './contract.js';
 
-/** Every status the status-code page lists besides the successes 200 and 201. */
-export const PUSHPULL_ERROR_STATUSES = [
-  207, 400, 401, 403, 404, 405, 406, 409, 410, 415, 421, 422, 423, 429, 431, 500, 502, 503, 504,
-] as const;
-export type PushpullErrorStatus = (typeof PUSHPULL_ERROR_STATUSES)[number];
 
 /** How the error body was written: `{EC, EM}`, the XML `<Error>`, or neither. */
 export type PushpullBodyFormat = 'json' | 'xml' | 'none';
@@ -51,7 +48,6 @@ export interface PushpullErrorDetails {
   resourceId?: string;
 }
 
-export const IP_NOT_ALLOWED_CODE = 'IPNotAllowed';
 
 /** What an error answer said, whichever format it came in. */
 export interface PushpullErrorBody {
@@ -169,10 +165,6 @@ const RULES = {
   504: (answer) => fallbackError(answer),
 } satisfies Record<PushpullErrorStatus, Rule>;
 
-function isDocumented(status: number): status is PushpullErrorStatus {
-  return (PUSHPULL_ERROR_STATUSES as readonly number[]).includes(status);
-}
-
 export function mapPushpullError(answer: UpstreamAnswer, details: PushpullErrorDetails): GatewayError {
   // The IP allow-list answers in XML (403, sometimes 500, and the doc lets 401 mean it too):
   // whatever the status, pushpull refused the gateway's address and processed nothing.
@@ -183,5 +175,6 @@ export function mapPushpullError(answer: UpstreamAnswer, details: PushpullErrorD
       `${P} does not allow the gateway's IP address (IPNotAllowed): it is not on the allow-list or was blocked after a burst of errors`,
     );
   }
-  return isDocumented(answer.status) ? RULES[answer.status](answer, details) : fallbackError(answer);
+  const rule: Rule | undefined = documented(RULES, answer.status);
+  return rule ? rule(answer, details) : fallbackError(answer);
 }

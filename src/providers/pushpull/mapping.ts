@@ -16,25 +16,26 @@ import {
   type Card,
   type Transaction,
 } from '../../core/model.js';
-import { upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
+import { documented, upstreamObject, type UpstreamObject } from '../transport/upstream-shape.js';
 import { OperationKind, OperationStatus, type Operation } from '../../core/writes.js';
+import type { PushpullAccountStatus, PushpullTransactionStatus, PushpullTransactionType } from './contract.js';
 
-const CARD_STATUS: Record<string, CardStatus> = {
+const CARD_STATUS = {
   active: CardStatus.ACTIVE,
   deleted: CardStatus.CLOSED,
-};
+} satisfies Record<PushpullAccountStatus, CardStatus>;
 
-const TRANSACTION_STATUS: Record<string, TransactionStatus> = {
+const TRANSACTION_STATUS = {
   completed: TransactionStatus.SETTLED,
   pending: TransactionStatus.PENDING,
   failed: TransactionStatus.FAILED,
   unknown: TransactionStatus.UNKNOWN,
-};
+} satisfies Record<PushpullTransactionStatus, TransactionStatus>;
 
-const TRANSACTION_KIND: Record<string, { type: TransactionType; direction: TransactionDirection }> = {
+const TRANSACTION_KIND = {
   push: { type: TransactionType.PUSH, direction: TransactionDirection.CREDIT },
   pull: { type: TransactionType.PULL, direction: TransactionDirection.DEBIT },
-};
+} satisfies Record<PushpullTransactionType, { type: TransactionType; direction: TransactionDirection }>;
 
 const malformed = (what: string) =>
   new GatewayError(ErrorCode.UPSTREAM_ERROR, `PUSHPULL sent a ${what}`, { provider: 'pushpull' });
@@ -49,7 +50,7 @@ export function mapAccount(raw: unknown): Card {
     // pushpull has no cardholders or wallets: the card account belongs to the client.
     cardholderRef: null,
     walletRef: null,
-    status: CARD_STATUS[status] ?? CardStatus.UNKNOWN,
+    status: documented(CARD_STATUS, status) ?? CardStatus.UNKNOWN,
     providerStatus: status,
     // An enrolled debit card: pushpull does not say whether it is plastic or virtual.
     type: CardType.UNKNOWN,
@@ -87,7 +88,7 @@ export function mapTransaction(raw: unknown): Transaction {
   const o = upstreamObject('pushpull', 'transaction', raw);
   const type = o.string('type');
   const status = o.string('status');
-  const kind = TRANSACTION_KIND[type];
+  const kind = documented(TRANSACTION_KIND, type);
   return {
     provider: 'pushpull',
     ref: o.string('transaction_id'),
@@ -95,7 +96,7 @@ export function mapTransaction(raw: unknown): Transaction {
     walletRef: null,
     type: kind?.type ?? TransactionType.UNKNOWN,
     providerType: type,
-    status: TRANSACTION_STATUS[status] ?? TransactionStatus.UNKNOWN,
+    status: documented(TRANSACTION_STATUS, status) ?? TransactionStatus.UNKNOWN,
     providerStatus: status,
     // Neither push nor pull: the contract has no third kind, so read it as money leaving.
     direction: kind?.direction ?? TransactionDirection.DEBIT,
@@ -124,31 +125,31 @@ export function listAnswer(body: unknown, field: 'accounts' | 'transactions'): {
   return { items: o.array(field), total: o.optInt('total') };
 }
 
-const OPERATION_KIND: Record<string, OperationKind> = {
+const OPERATION_KIND = {
   push: OperationKind.PUSH,
   pull: OperationKind.PULL,
-};
+} satisfies Record<PushpullTransactionType, OperationKind>;
 
 /** The transaction's own status; `unknown` (a 207's) is never read as success or failure. */
-const OPERATION_STATUS: Record<string, OperationStatus> = {
+const OPERATION_STATUS = {
   completed: OperationStatus.COMPLETED,
   pending: OperationStatus.PENDING,
   failed: OperationStatus.FAILED,
   unknown: OperationStatus.UNKNOWN,
-};
+} satisfies Record<PushpullTransactionStatus, OperationStatus>;
 
 /** A push/pull transaction as the Operation a write created. */
 export function mapTransactionOperation(raw: unknown): Operation {
   const o = upstreamObject('pushpull', 'transaction', raw);
   const type = o.string('type');
-  const kind = OPERATION_KIND[type];
+  const kind = documented(OPERATION_KIND, type);
   if (!kind) throw malformed('transaction that is neither a push nor a pull');
   const status = o.string('status');
   return {
     provider: 'pushpull',
     ref: o.string('transaction_id'),
     kind,
-    status: OPERATION_STATUS[status] ?? OperationStatus.UNKNOWN,
+    status: documented(OPERATION_STATUS, status) ?? OperationStatus.UNKNOWN,
     providerStatus: status,
     reference: o.optString('reference_id'),
     amount: minorUnitMoney(o),

@@ -62,6 +62,13 @@ describe('baas card mapping', () => {
     });
   });
 
+  it('reads a value named like an object property (constructor, __proto__) as undocumented: UNKNOWN', () => {
+    for (const value of ['constructor', '__proto__', 'toString']) {
+      expect(mapCard(card({ status: value, type: value }))).toMatchObject({ status: 'UNKNOWN', type: 'UNKNOWN', providerStatus: value });
+      expect(mapCard(card({ status: 'blocked', blockReason: value })).status).toBe('CLOSED');
+    }
+  });
+
   it('reports a card without a status as a typed UPSTREAM_ERROR', () => {
     expect(() => mapCard(card({ status: undefined }))).toThrow(expect.objectContaining({ code: ErrorCode.UPSTREAM_ERROR }));
   });

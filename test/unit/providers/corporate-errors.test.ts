@@ -9,12 +9,8 @@ import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { CorporateClient } from '../../../src/providers/corporate/client.js';
 import { openBody, seal } from '../../../src/providers/corporate/envelope.js';
-import {
-  CORPORATE_ERROR_SLUGS,
-  CORPORATE_PLAIN_ERRORS,
-  isDuplicateRequest,
-  mapCorporateError,
-} from '../../../src/providers/corporate/errors.js';
+import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS } from '../../../src/providers/corporate/contract.js';
+import { isDuplicateRequest, mapCorporateError } from '../../../src/providers/corporate/errors.js';
 import { createCorporateSandbox, sealedError, type CorporateSandbox } from '../../../src/providers/corporate/sandbox.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 

@@ -3,7 +3,8 @@ import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 import { PushpullClient } from '../../../src/providers/pushpull/client.js';
-import { PUSHPULL_ERROR_STATUSES, mapPushpullError, readErrorBody, type PushpullBodyFormat } from '../../../src/providers/pushpull/errors.js';
+import { PUSHPULL_ERROR_STATUSES } from '../../../src/providers/pushpull/contract.js';
+import { mapPushpullError, readErrorBody, type PushpullBodyFormat } from '../../../src/providers/pushpull/errors.js';
 import { IP_NOT_ALLOWED_XML, createPushpullSandbox, type PushpullSandbox } from '../../../src/providers/pushpull/sandbox.js';
 
 const answer = (status: number, message: string, operation: RequestKind = 'read', code = 'EC1', retryAfterHeader?: string) => ({
