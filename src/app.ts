@@ -7,20 +7,20 @@
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createTokenVerifier } from './auth/setup.js';
-import { FileAuditLog, type AuditLog } from './gateway/audit.js';
 import { createRegistry } from './gateway/build-registry.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import type { ProviderRegistry } from './gateway/registry.js';
-import { FileIdempotencyStore, type IdempotencyStore } from './gateway/writes/idempotency-store.js';
+import { MemoryStateStore } from './store/memory-store.js';
+import type { StateStore } from './store/state-store.js';
 import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
 import { startServer } from './server.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 
-/** What a caller may supply instead of the configured defaults (tests: an in-memory audit, a log sink). */
+/** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
 export interface AppOverrides {
   log?: Logger;
-  audit?: AuditLog;
-  idempotency?: IdempotencyStore;
+  /** The state store; the app closes only one it opened itself. */
+  store?: StateStore;
 }
 
 export interface App {
@@ -31,16 +31,14 @@ export interface App {
   sandboxes: RunningSandboxes;
   registry: ProviderRegistry;
   gateway: Gateway;
-  audit: AuditLog;
-  idempotency: IdempotencyStore;
+  store: StateStore;
   /** Stops accepting requests, drains, closes provider pools, stores and sandboxes. */
   close(): Promise<void>;
 }
 
 export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const audit = overrides.audit ?? new FileAuditLog(config.auditLogPath);
-  const idempotency = overrides.idempotency ?? new FileIdempotencyStore(config.idempotencyStorePath);
+  const store = overrides.store ?? openStateStore(log);
   const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
   const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: config.upstream });
   const gateway = createGateway({
@@ -48,10 +46,12 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     requestDeadlineMs: config.requestDeadlineMs,
     providerTenants: config.providerTenants,
     reveal: config.reveal,
-    audit,
-    idempotency,
+    store,
+    settleWindows: config.settleWindows,
+    log,
     perViewerConcurrency: config.perViewerConcurrency,
   });
+  gateway.reconciler.start(config.reconcileSweepIntervalMs);
   const server = await startServer(
     {
       gateway,
@@ -77,13 +77,23 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     sandboxes,
     registry,
     gateway,
-    audit,
-    idempotency,
+    store,
     async close() {
       await server.close();
+      await gateway.reconciler.stop();
       await registry.close();
       await sandboxes.stop();
-      idempotency.close();
+      if (!overrides.store) await store.close();
     },
   };
+}
+
+/**
+ * The state store when the caller supplies none. Until the durable engines are wired here
+ * (SQLite in `.cardplane/`, PostgreSQL with DATABASE_URL), the in-memory one: said loudly,
+ * because nothing in it survives a restart.
+ */
+function openStateStore(log: Logger): StateStore {
+  log.warn({ event: 'store.memory' }, 'the state store is in memory: idempotency records and the audit trail do not survive a restart');
+  return new MemoryStateStore();
 }

@@ -10,6 +10,7 @@ import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { ConfigError, reader, type Env, type Reader } from './core/env.js';
 import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-key.js';
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
+import { settleWindowFromEnv, type SettleWindow } from './providers/provider-module.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
 
@@ -49,6 +50,10 @@ export interface Config {
   /** Latency every sandbox adds to each answer (for demos and the benchmark). */
   sandboxLatencyMs: number;
   providers: ProviderEndpoints;
+  /** How long after an attempt each provider may still process it (`<NAME>_SETTLE_WINDOW_MS`). */
+  settleWindows: Record<ProviderKey, SettleWindow>;
+  /** How often one replica sweeps uncertain writes to settle them by look-up (0: never). */
+  reconcileSweepIntervalMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -58,6 +63,13 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = read.string('NODE_ENV', 'development');
   const production = nodeEnv === 'production';
   const maxConcurrency = read.int('UPSTREAM_MAX_CONCURRENCY', 64, 1, 1024);
+  const upstream: UpstreamTimeouts = {
+    connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, 10, 60_000),
+    headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', 5_000, 10, 120_000),
+    bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', 5_000, 10, 120_000),
+    maxRetries: read.int('UPSTREAM_MAX_RETRIES', 2, 0, 2),
+    maxConcurrency,
+  };
   return {
     nodeEnv,
     production,
@@ -73,13 +85,9 @@ export function loadConfig(env: Env = process.env): Config {
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
-    upstream: {
-      connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, 10, 60_000),
-      headersTimeoutMs: read.int('UPSTREAM_HEADERS_TIMEOUT_MS', 5_000, 10, 120_000),
-      bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', 5_000, 10, 120_000),
-      maxRetries: read.int('UPSTREAM_MAX_RETRIES', 2, 0, 2),
-      maxConcurrency,
-    },
+    upstream,
+    settleWindows: settleWindows(env, upstream),
+    reconcileSweepIntervalMs: read.int('RECONCILE_SWEEP_INTERVAL_MS', 60_000, 0, 86_400_000),
     costBudget: {
       perSecond: read.int('COST_BUDGET_PER_SECOND', 5_000, 1, 10_000_000),
       // A bucket smaller than the largest admitted document would refuse it forever.
@@ -152,6 +160,11 @@ function providerTenants(read: Reader): Record<ProviderKey, string> {
 /** The tenants that own at least one provider account, sorted. */
 export function knownTenants(config: Pick<Config, 'providerTenants'>): string[] {
   return [...new Set(Object.values(config.providerTenants))].sort();
+}
+
+/** Each provider module declares its settle window; `<NAME>_SETTLE_WINDOW_MS` overrides it. */
+function settleWindows(env: Env, upstream: UpstreamTimeouts): Record<ProviderKey, SettleWindow> {
+  return Object.fromEntries(PROVIDER_KEYS.map((key) => [key, settleWindowFromEnv(PROVIDER_CATALOG[key], env, upstream)])) as Record<ProviderKey, SettleWindow>;
 }
 
 /** Each provider module reads its own variables (see providers/<name>/config.ts). */

@@ -86,6 +86,11 @@ export interface Operation {
   cardRef: string | null;
   failureReason: string | null;
   createdAt: Date | null;
+  /**
+   * Set by a look-up by reference that found more than one write under it (a provider that
+   * cannot refuse a copy): the gateway raises `reconcile.duplicate_detected`. Never answered.
+   */
+  copies?: number;
 }
 
 export interface IssuedCard {

@@ -3,11 +3,14 @@
  * path), as one tenant sees it (only its provider accounts exist), and as one viewer of that
  * tenant uses it (its reads within its fair share of each provider's concurrency).
  */
-import type { AuditLog } from './audit.js';
+import type { Logger } from '../core/logger.js';
+import type { SettleWindow } from '../providers/provider-module.js';
+import type { StateStore } from '../store/state-store.js';
 import { CardReveals } from './reveal/card-reveal.js';
 import { CardWrites } from './writes/card-writes.js';
-import type { IdempotencyStore } from './writes/idempotency-store.js';
 import { Mutations } from './writes/mutations.js';
+import { Reconciler } from './writes/reconciler.js';
+import type { StoreHealth, WriteCounters } from './writes/write-health.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RevealTokens } from './reveal/reveal-tokens.js';
 import { Lists } from './lists.js';
@@ -34,6 +37,12 @@ export interface Gateway {
   fairShare: FairShare;
   reveals: CardReveals;
   writes: CardWrites;
+  /** The state store's write health, for readiness: false after a failed write until one succeeds. */
+  storeHealth: StoreHealth;
+  /** Duplicates detected upstream, resends, reconciliations: counters for metrics. */
+  writeCounters: WriteCounters;
+  /** Settles uncertain writes by look-up (the periodic sweep, `npm run reconcile`). */
+  reconciler: Reconciler;
 }
 
 export interface GatewaySetup {
@@ -41,8 +50,10 @@ export interface GatewaySetup {
   requestDeadlineMs: number;
   providerTenants: Record<ProviderKey, string>;
   reveal: { tokenTtlSeconds: number; perMinute: number };
-  audit: AuditLog;
-  idempotency: IdempotencyStore;
+  store: StateStore;
+  /** Each provider's settle window (providers/provider-module.ts). */
+  settleWindows: Record<ProviderKey, SettleWindow>;
+  log: Logger;
   /** Calls one viewer may have in flight at one provider (its fair share of the bulkhead). */
   perViewerConcurrency: number;
 }
@@ -50,17 +61,22 @@ export interface GatewaySetup {
 /** Viewer views kept for reuse (least recently created dropped first). */
 const VIEWER_VIEWS = 10_000;
 
-export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, audit, idempotency, perViewerConcurrency }: GatewaySetup): Gateway {
+export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, store, settleWindows, log, perViewerConcurrency }: GatewaySetup): Gateway {
   const views = new Map<string, TenantView>();
   const viewerViews = new Map<string, TenantView>();
   const fairShare = new FairShare({ perViewer: perViewerConcurrency });
   const revealLimiter = new RateLimiter({ capacity: reveal.perMinute, refillPerSecond: reveal.perMinute / 60 });
+  const settle = (provider: ProviderKey) => settleWindows[provider];
+  const mutations = new Mutations({ store, settle, requestDeadlineMs, log });
   const gateway: Gateway = {
     registry,
     requestDeadlineMs,
     fairShare,
-    reveals: new CardReveals(new RevealTokens(reveal.tokenTtlSeconds), revealLimiter, audit),
-    writes: new CardWrites(new Mutations(idempotency, audit), audit),
+    reveals: new CardReveals(new RevealTokens(reveal.tokenTtlSeconds), revealLimiter, store.audit),
+    writes: new CardWrites(mutations, store.audit),
+    storeHealth: mutations.health,
+    writeCounters: mutations.counters,
+    reconciler: new Reconciler({ store, registry, mutations, requestDeadlineMs, log }),
     tenant(name) {
       let view = views.get(name);
       if (!view) {

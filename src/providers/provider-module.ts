@@ -6,7 +6,7 @@
  * is configured) and the provider built on an endpoint.
  */
 import { randomBytes } from 'node:crypto';
-import type { Env } from '../core/env.js';
+import { ConfigError, reader, type Env } from '../core/env.js';
 import type { ProviderKey } from '../core/provider-key.js';
 import type { SandboxServer } from '../sandbox/server.js';
 import type { UpstreamTimeouts } from './transport/http.js';
@@ -32,7 +32,49 @@ export interface ProviderModule<K extends ProviderKey, Endpoint = any, Store = a
   /** The inverse: the variables that configure this endpoint (for a gateway in another process). */
   endpointToEnv(endpoint: Endpoint): Record<string, string>;
   startSandbox(options: { latencyMs: number }): Promise<SandboxStart<Endpoint, Store>>;
+  /** How long a write may still land after the gateway stopped waiting, and what refuses a second copy. */
+  settle: SettlePolicy;
   create(endpoint: Endpoint, transport: UpstreamTimeouts): CardProvider;
+}
+
+/**
+ * What the exactly-once engine must know about a provider's writes to never send one twice:
+ * an attempt may still be processed for `processingMs` after the gateway's own timeouts gave up
+ * on it (a request held in the provider's queue, processed late); until then a resubmission is
+ * answered OUTCOME_UNKNOWN and nothing is sent. After it, a look-up decides, and a resend is
+ * as safe as `duplicates` makes it.
+ */
+export interface SettlePolicy {
+  /** The provider's processing time beyond the gateway's connect + headers + body timeouts. */
+  processingMs: number;
+  /**
+   * What refuses a second copy of one write upstream: the idempotency key the gateway derives
+   * (the provider replays the first outcome), a reference (or natural key) it refuses to see
+   * twice, or nothing (a resend after the window can land twice: it is recorded and audited as
+   * a resend, and the reconciliation sweep watches it).
+   */
+  duplicates: 'idempotency-key' | 'unique-reference' | 'none';
+}
+
+/** The settle window of one provider, as the engine uses it. */
+export interface SettleWindow {
+  windowMs: number;
+  duplicates: SettlePolicy['duplicates'];
+}
+
+/**
+ * `<NAME>_SETTLE_WINDOW_MS`, validated: at least the gateway's own timeouts (an attempt the
+ * gateway is still waiting on is certainly not settled); by default those timeouts plus the
+ * provider's processing time.
+ */
+export function settleWindowFromEnv(module: ProviderModule<ProviderKey>, env: Env, timeouts: UpstreamTimeouts): SettleWindow {
+  const variable = `${module.key.toUpperCase()}_SETTLE_WINDOW_MS`;
+  const own = timeouts.connectTimeoutMs + timeouts.headersTimeoutMs + timeouts.bodyTimeoutMs;
+  const windowMs = reader(env).int(variable, own + module.settle.processingMs, 0, 86_400_000);
+  if (windowMs < own) {
+    throw new ConfigError(variable, `must be at least the upstream connect + headers + body timeouts (${own} ms): an attempt the gateway still waits on can land`);
+  }
+  return { windowMs, duplicates: module.settle.duplicates };
 }
 
 export type EndpointOf<M> = M extends ProviderModule<ProviderKey, infer E, unknown> ? E : never;

@@ -4,10 +4,8 @@
  * and nothing sent upstream for invalid input.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox.js';
+import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (provider: string, type: string, ref: string) => Buffer.from(`${provider}:${type}:${ref}`).toString('base64url');
@@ -93,7 +91,10 @@ describe('mutations', () => {
     expect(posts()).toBe(1);
     expect(gw.sandboxes.servers.utgl!.count('GET', '/v1/transfers')).toBe(1);
     expect(cents(from.balance)).toBe(before - 500);
-    expect(gw.audit.entries.filter((e) => e.idempotencyKey === 'transfer-lost-1').map((e) => e.outcome)).toEqual(['OUTCOME_UNKNOWN', 'RECONCILED']);
+    const trail = (await gw.auditTrail()).filter((e) => e.idempotencyKey === 'transfer-lost-1');
+    // Outcomes as before; each attempt is also written ahead (ATTEMPTED) before it is sent.
+    expect(trail.filter((e) => e.outcome !== 'ATTEMPTED').map((e) => e.outcome)).toEqual(['OUTCOME_UNKNOWN', 'RECONCILED']);
+    expect(trail.map((e) => e.outcome)).toEqual(['ATTEMPTED', 'OUTCOME_UNKNOWN', 'RECONCILED']);
   });
 
   it('after a 5xx that moved nothing, looks up, then sends again with a new upstream key and the same reference', async () => {
@@ -158,15 +159,16 @@ describe('a gateway restart between the upstream success and the client retry', 
       UTGL_BASE_URL: await server.start(),
       UTGL_ACCESS_KEY: 'ak_restart',
       UTGL_PRIVATE_KEY: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      IDEMPOTENCY_STORE_PATH: join(mkdtempSync(join(tmpdir(), 'cardplane-restart-')), 'idempotency.jsonl'),
     };
+    // The second gateway starts on the first one's store (a new process would reopen its file).
+    const state = new MemoryStateStore();
     const { from, to } = accounts(store);
     const input = { fromWalletId: gid('utgl', 'Wallet', from.id), toWalletId: gid('utgl', 'Wallet', to.id), amount: '7.00', currency: 'USD' };
     try {
-      const before = await startTestGateway(env);
+      const before = await startTestGateway(env, { store: state });
       const first: any = await before.query(TRANSFER, { key: 'transfer-restart-1', input });
       await before.close();
-      const after = await startTestGateway(env);
+      const after = await startTestGateway(env, { store: state });
       const replay: any = await after.query(TRANSFER, { key: 'transfer-restart-1', input });
       await after.close();
       expect(replay.data.transferFunds).toEqual(first.data.transferFunds);

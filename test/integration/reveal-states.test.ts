@@ -47,7 +47,7 @@ describe('revealing a card that can no longer be used', () => {
       expect(res.data?.revealCard ?? null).toBeNull();
       expect(res.errors[0].extensions).toMatchObject({ code: 'INVALID_STATE', provider, retryable: false });
       expect(res.errors[0].message).toContain(status);
-      const audited = gw.audit.entries.filter((e) => e.target === id && e.action === 'card.reveal.requested');
+      const audited = (await gw.auditTrail()).filter((e) => e.target === id && e.action === 'card.reveal.requested');
       expect(audited.at(-1)).toMatchObject({ outcome: 'DENIED', code: 'INVALID_STATE' });
     }
   });

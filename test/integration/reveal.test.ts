@@ -50,10 +50,10 @@ describe('revealing a card', () => {
     expect(again.status).toBe(404);
     expect(again.body.errors[0].extensions.code).toBe('NOT_FOUND');
 
-    const trail = gw.audit.entries.filter((e) => e.target === gid('utgl', cardRef));
+    const trail = (await gw.auditTrail()).filter((e) => e.target === gid('utgl', cardRef));
     expect(trail.map((e) => `${e.action}:${e.outcome}`)).toEqual(['card.reveal.requested:SUCCEEDED', 'card.reveal.redeemed:SUCCEEDED']);
     expect(trail.every((e) => e.subject === 'alice' && e.tenant === 'acme')).toBe(true);
-    expect(JSON.stringify(gw.audit.entries)).not.toContain(secrets.pan);
+    expect(JSON.stringify((await gw.auditTrail()))).not.toContain(secrets.pan);
   });
 
   it('does not let another viewer redeem the token', async () => {
@@ -96,7 +96,7 @@ describe('revealing a card', () => {
       codes.push(res.errors ? res.errors[0].extensions.code : 'OK');
     }
     expect(codes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED']);
-    expect(gw.audit.entries.some((e) => e.subject === 'erin' && e.outcome === 'DENIED' && e.code === 'RATE_LIMITED')).toBe(true);
+    expect((await gw.auditTrail()).some((e) => e.subject === 'erin' && e.outcome === 'DENIED' && e.code === 'RATE_LIMITED')).toBe(true);
     // Another viewer is not affected.
     expect(((await requestReveal(gid('utgl', cardRef), 'frank')) as any).errors).toBeUndefined();
   });

@@ -8,11 +8,9 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES } from '../../src/core/viewer.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MemoryAuditLog } from '../../src/gateway/audit.js';
-import { FileIdempotencyStore } from '../../src/gateway/writes/idempotency-store.js';
+import type { App } from '../../src/app.js';
+import { MemoryStateStore } from '../../src/store/memory-store.js';
+import type { AuditEntry, StateStore } from '../../src/store/state-store.js';
 import { collectCardData, findCardDataLeaks } from './card-data-scan.js';
 import { loadConfig } from '../../src/config.js';
 import type { ProviderRegistry } from '../../src/gateway/registry.js';
@@ -52,10 +50,11 @@ export interface TokenOptions {
 
 export interface TestGateway {
   url: string;
-  /** The audit trail the gateway wrote. */
-  audit: MemoryAuditLog;
-  /** The file behind the idempotency store. */
-  idempotencyPath: string;
+  /** The state store (idempotency records, audit trail): pass it to the next gateway to restart on it. */
+  store: StateStore;
+  /** The audit trail the gateway wrote, oldest first. */
+  auditTrail(): Promise<AuditEntry[]>;
+  app: App;
   /** A token signed by the test identity provider the gateway trusts. */
   token(options?: TokenOptions): Promise<string>;
   sandboxes: RunningSandboxes;
@@ -76,7 +75,7 @@ const AUDIENCE = 'cardplane';
  * carry a token with every scope, so tests about providers see all of them; tenancy and
  * scope tests pass their own PROVIDER_TENANTS and tokens.
  */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, options: { store?: StateStore } = {}): Promise<TestGateway> {
   const keys = await generateKeyPair('ES256', { extractable: true });
   const publicPem = await exportSPKI(keys.publicKey);
   const config = loadConfig({
@@ -104,10 +103,8 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 300))
       .sign(keys.privateKey);
   const defaultToken = await token();
-  const audit = new MemoryAuditLog();
-  // A real file store, in a fresh directory unless the test names one (to restart on it).
-  const idempotencyPath = env.IDEMPOTENCY_STORE_PATH ?? join(mkdtempSync(join(tmpdir(), 'cardplane-')), 'idempotency.jsonl');
-  const idempotency = new FileIdempotencyStore(idempotencyPath);
+  // A fresh store unless the test hands over one (to restart on it).
+  const store = options.store ?? new MemoryStateStore();
   // Every integration gateway logs everything (trace) into memory, and checks on close that
   // no card number or CVV of its simulators ever reached a log line.
   const logLines: string[] = [];
@@ -119,14 +116,15 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   });
   const app = await startApp(
     { ...config, port: 0, host: '127.0.0.1' },
-    { audit, idempotency, log: createLogger('trace', logSink) },
+    { store, log: createLogger('trace', logSink) },
   );
   const { sandboxes, registry } = app;
   return {
     url: app.url,
     token,
-    audit,
-    idempotencyPath,
+    store,
+    app,
+    auditTrail: () => store.audit.list({ limit: 100_000 }),
     sandboxes,
     registry,
     async query(document, variables, headers) {

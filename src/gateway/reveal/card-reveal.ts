@@ -8,7 +8,7 @@
 import type { Viewer } from '../../core/viewer.js';
 import { Capability } from '../../providers/provider.js';
 import { CardStatus, type CardSecrets } from '../../core/model.js';
-import type { AuditLog, AuditEntry } from '../audit.js';
+import { auditBuilder, type AuditTrail } from '../audit.js';
 import type { CallContext } from '../../core/call-context.js';
 import { ErrorCode, GatewayError, notFound, unsupported } from '../../core/errors.js';
 import { decodeGlobalId } from '../../core/global-id.js';
@@ -35,28 +35,28 @@ export class CardReveals {
   constructor(
     private readonly tokens: RevealTokens,
     private readonly limiter: RateLimiter,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditTrail,
   ) {}
 
   async request(scope: RevealScope & { loaders: Loaders }, cardId: string): Promise<{ token: string; expiresAt: Date }> {
     const { provider, ref } = decodeGlobalId(cardId, 'Card');
-    const entry = this.entry(scope, 'card.reveal.requested', cardId, provider);
+    const entry = auditBuilder(scope, { action: 'card.reveal.requested', target: cardId, provider });
     // Another tenant's card answers exactly like a card that does not exist.
     if (!scope.registry.has(provider)) throw notFound(`Card ${cardId}`, provider);
     const allowed = this.limiter.take(`${scope.viewer.tenant}:${scope.viewer.subject}`);
     if (!allowed.allowed) {
-      await this.audit.record({ ...entry, outcome: 'DENIED', code: ErrorCode.RATE_LIMITED });
+      await this.audit.record(entry('DENIED', { code: ErrorCode.RATE_LIMITED }));
       throw rateLimitedError(allowed.retryAfterSeconds);
     }
     const card = await scope.loaders.card.load({ provider, ref });
     if (!card) throw notFound(`Card ${cardId}`, provider);
     if (!scope.registry.get(provider).capabilities.has(Capability.CARD_REVEAL)) throw unsupported(provider, "revealing a card's number and CVV");
     if (UNREVEALABLE.has(card.status)) {
-      await this.audit.record({ ...entry, outcome: 'DENIED', code: ErrorCode.INVALID_STATE });
+      await this.audit.record(entry('DENIED', { code: ErrorCode.INVALID_STATE }));
       throw new GatewayError(ErrorCode.INVALID_STATE, `Card ${cardId} is ${card.status}: its number and CVV cannot be revealed`, { provider, retryable: false });
     }
     const issued = this.tokens.issue({ tenant: scope.viewer.tenant, subject: scope.viewer.subject, provider, ref, cardId });
-    await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
+    await this.audit.record(entry('SUCCEEDED'));
     return issued;
   }
 
@@ -65,29 +65,17 @@ export class CardReveals {
     if (!grant || !scope.registry.has(grant.provider)) {
       throw new GatewayError(ErrorCode.NOT_FOUND, 'The reveal token is unknown, expired or already used');
     }
-    const entry = this.entry(scope, 'card.reveal.redeemed', grant.cardId, grant.provider);
+    const entry = auditBuilder(scope, { action: 'card.reveal.redeemed', target: grant.cardId, provider: grant.provider });
     try {
       const secrets = await scope.registry.get(grant.provider).revealCard(grant.ref, scope.cx);
       if (!secrets) throw notFound(`Card ${grant.cardId}`, grant.provider);
-      await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
+      await this.audit.record(entry('SUCCEEDED'));
       return secrets;
     } catch (error) {
       const code = error instanceof GatewayError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
       const upstreamRequestId = error instanceof GatewayError ? error.upstream?.requestId : undefined;
-      await this.audit.record({ ...entry, outcome: 'FAILED', code, upstreamRequestId });
+      await this.audit.record(entry('FAILED', { code, upstreamRequestId }));
       throw error;
     }
-  }
-
-  private entry(scope: RevealScope, action: AuditEntry['action'], target: string, provider: AuditEntry['provider']): Omit<AuditEntry, 'outcome'> {
-    return {
-      at: new Date().toISOString(),
-      requestId: scope.requestId,
-      tenant: scope.viewer.tenant,
-      subject: scope.viewer.subject,
-      action,
-      target,
-      provider,
-    };
   }
 }

@@ -15,7 +15,7 @@ import {
   type PushPull,
   type Transfer,
 } from '../../core/writes.js';
-import type { AuditLog } from '../audit.js';
+import { auditBuilder, type AuditTrail } from '../audit.js';
 import type { CallContext } from '../../core/call-context.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../core/errors.js';
 import { decodeGlobalId, encodeGlobalId, type NodeType } from '../../core/global-id.js';
@@ -54,7 +54,33 @@ function revive<T>(stored: unknown): T {
   return JSON.parse(JSON.stringify(stored), (key, value: unknown) => (key === 'createdAt' && typeof value === 'string' ? new Date(value) : value)) as T;
 }
 
-const plain = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
+/** The JSON-safe form a result is stored in. */
+export const plain = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
+
+const asOperation = (operation: Operation): Operation => operation;
+
+/**
+ * The mutations whose writes can be found again by reference, and their answer from what was
+ * found: the reconciliation sweep and `npm run reconcile` settle records with it, knowing only
+ * the record's mutation name.
+ */
+export interface Reconcilable {
+  kind: OperationKind;
+  fromOperation(operation: Operation): unknown;
+}
+
+export const RECONCILABLE = {
+  issueCard: { kind: OperationKind.CARD_ISSUE, fromOperation: (operation: Operation): IssuedCard => ({ card: null, operation }) },
+  topUpCard: { kind: OperationKind.TOP_UP, fromOperation: asOperation },
+  transferFunds: { kind: OperationKind.TRANSFER, fromOperation: asOperation },
+  pushToCard: { kind: OperationKind.PUSH, fromOperation: asOperation },
+  pullFromCard: { kind: OperationKind.PULL, fromOperation: asOperation },
+} satisfies Record<string, Reconcilable>;
+
+/** The look-up of a recorded mutation, by its name; undefined for one that cannot be found again. */
+export function reconcilable(mutation: string): Reconcilable | undefined {
+  return Object.hasOwn(RECONCILABLE, mutation) ? RECONCILABLE[mutation as keyof typeof RECONCILABLE] : undefined;
+}
 
 /** States from which a card can no longer be frozen or unfrozen. */
 const TERMINAL = new Set([CardStatus.LOST, CardStatus.STOLEN, CardStatus.CLOSED, CardStatus.EXPIRED]);
@@ -70,7 +96,7 @@ const ACTION_CAPABILITY: Record<CardAction, Capability> = {
 export class CardWrites {
   constructor(
     private readonly mutations: Mutations,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditTrail,
   ) {}
 
   async createCardholder(scope: WriteScope, args: CreateCardholderArgs, key: string): Promise<Cardholder> {
@@ -117,9 +143,8 @@ export class CardWrites {
       provider,
       input,
       target: args.cardholderId,
-      kind: OperationKind.CARD_ISSUE,
+      ...RECONCILABLE.issueCard,
       run: (w) => provider.issueCard(input, w),
-      fromOperation: (operation) => ({ card: null, operation }),
     });
   }
 
@@ -132,15 +157,15 @@ export class CardWrites {
     if ((action === CardAction.FREEZE || action === CardAction.UNFREEZE) && TERMINAL.has(card.status)) {
       throw new GatewayError(ErrorCode.INVALID_STATE, `The card is ${card.status.toLowerCase()}: it can no longer be ${action === CardAction.FREEZE ? 'frozen' : 'unfrozen'}`, { provider: key });
     }
-    const entry = { at: new Date().toISOString(), requestId: scope.requestId, tenant: scope.viewer.tenant, subject: scope.viewer.subject, action: `mutation.${action.toLowerCase()}Card`, target: cardId, provider: key };
+    const entry = auditBuilder(scope, { action: `mutation.${action.toLowerCase()}Card`, target: cardId, provider: key });
     try {
       const updated = await provider.changeCardState(ref, action, cleanReason, scope.cx);
-      await this.audit.record({ ...entry, outcome: 'SUCCEEDED' });
+      await this.audit.record(entry('SUCCEEDED'));
       scope.loaders.card.clear({ provider: key, ref });
       return updated;
     } catch (error) {
       const typed = error instanceof GatewayError ? error : undefined;
-      await this.audit.record({ ...entry, outcome: typed?.code === ErrorCode.OUTCOME_UNKNOWN ? 'OUTCOME_UNKNOWN' : 'FAILED', code: typed?.code, upstreamRequestId: typed?.upstream?.requestId });
+      await this.audit.record(entry(typed?.code === ErrorCode.OUTCOME_UNKNOWN ? 'OUTCOME_UNKNOWN' : 'FAILED', { code: typed?.code, upstreamRequestId: typed?.upstream?.requestId }));
       throw error;
     }
   }
@@ -187,7 +212,7 @@ export class CardWrites {
     input: unknown,
     run: MutationSpec<Operation>['run'],
   ): Promise<Operation> {
-    return this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: (op) => op });
+    return this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: asOperation });
   }
 
   /** A global id of the viewer's tenant; another tenant's answers like one that does not exist. */

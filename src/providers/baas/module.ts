@@ -25,5 +25,9 @@ export const baasModule: ProviderModule<'baas', BaasEndpoint, BaasStore> = {
       endpoint: { baseUrl, apiKey, clientCert: pki.client.cert, clientKey: pki.client.key, caCert: pki.ca.cert },
     };
   },
+  // baas documents no processing time and nothing bounds how late a held request may be
+  // processed (no signed timestamp, no idempotency key, references not unique): the longest
+  // window of the five, and a resend after it is recorded and audited as one.
+  settle: { processingMs: 60_000, duplicates: 'none' },
   create: (endpoint, transport) => new BaasProvider({ ...transport, ...endpoint }),
 };

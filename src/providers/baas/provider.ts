@@ -300,7 +300,8 @@ export class BaasProvider extends BaseProvider {
       w.cx.log.error({ provider: this.key, kind, reference, copies: recorded.length }, 'a write reached BAAS more than once');
     }
     // Newest first: the last is the first copy.
-    return mapMoneyOperation(recorded[recorded.length - 1], kind, 'transaction');
+    const first = mapMoneyOperation(recorded[recorded.length - 1], kind, 'transaction');
+    return recorded.length > 1 ? { ...first, copies: recorded.length } : first;
   }
 
   /**

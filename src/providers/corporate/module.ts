@@ -18,5 +18,9 @@ export const corporateModule: ProviderModule<'corporate', CorporateEndpoint, Cor
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, apiKey, secretKey } };
   },
+  // corporate refuses a payload whose request_timestamp is more than 30 s from its clock
+  // (corporate.md), so a held request cannot be accepted later than that; every attempt of one
+  // write carries the same Idempotency-Key, which replays the original order.
+  settle: { processingMs: 30_000, duplicates: 'idempotency-key' },
   create: (endpoint, transport) => new CorporateProvider({ ...transport, ...endpoint }),
 };

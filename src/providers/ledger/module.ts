@@ -16,5 +16,8 @@ export const ledgerModule: ProviderModule<'ledger', LedgerEndpoint, LedgerStore>
     // The seeded customers are the sandbox's directory.
     return { server, store, endpoint: { baseUrl, apiKey, tenantId, customerIds } };
   },
+  // ledger documents no processing time and no request timestamp: 60 s, like baas. A card
+  // request cannot land twice: ledger issues one card per wallet and refuses a second.
+  settle: { processingMs: 60_000, duplicates: 'unique-reference' },
   create: (endpoint, transport) => new LedgerProvider({ ...transport, ...endpoint }),
 };

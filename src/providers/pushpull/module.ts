@@ -17,5 +17,9 @@ export const pushpullModule: ProviderModule<'pushpull', PushpullEndpoint, Pushpu
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, clientId, token } };
   },
+  // pushpull documents no processing time (a 201 is created-but-pending, a 207 unknown; its own
+  // front answers 504 when an application server times out): 60 s. A reused reference_id is a
+  // 409, so a resend cannot create a second transaction.
+  settle: { processingMs: 60_000, duplicates: 'unique-reference' },
   create: (endpoint, transport) => new PushpullProvider({ ...transport, ...endpoint }),
 };

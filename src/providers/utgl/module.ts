@@ -20,5 +20,10 @@ export const utglModule: ProviderModule<'utgl', UtglEndpoint, UtglStore> = {
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, accessKey, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } };
   },
+  // utgl refuses a request whose signed token is more than 30 s old (utgl.md, "Authentication"),
+  // so a held request cannot start later than that; its writes answer synchronously. A resend
+  // after a negative look-up carries a new key (utgl's rule) but the same reference, which utgl
+  // refuses twice (409).
+  settle: { processingMs: 30_000, duplicates: 'unique-reference' },
   create: (endpoint, transport) => new UtglProvider({ ...transport, ...endpoint }),
 };
