@@ -20,16 +20,17 @@ export type FakeBehaviour =
   | 'unknown-after-moving'
   | 'unknown-before-moving'
   | 'insufficient'
-  /** No answer (a timeout); the provider applies the write `landsAfterMs` later. */
+  /** No answer (a timeout); the provider holds the write and applies it when the test calls `land()`. */
   | 'lands-late';
 
 /** A provider double that records every write it receives: what reached "upstream". */
-export function fakeProvider(options: { key?: ProviderKey; landsAfterMs?: number; runMs?: number } = {}) {
+export function fakeProvider(options: { key?: ProviderKey; runMs?: number } = {}) {
   const key = options.key ?? 'utgl';
   const sent: WriteRequest[] = [];
   /** One entry per effect upstream, by reference. */
   const moved: string[] = [];
   const lookUps: string[] = [];
+  const held: string[] = [];
   let behaviour: FakeBehaviour = 'ok';
   const operation = (reference: string): Operation => ({
     provider: key, ref: `tr_${reference}`, kind: OperationKind.TOP_UP, status: OperationStatus.COMPLETED, providerStatus: 'completed',
@@ -56,7 +57,7 @@ export function fakeProvider(options: { key?: ProviderKey; landsAfterMs?: number
       if (behaviour === 'insufficient') throw new GatewayError(ErrorCode.INSUFFICIENT_FUNDS, 'no money', { provider: key });
       if (behaviour === 'unknown-before-moving') throw new GatewayError(ErrorCode.OUTCOME_UNKNOWN, '503 on a write', { provider: key });
       if (behaviour === 'lands-late') {
-        setTimeout(() => moved.push(w.reference), options.landsAfterMs ?? 100);
+        held.push(w.reference);
         throw new GatewayError(ErrorCode.OUTCOME_UNKNOWN, 'sent, no answer (headers timeout)', { provider: key });
       }
       moved.push(w.reference);
@@ -67,7 +68,9 @@ export function fakeProvider(options: { key?: ProviderKey; landsAfterMs?: number
     serialize: (op) => op,
     deserialize: (raw) => ({ ...(raw as Operation), createdAt: new Date((raw as { createdAt: string }).createdAt) }),
   });
-  return { sent, moved, lookUps, spec, set: (b: FakeBehaviour) => (behaviour = b) };
+  /** The held writes are processed now. */
+  const land = () => moved.push(...held.splice(0));
+  return { sent, moved, lookUps, spec, land, set: (b: FakeBehaviour) => (behaviour = b) };
 }
 
 export const scope = (subject = 'alice', tenant = 'acme', log: Logger = createLogger('silent')) => ({

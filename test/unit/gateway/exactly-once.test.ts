@@ -26,7 +26,7 @@ function capturedLog() {
 
 describe('never resending while an earlier attempt can still land', () => {
   it('answers a resubmit inside the settle window with a retryable OUTCOME_UNKNOWN after one look-up, sending nothing', async () => {
-    const p = fakeProvider({ landsAfterMs: 150 });
+    const p = fakeProvider();
     p.set('lands-late');
     const store = new MemoryStateStore();
     const mutations = engine(store, 400);
@@ -39,7 +39,7 @@ describe('never resending while an earlier attempt can still land', () => {
     expect(p.sent).toHaveLength(1);
     expect(mutations.counters.heldInsideSettleWindow).toBe(1);
 
-    await sleep(200); // the held write lands
+    p.land(); // the held write is processed, late
     const settled = await mutations.execute(scope(), 'key-late-01', p.spec());
     expect(settled.reference).toBe(p.sent[0]!.reference);
     expect(p.sent).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('storage failures never lie about money', () => {
     expect((await store.records.get('acme', 'key-store-02'))!.status).toBe('SUCCEEDED');
 
     // The refused outcome is written in the background; a resubmit replays it, sending nothing.
-    await sleep(150);
+    for (let i = 0; i < 40 && (await store.records.get('acme', 'key-store-01'))!.status !== 'SUCCEEDED'; i += 1) await sleep(50);
     expect((await store.records.get('acme', 'key-store-01'))!.status).toBe('SUCCEEDED');
     expect(await mutations.execute(scope(), 'key-store-01', p.spec())).toEqual(paid);
     expect(p.sent).toHaveLength(2);
