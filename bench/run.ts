@@ -73,7 +73,12 @@ async function main(): Promise<void> {
     env: { ...process.env, SANDBOX_LATENCY_MS: String(LATENCY_MS) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const host = JSON.parse(await firstLine(sandboxes)) as { env: Record<string, string>; endpoints: BenchContext['endpoints']; stores: { utglCardIds: string[] }; adminUrl: string };
+  const host = JSON.parse(await firstLine(sandboxes)) as {
+    env: Record<string, string>;
+    endpoints: BenchContext['endpoints'];
+    stores: Pick<BenchContext, 'utglCardIds' | 'utglTopUp'>;
+    adminUrl: string;
+  };
   const port = await freePort();
   // Production mode needs real token verification: a throwaway identity provider key.
   const idp = await generateKeyPair('ES256');
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
   };
-  const token = await new SignJWT({ tenant: 'bench', scope: 'cards:read cardholders:read' })
+  const token = await new SignJWT({ tenant: 'bench', scope: 'cards:read cardholders:read funds:write' })
     .setProtectedHeader({ alg: 'ES256' })
     .setIssuer(auth.AUTH_ISSUER)
     .setAudience(auth.AUTH_AUDIENCE)
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
     endpoints: host.endpoints,
     ledgerCustomerIds: (host.env.LEDGER_CUSTOMER_IDS ?? '').split(',').filter(Boolean),
     utglCardIds: host.stores.utglCardIds,
+    utglTopUp: host.stores.utglTopUp,
   };
   const pool = new Pool(url, { connections: CONCURRENCY });
   const results: Record<string, { gateway: Figures; baseline: Figures }> = {};

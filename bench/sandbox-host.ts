@@ -34,7 +34,15 @@ function serialisable(endpoints: object): unknown {
 
 /** A few ids per provider for the query shapes. */
 function sampleIds(stores: SandboxStores): Record<string, unknown> {
-  return { utglCardIds: stores.utgl ? [...stores.utgl.cards.keys()].slice(0, 20) : [] };
+  const utgl = stores.utgl;
+  if (!utgl) return { utglCardIds: [] };
+  const usd = [...utgl.accounts.values()].filter((a) => a.currency === 'USD');
+  const funding = usd.sort((a, b) => Number(b.balance) - Number(a.balance))[0];
+  const card = [...utgl.cards.values()].find((c) => c.status === 'active' && usd.some((a) => a.id === c.account_id));
+  return {
+    utglCardIds: [...utgl.cards.keys()].slice(0, 20),
+    utglTopUp: funding && card ? { fundingAccountId: funding.id, cardId: card.id } : undefined,
+  };
 }
 
 main().catch((error) => {

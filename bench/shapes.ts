@@ -19,34 +19,43 @@ export interface BenchContext {
   };
   ledgerCustomerIds: string[];
   utglCardIds: string[];
+  /** A utgl USD account with money, and an active card on a USD account (the write shape). */
+  utglTopUp?: { fundingAccountId: string; cardId: string };
 }
 
 export interface Shape {
   name: string;
+  /** Moves money: needs the funds:write scope, and is the shape that measures the state store. */
+  write?: boolean;
   description: string;
   query(ctx: BenchContext, i: number): { query: string; variables?: Record<string, unknown> };
   /** Builds the direct client once; returns one iteration of the same upstream work. */
   baseline(ctx: BenchContext): (i: number) => Promise<void>;
 }
 
-/** Direct utgl calls: one signed GET. */
+/** Direct utgl calls: one signed request (a GET, or a POST of `body`). */
 function utglClient(ctx: BenchContext) {
   const utgl = ctx.endpoints.utgl!;
   const pool = new Pool(utgl.baseUrl, { connections: 64 });
   const key: KeyObject = createPrivateKey(utgl.privateKeyPem);
   const emptyHash = createHash('sha256').update('').digest('hex');
-  return async (pathWithQuery: string): Promise<any> => {
+  return async (pathWithQuery: string, post?: { body: object; idempotencyKey: string }): Promise<any> => {
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ uri: pathWithQuery, method: 'GET', body_sha256: emptyHash })
+    const method = post ? 'POST' : 'GET';
+    const payload = post ? JSON.stringify(post.body) : undefined;
+    const bodyHash = payload === undefined ? emptyHash : createHash('sha256').update(payload).digest('hex');
+    const token = await new SignJWT({ uri: pathWithQuery, method, body_sha256: bodyHash })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: utgl.accessKey })
       .setSubject(utgl.accessKey)
       .setIssuedAt(now)
       .setExpirationTime(now + 30)
       .setJti(randomUUID())
       .sign(key);
-    const res = await pool.request({ method: 'GET', path: pathWithQuery, headers: { authorization: `Bearer ${token}` } });
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (post) Object.assign(headers, { 'content-type': 'application/json', 'idempotency-key': post.idempotencyKey });
+    const res = await pool.request({ method, path: pathWithQuery, headers, body: payload });
     const body = await res.body.json();
-    if (res.statusCode !== 200) throw new Error(`utgl ${res.statusCode}`);
+    if (res.statusCode !== (post ? 201 : 200)) throw new Error(`utgl ${res.statusCode}`);
     return body;
   };
 }
@@ -107,6 +116,9 @@ function pushpullClient(ctx: BenchContext) {
 }
 
 const byNewest = (a: { t: number }, b: { t: number }) => b.t - a.t;
+
+/** Keys and references unique to this benchmark run (the sandboxes live as long as the run). */
+const RUN = randomUUID().slice(0, 8);
 
 export const SHAPES: Shape[] = [
   {
@@ -171,6 +183,30 @@ export const SHAPES: Shape[] = [
             await Promise.all(cards.data.map((c: any) => get(`/v1/transactions?card_id=${c.id}&limit=5`)));
           }),
         );
+      };
+    },
+  },
+  {
+    name: 'top-up-fresh-key',
+    description: 'a top-up with a fresh idempotency key (utgl, write)',
+    write: true,
+    query: (ctx, i) => ({
+      query: 'mutation($input: TopUpCardInput!, $key: String!) { topUpCard(input: $input, idempotencyKey: $key) { id status } }',
+      variables: {
+        key: `bench-${RUN}-gw-${i}`,
+        input: {
+          cardId: Buffer.from(`utgl:Card:${ctx.utglTopUp!.cardId}`).toString('base64url'),
+          fundingWalletId: Buffer.from(`utgl:Wallet:${ctx.utglTopUp!.fundingAccountId}`).toString('base64url'),
+          amount: '0.01',
+          currency: 'USD',
+        },
+      },
+    }),
+    baseline(ctx) {
+      const send = utglClient(ctx);
+      return async (i) => {
+        const body = { source_account_id: ctx.utglTopUp!.fundingAccountId, destination_card_id: ctx.utglTopUp!.cardId, amount: '0.01', currency: 'USD', reference: `bench_${RUN}_base_${i}` };
+        await send('/v1/transfers', { body, idempotencyKey: randomUUID() });
       };
     },
   },

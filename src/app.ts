@@ -38,7 +38,7 @@ export interface App {
 
 export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const store = overrides.store ?? openStateStore(log);
+  const store = overrides.store ?? openStateStore(config, log);
   const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
   const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: config.upstream });
   const gateway = createGateway({
@@ -93,7 +93,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
  * (SQLite in `.cardplane/`, PostgreSQL with DATABASE_URL), the in-memory one: said loudly,
  * because nothing in it survives a restart.
  */
-function openStateStore(log: Logger): StateStore {
+export function openStateStore(_config: Config, log: Logger): StateStore {
   log.warn({ event: 'store.memory' }, 'the state store is in memory: idempotency records and the audit trail do not survive a restart');
   return new MemoryStateStore();
 }

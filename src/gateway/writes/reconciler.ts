@@ -53,6 +53,21 @@ export interface ReconcileReport {
   message?: string;
 }
 
+/**
+ * Why an operator is shown a record (README, "Uncertain writes"): each label is a state with
+ * its own action.
+ */
+export function uncertainty(record: IdempotencyRecord, windowMs: number, now = Date.now()): string[] {
+  const labels: string[] = [];
+  const last = record.attempts.at(-1);
+  const inside = last !== undefined && now < Date.parse(last.sentAt) + windowMs;
+  if (record.status === 'OUTCOME_UNKNOWN') labels.push(inside ? 'OUTCOME_UNKNOWN (inside its settle window)' : 'OUTCOME_UNKNOWN');
+  if (record.status === 'IN_PROGRESS') labels.push(inside || !last ? 'IN_PROGRESS' : 'IN_PROGRESS past its settle window');
+  if (record.attempts.some((a) => a.resend)) labels.push('RESENT');
+  if (record.duplicateDetected) labels.push('DUPLICATED UPSTREAM');
+  return labels;
+}
+
 /** Who the audit trail names for what the reconciler does. */
 const RECONCILER_SUBJECT = 'cardplane:reconciler';
 const SWEEP_LEASE = 'reconcile-sweep';
