@@ -42,6 +42,11 @@ export class SeededRandom {
     return s;
   }
 
+  /** An id such as `card_3f9a…`: the prefix, an underscore and 16 hex characters. */
+  id(prefix: string): string {
+    return `${prefix}_${this.hex(16)}`;
+  }
+
   /** A deterministic RFC 4122-shaped v4 UUID. */
   uuid(): string {
     const h = this.hex(32);

@@ -1,7 +1,8 @@
 /**
  * The shared mechanics of every provider simulator: a real HTTP(S) server with a small
  * router, per-route fault injection, and a log of the requests it received so tests can
- * count upstream calls. Each provider's `sandbox.ts` supplies only its routes and data.
+ * count upstream calls. Each provider's `sandbox/` folder supplies only its
+ * state, seeding and routes.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -297,16 +298,6 @@ export class SandboxServer {
     headers['content-length'] = String(payload.length);
     res.writeHead(response.status, headers);
     res.end(payload);
-  }
-}
-
-/** JSON body of a request, or undefined when it is empty or not JSON. */
-export function jsonBody(req: SandboxRequest): unknown {
-  if (req.body.length === 0) return undefined;
-  try {
-    return JSON.parse(req.body.toString('utf8'));
-  } catch {
-    return undefined;
   }
 }
 

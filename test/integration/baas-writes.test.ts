@@ -11,9 +11,21 @@ import { ErrorCode } from '../../src/core/errors.js';
 import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
 import { CardStatus, CardType, KycStatus } from '../../src/core/model.js';
 import { createLogger } from '../../src/core/logger.js';
-import type { BaasCard, BaasCardholder, BaasStore, BaasTransaction, BaasWalletRecord } from '../../src/providers/baas/sandbox.js';
+import type {
+  BaasCard,
+  BaasCardholder,
+  BaasTransaction,
+  BaasWalletRecord,
+} from '../../src/providers/baas/sandbox/store.js';
+import type { BaasStore } from '../../src/providers/baas/sandbox/index.js';
 import type { CardProvider } from '../../src/providers/provider.js';
-import { CardAction, OperationKind, OperationStatus, type NewCardholder, type WriteRequest } from '../../src/core/writes.js';
+import {
+  CardAction,
+  OperationKind,
+  OperationStatus,
+  type NewCardholder,
+  type WriteRequest,
+} from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 

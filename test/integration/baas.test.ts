@@ -10,9 +10,16 @@ import { ErrorCode } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
 import { generateBaasPki, generateForeignClient } from '../../src/providers/baas/certificates.js';
 import type { BaasProvider } from '../../src/providers/baas/provider.js';
-import { createBaasSandbox, type BaasComplianceStatus, type BaasStore } from '../../src/providers/baas/sandbox.js';
+import { createBaasSandbox, type BaasStore } from '../../src/providers/baas/sandbox/index.js';
+import type { BaasComplianceStatus } from '../../src/providers/baas/sandbox/store.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
-import { CardDetailDocument, CardsPageDocument, NodeByIdDocument, TransactionsPageDocument, WalletDetailDocument } from '../generated/graphql.js';
+import {
+  CardDetailDocument,
+  CardsPageDocument,
+  NodeByIdDocument,
+  TransactionsPageDocument,
+  WalletDetailDocument,
+} from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (type: string, ref: string) => Buffer.from(`baas:${type}:${ref}`).toString('base64url');

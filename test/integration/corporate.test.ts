@@ -13,14 +13,10 @@ import { ErrorCode, GatewayError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
 import { openBody } from '../../src/providers/corporate/envelope.js';
 import type { CorporateProvider } from '../../src/providers/corporate/provider.js';
-import {
-  createCorporateSandbox,
-  formatCents,
-  sealedError,
-  toCents,
-  type CorporateCard,
-  type CorporateStore,
-} from '../../src/providers/corporate/sandbox.js';
+import { createCorporateSandbox, type CorporateStore } from '../../src/providers/corporate/sandbox/index.js';
+import { formatCents, toCents } from '../../src/sandbox/money.js';
+import { sealedError } from '../../src/providers/corporate/sandbox/routes.js';
+import type { CorporateCard } from '../../src/providers/corporate/sandbox/store.js';
 import type { CorporateErrorSlug } from '../../src/providers/corporate/contract.js';
 import type { WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';

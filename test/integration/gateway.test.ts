@@ -3,8 +3,8 @@
  * data, batching through DataLoaders (counted at the simulators), partial results, request
  * ids and typed errors.
  */
-import type { LedgerStore } from '../../src/providers/ledger/sandbox.js';
-import type { UtglStore } from '../../src/providers/utgl/sandbox.js';
+import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
+import type { UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { Capability } from '../../src/providers/provider.js';
 import { CardsPageDocument, TransactionsPageDocument, type Provider } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';

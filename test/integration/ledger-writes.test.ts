@@ -12,7 +12,12 @@ import { CardType } from '../../src/core/model.js';
 import { createLogger } from '../../src/core/logger.js';
 import { Capability } from '../../src/providers/provider.js';
 import type { LedgerProvider } from '../../src/providers/ledger/provider.js';
-import { LEDGER_CARD_PRODUCT, LEDGER_TOKEN_SYMBOL, type LedgerStore, type LedgerWallet } from '../../src/providers/ledger/sandbox.js';
+import {
+  LEDGER_CARD_PRODUCT,
+  LEDGER_TOKEN_SYMBOL,
+  type LedgerWallet,
+} from '../../src/providers/ledger/sandbox/store.js';
+import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { CardAction, OperationKind, type WriteRequest } from '../../src/core/writes.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';

@@ -3,9 +3,14 @@
  * customers, one card per wallet, 18-decimal token amounts converted exactly, and the
  * reference's error shapes (a missing card is a 400 "Not found").
  */
-import type { LedgerStore } from '../../src/providers/ledger/sandbox.js';
+import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { fromBaseUnits } from '../../src/core/money.js';
-import { CardDetailDocument, CardholdersWithCardsDocument, NodeByIdDocument, WalletDetailDocument } from '../generated/graphql.js';
+import {
+  CardDetailDocument,
+  CardholdersWithCardsDocument,
+  NodeByIdDocument,
+  WalletDetailDocument,
+} from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (type: string, ref: string) => Buffer.from(`ledger:${type}:${ref}`).toString('base64url');

@@ -4,7 +4,7 @@
  * and nothing sent upstream for invalid input.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox.js';
+import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 

@@ -7,7 +7,12 @@
 import { request } from 'undici';
 import type { PushpullEndpoint } from '../../src/providers/pushpull/config.js';
 import type { PushpullProvider } from '../../src/providers/pushpull/provider.js';
-import { IP_NOT_ALLOWED_XML, PUSHPULL_RULES, type PushpullStore, type PushpullTransaction } from '../../src/providers/pushpull/sandbox.js';
+import {
+  IP_NOT_ALLOWED_XML,
+  PUSHPULL_RULES,
+  type PushpullTransaction,
+} from '../../src/providers/pushpull/sandbox/store.js';
+import type { PushpullStore } from '../../src/providers/pushpull/sandbox/index.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type GraphQLErrorJson, type TestGateway } from '../support/gateway.js';
 

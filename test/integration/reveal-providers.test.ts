@@ -10,13 +10,13 @@ import { createCallContext, type CallContext } from '../../src/core/call-context
 import { ErrorCode, GatewayError } from '../../src/core/errors.js';
 import type { ProviderKey } from '../../src/core/provider-key.js';
 import { createLogger } from '../../src/core/logger.js';
-import type { BaasStore } from '../../src/providers/baas/sandbox.js';
+import type { BaasStore } from '../../src/providers/baas/sandbox/index.js';
 import { seal } from '../../src/providers/corporate/envelope.js';
-import type { CorporateStore } from '../../src/providers/corporate/sandbox.js';
-import type { LedgerStore } from '../../src/providers/ledger/sandbox.js';
+import type { CorporateStore } from '../../src/providers/corporate/sandbox/index.js';
+import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { Capability } from '../../src/providers/provider.js';
-import { type CardSecrets } from '../../src/core/model.js';
-import type { UtglStore } from '../../src/providers/utgl/sandbox.js';
+import type { CardSecrets } from '../../src/core/model.js';
+import type { UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const silent = createLogger('silent');

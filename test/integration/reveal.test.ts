@@ -3,7 +3,7 @@
  * token, exchanged once at POST /reveal for the card's number and CVV (never through
  * GraphQL, never cached).
  */
-import type { UtglStore } from '../../src/providers/utgl/sandbox.js';
+import type { UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (provider: string, ref: string) => Buffer.from(`${provider}:Card:${ref}`).toString('base64url');

@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { createHash } from 'node:crypto';
-import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox.js';
+import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { CardDetailDocument, CardsPageDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 

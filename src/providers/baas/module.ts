@@ -2,7 +2,7 @@ import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { generateBaasPki } from './certificates.js';
 import { baasEndpointFromEnv, baasEndpointToEnv, type BaasEndpoint } from './config.js';
 import { BaasProvider } from './provider.js';
-import { createBaasSandbox, type BaasStore } from './sandbox.js';
+import { createBaasSandbox, type BaasStore } from './sandbox/index.js';
 
 export const baasModule: ProviderModule<'baas', BaasEndpoint, BaasStore> = {
   key: 'baas',

@@ -3,7 +3,7 @@ import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { corporateEndpointFromEnv, corporateEndpointToEnv, type CorporateEndpoint } from './config.js';
 import { KEY_BYTES } from './envelope.js';
 import { CorporateProvider } from './provider.js';
-import { createCorporateSandbox, type CorporateStore } from './sandbox.js';
+import { createCorporateSandbox, type CorporateStore } from './sandbox/index.js';
 
 /** corporate: the simulator runs with an API key and a 32-byte secretbox key made at start-up. */
 export const corporateModule: ProviderModule<'corporate', CorporateEndpoint, CorporateStore> = {

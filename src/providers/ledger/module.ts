@@ -1,7 +1,7 @@
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { ledgerEndpointFromEnv, ledgerEndpointToEnv, type LedgerEndpoint } from './config.js';
 import { LedgerProvider } from './provider.js';
-import { createLedgerSandbox, type LedgerStore } from './sandbox.js';
+import { createLedgerSandbox, type LedgerStore } from './sandbox/index.js';
 
 export const ledgerModule: ProviderModule<'ledger', LedgerEndpoint, LedgerStore> = {
   key: 'ledger',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { pushpullEndpointFromEnv, pushpullEndpointToEnv, type PushpullEndpoint } from './config.js';
 import { PushpullProvider } from './provider.js';
-import { createPushpullSandbox, type PushpullStore } from './sandbox.js';
+import { createPushpullSandbox, type PushpullStore } from './sandbox/index.js';
 
 export const pushpullModule: ProviderModule<'pushpull', PushpullEndpoint, PushpullStore> = {
   key: 'pushpull',

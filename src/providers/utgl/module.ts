@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { utglEndpointFromEnv, utglEndpointToEnv, type UtglEndpoint } from './config.js';
 import { UtglProvider } from './provider.js';
-import { createUtglSandbox, type UtglStore } from './sandbox.js';
+import { createUtglSandbox, type UtglStore } from './sandbox/index.js';
 
 export const utglModule: ProviderModule<'utgl', UtglEndpoint, UtglStore> = {
   key: 'utgl',

@@ -13,7 +13,7 @@ import { BaasClient } from '../../../src/providers/baas/client.js';
 import { CLIENT_CERT_REJECTED } from '../../../src/providers/transport/mutual-tls.js';
 import { mapBaasError, readErrorBody } from '../../../src/providers/baas/errors.js';
 import { BaasProvider } from '../../../src/providers/baas/provider.js';
-import { createBaasSandbox, type BaasSandbox } from '../../../src/providers/baas/sandbox.js';
+import { createBaasSandbox, type BaasSandbox } from '../../../src/providers/baas/sandbox/index.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 
 function mapped(status: number, body: unknown, options: { operation?: RequestKind; name?: string; retryAfter?: string } = {}): GatewayError {

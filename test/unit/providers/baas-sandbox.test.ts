@@ -9,15 +9,14 @@ import { SEED_EPOCH } from '../../../src/sandbox/random.js';
 import { generateBaasPki, generateForeignClient, type BaasPki } from '../../../src/providers/baas/certificates.js';
 import {
   BAAS_DEFAULT_LIMIT,
-  BaasStore,
   OTP_LISTENER_TTL_MS,
-  createBaasSandbox,
   type BaasCard,
   type BaasCardholder,
   type BaasComplianceStatus,
-  type BaasSandbox,
   type BaasTransaction,
-} from '../../../src/providers/baas/sandbox.js';
+} from '../../../src/providers/baas/sandbox/store.js';
+import { type BaasStore, createBaasSandbox, type BaasSandbox } from '../../../src/providers/baas/sandbox/index.js';
+import { seededBaasStore } from '../../../src/providers/baas/sandbox/seed.js';
 
 const API_KEY = 'baas-test-key';
 
@@ -488,7 +487,7 @@ describe('OTP listeners', () => {
 describe('seeded data', () => {
   const tally = <T>(items: T[], key: (item: T) => string) =>
     items.reduce<Record<string, number>>((acc, item) => ({ ...acc, [key(item)]: (acc[key(item)] ?? 0) + 1 }), {});
-  const fresh = new BaasStore();
+  const fresh = seededBaasStore();
 
   it('holds 24 cardholders across every compliance state', () => {
     expect(tally([...fresh.cardholders.values()], (c) => c.complianceStatus)).toEqual({
@@ -552,11 +551,11 @@ describe('seeded data', () => {
   });
 
   it('is the same on every start with the same seed, and different with another', () => {
-    const again = new BaasStore();
+    const again = seededBaasStore();
     const dump = (s: BaasStore) =>
       JSON.stringify([[...s.cardholders.values()], [...s.wallets.keys()].map((id) => s.wallet(id)), [...s.cards.values()], [...s.transactions.values()]]);
     expect(dump(again)).toBe(dump(fresh));
-    expect(dump(new BaasStore({ seed: 8 }))).not.toBe(dump(fresh));
+    expect(dump(seededBaasStore({ seed: 8 }))).not.toBe(dump(fresh));
   });
 
   it('dates every card after its wallet and every transaction after its card', () => {

@@ -11,7 +11,8 @@ import { CorporateClient } from '../../../src/providers/corporate/client.js';
 import { openBody, seal } from '../../../src/providers/corporate/envelope.js';
 import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS } from '../../../src/providers/corporate/contract.js';
 import { isDuplicateRequest, mapCorporateError } from '../../../src/providers/corporate/errors.js';
-import { createCorporateSandbox, sealedError, type CorporateSandbox } from '../../../src/providers/corporate/sandbox.js';
+import { createCorporateSandbox, type CorporateSandbox } from '../../../src/providers/corporate/sandbox/index.js';
+import { sealedError } from '../../../src/providers/corporate/sandbox/routes.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 
 const answer = (status: number, code: string | undefined, operation: RequestKind = 'read') => ({

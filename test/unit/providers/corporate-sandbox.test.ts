@@ -4,15 +4,17 @@ import { request } from 'undici';
 import { open, seal } from '../../../src/providers/corporate/envelope.js';
 import {
   CORPORATE_MASTER_OPENING_CENTS,
-  CORPORATE_PATHS,
   CORPORATE_SEED_COUNTS,
-  CorporateStore,
-  createCorporateSandbox,
-  formatCents,
-  toCents,
   type CorporateCard,
+} from '../../../src/providers/corporate/sandbox/store.js';
+import { CORPORATE_PATHS } from '../../../src/providers/corporate/sandbox/routes.js';
+import {
+  type CorporateStore,
+  createCorporateSandbox,
   type CorporateSandbox,
-} from '../../../src/providers/corporate/sandbox.js';
+} from '../../../src/providers/corporate/sandbox/index.js';
+import { formatCents, toCents } from '../../../src/sandbox/money.js';
+import { seededCorporateStore } from '../../../src/providers/corporate/sandbox/seed.js';
 
 const API_KEY = 'ck_test_corporate';
 const KEY = nacl.randomBytes(32);
@@ -494,13 +496,13 @@ describe('corporate sandbox: lists', () => {
 });
 
 describe('corporate sandbox: seeded data', () => {
-  const fresh = new CorporateStore(7, () => clock);
+  const fresh = seededCorporateStore(7, () => clock);
   const snapshot = (s: CorporateStore) =>
     JSON.stringify([[...s.users.values()], [...s.cardholders.values()], [...s.cards.values()], [...s.transactions.values()], [...s.orders.values()], s.depositAddress]);
 
   it('is identical for the same seed, ids included, and different for another', () => {
-    expect(snapshot(new CorporateStore(7, () => clock))).toBe(snapshot(fresh));
-    expect(snapshot(new CorporateStore(8, () => clock))).not.toBe(snapshot(fresh));
+    expect(snapshot(seededCorporateStore(7, () => clock))).toBe(snapshot(fresh));
+    expect(snapshot(seededCorporateStore(8, () => clock))).not.toBe(snapshot(fresh));
   });
 
   it('holds 24 users, 20 of them cardholders, with every KYC state', () => {
@@ -551,7 +553,7 @@ describe('corporate sandbox: seeded data', () => {
   });
 
   it('completes a seeded pending card order into a new card when polled', () => {
-    const store2 = new CorporateStore(7, () => clock);
+    const store2 = seededCorporateStore(7, () => clock);
     const pending = [...store2.orders.values()].find((r) => r.order.type === 'card_issue' && r.order.status === 'pending')!;
     const before = store2.cards.size;
     expect(store2.settleOrder(pending.order.order_id)).toMatchObject({ status: 'completed', card_id: expect.any(String) });

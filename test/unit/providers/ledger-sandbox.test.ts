@@ -2,13 +2,12 @@ import { request } from 'undici';
 import {
   LEDGER_CARD_PRODUCT,
   LEDGER_DEFAULT_PAGE_SIZE,
-  LedgerStore,
-  createLedgerSandbox,
   type CardStatusText,
-  type LedgerSandbox,
   type LedgerTransaction,
   type LedgerWallet,
-} from '../../../src/providers/ledger/sandbox.js';
+} from '../../../src/providers/ledger/sandbox/store.js';
+import { type LedgerStore, createLedgerSandbox, type LedgerSandbox } from '../../../src/providers/ledger/sandbox/index.js';
+import { seededLedgerStore } from '../../../src/providers/ledger/sandbox/seed.js';
 
 const API_KEY = 'ledger-test-key';
 const TENANT = 'acme';
@@ -476,11 +475,11 @@ describe('balance', () => {
 });
 
 describe('seeded data', () => {
-  const store = new LedgerStore(TENANT, 2);
+  const store = seededLedgerStore(TENANT, 2);
 
   it('is identical for the same seed, ids included, and different for another', () => {
-    expect(new LedgerStore(TENANT, 2)).toEqual(store);
-    expect(new LedgerStore(TENANT, 3).customers[0]!.customerAccountId).not.toBe(store.customers[0]!.customerAccountId);
+    expect(seededLedgerStore(TENANT, 2)).toEqual(store);
+    expect(seededLedgerStore(TENANT, 3).customers[0]!.customerAccountId).not.toBe(store.customers[0]!.customerAccountId);
   });
 
   it('exposes the seeded customer ids for the gateway directory', () => {

@@ -5,7 +5,8 @@ import type { RequestKind } from '../../../src/providers/transport/retry-policy.
 import { PushpullClient } from '../../../src/providers/pushpull/client.js';
 import { PUSHPULL_ERROR_STATUSES } from '../../../src/providers/pushpull/contract.js';
 import { mapPushpullError, readErrorBody, type PushpullBodyFormat } from '../../../src/providers/pushpull/errors.js';
-import { IP_NOT_ALLOWED_XML, createPushpullSandbox, type PushpullSandbox } from '../../../src/providers/pushpull/sandbox.js';
+import { IP_NOT_ALLOWED_XML } from '../../../src/providers/pushpull/sandbox/store.js';
+import { createPushpullSandbox, type PushpullSandbox } from '../../../src/providers/pushpull/sandbox/index.js';
 
 const answer = (status: number, message: string, operation: RequestKind = 'read', code = 'EC1', retryAfterHeader?: string) => ({
   provider: 'pushpull' as const,

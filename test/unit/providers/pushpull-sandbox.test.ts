@@ -1,16 +1,18 @@
 import { request } from 'undici';
 import {
   IP_NOT_ALLOWED_XML,
-  PLANTED_TRANSACTIONS,
   PUSHPULL_RULES,
   PUSHPULL_SEED_COUNTS,
-  PushpullStore,
   UNKNOWN_OUTCOME_AMOUNT,
-  createPushpullSandbox,
   type PushpullAccount,
-  type PushpullSandbox,
   type PushpullTransaction,
-} from '../../../src/providers/pushpull/sandbox.js';
+} from '../../../src/providers/pushpull/sandbox/store.js';
+import { PLANTED_TRANSACTIONS, seededPushpullStore } from '../../../src/providers/pushpull/sandbox/seed.js';
+import {
+  type PushpullStore,
+  createPushpullSandbox,
+  type PushpullSandbox,
+} from '../../../src/providers/pushpull/sandbox/index.js';
 
 const CLIENT_ID = 'cp-unit';
 const TOKEN = 'tok_unit_pushpull';
@@ -593,7 +595,7 @@ describe('the automatic IP block', () => {
 });
 
 describe('the seeded data', () => {
-  const fresh = (seed?: number) => new PushpullStore({ clientId: 'x', token: 'y', seed, now: () => 0 });
+  const fresh = (seed?: number) => seededPushpullStore({ clientId: 'x', token: 'y', seed, now: () => 0 });
 
   it('holds 36 card accounts (4 deleted) and 360 transactions', () => {
     const s = fresh();

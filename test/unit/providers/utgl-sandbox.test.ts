@@ -1,15 +1,10 @@
 import { createHash, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { request, type Dispatcher } from 'undici';
-import {
-  createUtglSandbox,
-  UtglStore,
-  type UtglAccount,
-  type UtglCard,
-  type UtglSandbox,
-  type UtglTransaction,
-} from '../../../src/providers/utgl/sandbox.js';
+import { createUtglSandbox, type UtglStore, type UtglSandbox } from '../../../src/providers/utgl/sandbox/index.js';
+import type { UtglAccount, UtglCard, UtglTransaction } from '../../../src/providers/utgl/sandbox/store.js';
 import { SEED_EPOCH } from '../../../src/sandbox/random.js';
+import { seededUtglStore } from '../../../src/providers/utgl/sandbox/seed.js';
 
 const ACCESS_KEY = 'ak_test_utgl';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -646,14 +641,14 @@ describe('utgl sandbox seed', () => {
 
     const a = createUtglSandbox(options).store;
     const b = createUtglSandbox(options).store;
-    const c = new UtglStore(8);
+    const c = seededUtglStore(8);
 
     expect(snapshot(a)).toEqual(snapshot(b));
     expect([...c.cards.keys()]).not.toEqual([...a.cards.keys()]);
   });
 
   it('has the required counts and variety', () => {
-    const store = new UtglStore();
+    const store = seededUtglStore();
     const values = <T, K extends keyof T>(map: Map<string, T>, key: K) => new Set([...map.values()].map((v) => v[key]));
 
     expect(store.cardholders.size).toBeGreaterThanOrEqual(24);
@@ -671,7 +666,7 @@ describe('utgl sandbox seed', () => {
   });
 
   it('keeps merchants on purchases and refunds only, expired cards in the past and ids prefixed', () => {
-    const store = new UtglStore();
+    const store = seededUtglStore();
     const epoch = new Date(SEED_EPOCH);
 
     for (const t of store.transactions.values()) {
