@@ -6,7 +6,7 @@ import {
   type LedgerTransaction,
   type LedgerWallet,
 } from '../../../src/providers/ledger/sandbox/store.js';
-import { type LedgerStore, createLedgerSandbox, type LedgerSandbox } from '../../../src/providers/ledger/sandbox/index.js';
+import { createLedgerSandbox, type LedgerSandbox } from '../../../src/providers/ledger/sandbox/index.js';
 import { seededLedgerStore } from '../../../src/providers/ledger/sandbox/seed.js';
 
 const API_KEY = 'ledger-test-key';

@@ -9,7 +9,6 @@ import {
   MERCHANTS,
   SeededRandom,
   daysAgo,
-  luhnPan,
   spread,
   weighted,
   type WeightTable,

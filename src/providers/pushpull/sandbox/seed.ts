@@ -5,7 +5,6 @@ import {
   DAY_MINUTES,
   FIRST_NAMES,
   LAST_NAMES,
-  SEED_EPOCH,
   SeededRandom,
   luhnPan,
   seededTimestamp,

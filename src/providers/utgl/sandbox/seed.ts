@@ -8,7 +8,6 @@ import {
   MERCHANTS,
   SeededRandom,
   daysAgo,
-  luhnPan,
   spread,
   weighted,
   type WeightTable,
