@@ -19,13 +19,7 @@ import type {
 } from '../../src/providers/baas/sandbox/store.js';
 import type { BaasStore } from '../../src/providers/baas/sandbox/index.js';
 import type { CardProvider } from '../../src/providers/provider.js';
-import {
-  CardAction,
-  OperationKind,
-  OperationStatus,
-  type NewCardholder,
-  type WriteRequest,
-} from '../../src/core/writes.js';
+import { CardAction, OperationKind, OperationStatus, type NewCardholder, type WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 

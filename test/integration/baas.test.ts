@@ -13,13 +13,7 @@ import type { BaasProvider } from '../../src/providers/baas/provider.js';
 import { createBaasSandbox, type BaasStore } from '../../src/providers/baas/sandbox/index.js';
 import type { BaasComplianceStatus } from '../../src/providers/baas/sandbox/store.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
-import {
-  CardDetailDocument,
-  CardsPageDocument,
-  NodeByIdDocument,
-  TransactionsPageDocument,
-  WalletDetailDocument,
-} from '../generated/graphql.js';
+import { CardDetailDocument, CardsPageDocument, NodeByIdDocument, TransactionsPageDocument, WalletDetailDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (type: string, ref: string) => Buffer.from(`baas:${type}:${ref}`).toString('base64url');

@@ -5,12 +5,7 @@
  */
 import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { fromBaseUnits } from '../../src/core/money.js';
-import {
-  CardDetailDocument,
-  CardholdersWithCardsDocument,
-  NodeByIdDocument,
-  WalletDetailDocument,
-} from '../generated/graphql.js';
+import { CardDetailDocument, CardholdersWithCardsDocument, NodeByIdDocument, WalletDetailDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const gid = (type: string, ref: string) => Buffer.from(`ledger:${type}:${ref}`).toString('base64url');

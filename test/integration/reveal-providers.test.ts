@@ -15,7 +15,7 @@ import { seal } from '../../src/providers/corporate/envelope.js';
 import type { CorporateStore } from '../../src/providers/corporate/sandbox/index.js';
 import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { Capability } from '../../src/providers/provider.js';
-import type { CardSecrets } from '../../src/core/model.js';
+import { type CardSecrets } from '../../src/core/model.js';
 import type { UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 
