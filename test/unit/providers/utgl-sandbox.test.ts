@@ -174,7 +174,8 @@ describe('utgl sandbox authentication', () => {
       { sign: { claims: { body_sha256: sha256('{}') } } },
       'body_sha256 claim does not match the request body',
     ],
-    ['an exp more than 30 s after iat', { sign: { claims: { exp: now() + 31 } } }, /more than 30 seconds after iat/],
+    // iat pinned beside exp: the table is built at load time, and a busy machine may sign a second later.
+    ['an exp more than 30 s after iat', { sign: { claims: { iat: now(), exp: now() + 31 } } }, /more than 30 seconds after iat/],
     // exp ≤ iat + 30 with iat 60 s old means exp has passed too: either reason is a rejection.
     ['an iat 60 s old', { sign: { claims: { iat: now() - 60, exp: now() - 30 } } }, /expired|older than 30 seconds/],
     ['an iat a minute ahead', { sign: { claims: { iat: now() + 60, exp: now() + 80 } } }, 'iat claim is in the future'],
