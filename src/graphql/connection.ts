@@ -9,7 +9,6 @@ import type { NodeBase } from '../core/model.js';
 import type { NodeType } from '../core/global-id.js';
 import type { MergedPage } from '../gateway/pagination.js';
 import type { GraphQLContext } from '../context.js';
-import type { Provider } from './enums.js';
 import { present, type Presented } from './present.js';
 import type { ConnectionShape } from './types/connection.type.js';
 
@@ -37,7 +36,7 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
       endCursor: page.endCursor,
     },
     failures: page.failures.map((f) => ({
-      provider: f.provider as Provider,
+      provider: f.provider,
       code: f.error.code,
       message: f.error.message,
       retryable: f.error.retryable,

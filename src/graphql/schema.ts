@@ -13,13 +13,13 @@ import { NodeResolver } from './resolvers/node.resolver.js';
 import { ProviderResolver } from './resolvers/provider.resolver.js';
 import { RevealResolver } from './resolvers/reveal.resolver.js';
 import { MutationResolver, OperationResolver } from './resolvers/mutation.resolver.js';
-import { OperationType } from './types/operation.type.js';
+import { OperationObject } from './types/operation.type.js';
 import { TransactionResolver } from './resolvers/transaction.resolver.js';
 import { WalletResolver } from './resolvers/wallet.resolver.js';
-import { CardTypeGql } from './types/card.type.js';
-import { CardholderType } from './types/cardholder.type.js';
-import { TransactionTypeGql } from './types/transaction.type.js';
-import { WalletType } from './types/wallet.type.js';
+import { CardObject } from './types/card.type.js';
+import { CardholderObject } from './types/cardholder.type.js';
+import { TransactionObject } from './types/transaction.type.js';
+import { WalletObject } from './types/wallet.type.js';
 
 let built: GraphQLSchema | undefined;
 
@@ -27,7 +27,7 @@ export function buildGatewaySchema(): GraphQLSchema {
   if (built) return built;
   built = buildSchemaSync({
     resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver],
-    orphanedTypes: [CardholderType, CardTypeGql, WalletType, TransactionTypeGql, OperationType],
+    orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
     validate: false,
     authChecker: scopeChecker,
   });

@@ -11,14 +11,14 @@ export class PageArgs {
   after?: string | null;
 }
 
-@InputType({ description: 'Narrows a list of cardholders.' })
-export class CardholderFilter {
+@InputType('CardholderFilter', { description: 'Narrows a list of cardholders.' })
+export class CardholderFilterInput {
   @Field(() => Provider, { nullable: true, description: 'Only this provider (default: every provider that can list cardholders).' })
   provider?: Provider | null;
 }
 
-@InputType({ description: 'Narrows a list of cards.' })
-export class CardFilter {
+@InputType('CardFilter', { description: 'Narrows a list of cards.' })
+export class CardFilterInput {
   @Field(() => Provider, { nullable: true, description: 'Only this provider.' })
   provider?: Provider | null;
 
@@ -32,8 +32,8 @@ export class CardFilter {
   status?: CardStatus | null;
 }
 
-@InputType({ description: 'Narrows a list of wallets.' })
-export class WalletFilter {
+@InputType('WalletFilter', { description: 'Narrows a list of wallets.' })
+export class WalletFilterInput {
   @Field(() => Provider, { nullable: true, description: 'Only this provider.' })
   provider?: Provider | null;
 
@@ -41,8 +41,8 @@ export class WalletFilter {
   cardholderId?: string | null;
 }
 
-@InputType({ description: 'Narrows a list of transactions.' })
-export class TransactionFilter {
+@InputType('TransactionFilter', { description: 'Narrows a list of transactions.' })
+export class TransactionFilterInput {
   @Field(() => Provider, { nullable: true, description: 'Only this provider.' })
   provider?: Provider | null;
 

@@ -5,27 +5,27 @@ import { maskPan } from '../../core/redact.js';
 import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
-import { CardFilter, PageArgs } from '../inputs/list-args.js';
+import { CardFilterInput, PageArgs } from '../inputs/list-args.js';
 import { loadRef, loadRequired } from '../load.js';
 import type { PresentedCard } from '../present.js';
-import { CardConnection, TransactionConnection } from '../types/connections.js';
-import { CardTypeGql } from '../types/card.type.js';
-import { CardholderType } from '../types/cardholder.type.js';
-import { WalletType } from '../types/wallet.type.js';
+import { CardConnectionObject, TransactionConnectionObject } from '../types/connection.type.js';
+import { CardObject } from '../types/card.type.js';
+import { CardholderObject } from '../types/cardholder.type.js';
+import { WalletObject } from '../types/wallet.type.js';
 
-@Resolver(() => CardTypeGql)
+@Resolver(() => CardObject)
 export class CardResolver {
   @Authorized(Scope.CARDS_READ)
-  @Query(() => CardTypeGql, { description: 'A card by id; NOT_FOUND when there is none.' })
+  @Query(() => CardObject, { description: 'A card by id; NOT_FOUND when there is none.' })
   card(@Arg('id', () => ID, { description: 'The card id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadRequired(ctx, 'Card', id);
   }
 
   @Authorized(Scope.CARDS_READ)
-  @Query(() => CardConnection, { description: 'Cards, newest first, across every provider that can list them (or narrowed by the filter).' })
+  @Query(() => CardConnectionObject, { description: 'Cards, newest first, across every provider that can list them (or narrowed by the filter).' })
   async cards(
     @Args() page: PageArgs,
-    @Arg('filter', () => CardFilter, { nullable: true, description: 'Narrows the list.' }) filter: CardFilter | null,
+    @Arg('filter', () => CardFilterInput, { nullable: true, description: 'Narrows the list.' }) filter: CardFilterInput | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
@@ -37,17 +37,17 @@ export class CardResolver {
     return card.last4 ? maskPan(card.last4) : null;
   }
 
-  @FieldResolver(() => CardholderType, { nullable: true, description: 'Who the card is issued to.' })
+  @FieldResolver(() => CardholderObject, { nullable: true, description: 'Who the card is issued to.' })
   cardholder(@Root() card: PresentedCard, @Ctx() ctx: GraphQLContext) {
     return loadRef(ctx, 'Cardholder', card.provider, card.cardholderRef);
   }
 
-  @FieldResolver(() => WalletType, { nullable: true, description: 'The wallet the card spends from.' })
+  @FieldResolver(() => WalletObject, { nullable: true, description: 'The wallet the card spends from.' })
   wallet(@Root() card: PresentedCard, @Ctx() ctx: GraphQLContext) {
     return loadRef(ctx, 'Wallet', card.provider, card.walletRef);
   }
 
-  @FieldResolver(() => TransactionConnection, { description: "The card's transactions, newest first." })
+  @FieldResolver(() => TransactionConnectionObject, { description: "The card's transactions, newest first." })
   async transactions(
     @Root() card: PresentedCard,
     @Args() page: PageArgs,

@@ -4,32 +4,32 @@ import { CardStatus, TransactionStatus } from '../../core/model.js';
 import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
-import { CardholderFilter, PageArgs } from '../inputs/list-args.js';
+import { CardholderFilterInput, PageArgs } from '../inputs/list-args.js';
 import { loadRequired } from '../load.js';
 import type { PresentedCardholder } from '../present.js';
-import { CardConnection, CardholderConnection, TransactionConnection, WalletConnection } from '../types/connections.js';
-import { CardholderType } from '../types/cardholder.type.js';
+import { CardConnectionObject, CardholderConnectionObject, TransactionConnectionObject, WalletConnectionObject } from '../types/connection.type.js';
+import { CardholderObject } from '../types/cardholder.type.js';
 
-@Resolver(() => CardholderType)
+@Resolver(() => CardholderObject)
 export class CardholderResolver {
   @Authorized(Scope.CARDHOLDERS_READ)
-  @Query(() => CardholderType, { description: 'A cardholder by id; NOT_FOUND when there is none.' })
+  @Query(() => CardholderObject, { description: 'A cardholder by id; NOT_FOUND when there is none.' })
   cardholder(@Arg('id', () => ID, { description: 'The cardholder id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadRequired(ctx, 'Cardholder', id);
   }
 
   @Authorized(Scope.CARDHOLDERS_READ)
-  @Query(() => CardholderConnection, { description: 'Cardholders, newest first, across every provider that can list them.' })
+  @Query(() => CardholderConnectionObject, { description: 'Cardholders, newest first, across every provider that can list them.' })
   async cardholders(
     @Args() page: PageArgs,
-    @Arg('filter', () => CardholderFilter, { nullable: true, description: 'Narrows the list.' }) filter: CardholderFilter | null,
+    @Arg('filter', () => CardholderFilterInput, { nullable: true, description: 'Narrows the list.' }) filter: CardholderFilterInput | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
     return toConnection('Cardholder', await ctx.tenant.lists.cardholders({ provider: filter?.provider }, page, ctx.cx), ctx, info);
   }
 
-  @FieldResolver(() => CardConnection, { description: "The cardholder's cards." })
+  @FieldResolver(() => CardConnectionObject, { description: "The cardholder's cards." })
   async cards(
     @Root() cardholder: PresentedCardholder,
     @Args() page: PageArgs,
@@ -41,12 +41,12 @@ export class CardholderResolver {
     return toConnection('Card', result, ctx, info);
   }
 
-  @FieldResolver(() => WalletConnection, { description: "The cardholder's wallets." })
+  @FieldResolver(() => WalletConnectionObject, { description: "The cardholder's wallets." })
   async wallets(@Root() cardholder: PresentedCardholder, @Args() page: PageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     return toConnection('Wallet', await ctx.tenant.lists.wallets({ cardholderId: cardholder.id }, page, ctx.cx), ctx, info);
   }
 
-  @FieldResolver(() => TransactionConnection, { description: "The cardholder's transactions across their wallets and cards, newest first." })
+  @FieldResolver(() => TransactionConnectionObject, { description: "The cardholder's transactions across their wallets and cards, newest first." })
   async transactions(
     @Root() cardholder: PresentedCardholder,
     @Args() page: PageArgs,

@@ -3,20 +3,20 @@ import { badInput } from '../../core/errors.js';
 import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { loadNode } from '../load.js';
-import { Node } from '../types/node.type.js';
+import { NodeInterface } from '../types/node.type.js';
 
 const MAX_NODES = 100;
 
 @Resolver()
 export class NodeResolver {
   @Authorized(Scope.CARDS_READ)
-  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null when it does not exist.' })
+  @Query(() => NodeInterface, { nullable: true, description: 'Any object by its global id; null when it does not exist.' })
   node(@Arg('id', () => ID, { description: 'A global id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadNode(ctx, id);
   }
 
   @Authorized(Scope.CARDS_READ)
-  @Query(() => [Node], {
+  @Query(() => [NodeInterface], {
     nullable: 'items',
     description: `Up to ${MAX_NODES} objects by global id, in the order asked; null entries for ids that do not exist.`,
   })

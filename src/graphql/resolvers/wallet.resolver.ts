@@ -4,49 +4,49 @@ import { TransactionStatus } from '../../core/model.js';
 import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
 import { toConnection } from '../connection.js';
-import { PageArgs, WalletFilter } from '../inputs/list-args.js';
+import { PageArgs, WalletFilterInput } from '../inputs/list-args.js';
 import { loadRef, loadRequired } from '../load.js';
 import type { PresentedWallet } from '../present.js';
-import { CardConnection, TransactionConnection, WalletConnection } from '../types/connections.js';
-import { CardholderType } from '../types/cardholder.type.js';
-import { MoneyType } from '../types/money.type.js';
-import { WalletType } from '../types/wallet.type.js';
+import { CardConnectionObject, TransactionConnectionObject, WalletConnectionObject } from '../types/connection.type.js';
+import { CardholderObject } from '../types/cardholder.type.js';
+import { MoneyObject } from '../types/money.type.js';
+import { WalletObject } from '../types/wallet.type.js';
 
-@Resolver(() => WalletType)
+@Resolver(() => WalletObject)
 export class WalletResolver {
   @Authorized(Scope.CARDS_READ)
-  @Query(() => WalletType, { description: 'A wallet by id; NOT_FOUND when there is none.' })
+  @Query(() => WalletObject, { description: 'A wallet by id; NOT_FOUND when there is none.' })
   wallet(@Arg('id', () => ID, { description: 'The wallet id.' }) id: string, @Ctx() ctx: GraphQLContext) {
     return loadRequired(ctx, 'Wallet', id);
   }
 
   @Authorized(Scope.CARDS_READ)
-  @Query(() => WalletConnection, { description: 'Wallets, newest first, across every provider that can list them.' })
+  @Query(() => WalletConnectionObject, { description: 'Wallets, newest first, across every provider that can list them.' })
   async wallets(
     @Args() page: PageArgs,
-    @Arg('filter', () => WalletFilter, { nullable: true, description: 'Narrows the list.' }) filter: WalletFilter | null,
+    @Arg('filter', () => WalletFilterInput, { nullable: true, description: 'Narrows the list.' }) filter: WalletFilterInput | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ) {
     return toConnection('Wallet', await ctx.tenant.lists.wallets({ ...filter }, page, ctx.cx), ctx, info);
   }
 
-  @FieldResolver(() => MoneyType, { nullable: true, description: 'The available balance, exact.' })
+  @FieldResolver(() => MoneyObject, { nullable: true, description: 'The available balance, exact.' })
   async balance(@Root() wallet: PresentedWallet, @Ctx() ctx: GraphQLContext) {
     return wallet.balance ?? ctx.loaders.walletBalance.load({ provider: wallet.provider, ref: wallet.ref });
   }
 
-  @FieldResolver(() => CardholderType, { nullable: true, description: 'Who owns the wallet (null for program-level wallets).' })
+  @FieldResolver(() => CardholderObject, { nullable: true, description: 'Who owns the wallet (null for program-level wallets).' })
   cardholder(@Root() wallet: PresentedWallet, @Ctx() ctx: GraphQLContext) {
     return loadRef(ctx, 'Cardholder', wallet.provider, wallet.cardholderRef);
   }
 
-  @FieldResolver(() => CardConnection, { description: 'Cards spending from this wallet.' })
+  @FieldResolver(() => CardConnectionObject, { description: 'Cards spending from this wallet.' })
   async cards(@Root() wallet: PresentedWallet, @Args() page: PageArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo) {
     return toConnection('Card', await ctx.tenant.lists.cards({ walletId: wallet.id }, page, ctx.cx), ctx, info);
   }
 
-  @FieldResolver(() => TransactionConnection, { description: "The wallet's transactions, newest first." })
+  @FieldResolver(() => TransactionConnectionObject, { description: "The wallet's transactions, newest first." })
   async transactions(
     @Root() wallet: PresentedWallet,
     @Args() page: PageArgs,

@@ -1,13 +1,13 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { CardStatus, CardType } from '../../core/model.js';
-import { MoneyType } from './money.type.js';
-import { Node } from './node.type.js';
+import { MoneyObject } from './money.type.js';
+import { NodeInterface } from './node.type.js';
 
 @ObjectType('Card', {
-  implements: Node,
+  implements: NodeInterface,
   description: 'A payment card. Its number and CVV are never part of it: only the last four digits are.',
 })
-export class CardTypeGql extends Node {
+export class CardObject extends NodeInterface {
   @Field(() => CardStatus, { description: 'Unified state.' })
   status!: CardStatus;
 
@@ -29,11 +29,11 @@ export class CardTypeGql extends Node {
   @Field(() => Int, { nullable: true, description: 'Expiry year, four digits.' })
   expiryYear!: number | null;
 
-  @Field(() => MoneyType, {
+  @Field(() => MoneyObject, {
     nullable: true,
     description: "The card's own balance, for providers whose cards hold money (corporate); null where cards spend from a wallet.",
   })
-  balance?: MoneyType | null;
+  balance?: MoneyObject | null;
 
   @Field(() => Date, { nullable: true, description: 'When the card was issued; null when the provider does not say (ledger).' })
   createdAt!: Date | null;

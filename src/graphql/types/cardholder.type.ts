@@ -1,10 +1,10 @@
 import { Authorized, Field, ObjectType } from 'type-graphql';
 import { Scope } from '../../core/viewer.js';
 import { KycStatus } from '../../core/model.js';
-import { Node } from './node.type.js';
+import { NodeInterface } from './node.type.js';
 
-@ObjectType('Cardholder', { implements: Node, description: 'A person cards are issued to.' })
-export class CardholderType extends Node {
+@ObjectType('Cardholder', { implements: NodeInterface, description: 'A person cards are issued to.' })
+export class CardholderObject extends NodeInterface {
   @Authorized(Scope.CARDHOLDERS_READ)
   @Field(() => String, { nullable: true, description: 'Given name.' })
   firstName!: string | null;

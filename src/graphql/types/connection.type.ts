@@ -6,9 +6,13 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { ErrorCode } from '../../core/errors.js';
 import { Provider } from '../enums.js';
+import { CardObject } from './card.type.js';
+import { CardholderObject } from './cardholder.type.js';
+import { TransactionObject } from './transaction.type.js';
+import { WalletObject } from './wallet.type.js';
 
-@ObjectType({ description: 'Where a page ends, for fetching the next one.' })
-export class PageInfo {
+@ObjectType('PageInfo', { description: 'Where a page ends, for fetching the next one.' })
+export class PageInfoObject {
   @Field(() => Boolean, { description: 'Whether more items follow (among the providers that answered).' })
   hasNextPage!: boolean;
 
@@ -22,8 +26,8 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType({ description: 'A provider that could not contribute to a list.' })
-export class ProviderFailure {
+@ObjectType('ProviderFailure', { description: 'A provider that could not contribute to a list.' })
+export class ProviderFailureObject {
   @Field(() => Provider, { description: 'The provider that failed.' })
   provider!: Provider;
 
@@ -43,13 +47,13 @@ export class ProviderFailure {
 export interface ConnectionShape<T> {
   edges: Array<{ node: T; cursor: string }>;
   nodes: T[];
-  pageInfo: PageInfo;
-  failures: ProviderFailure[];
+  pageInfo: PageInfoObject;
+  failures: ProviderFailureObject[];
 }
 
-export function connectionType<T extends object>(name: string, nodeType: ClassType<T>, what: string) {
+function connectionType<T extends object>(name: string, nodeType: ClassType<T>, what: string) {
   @ObjectType(`${name}Edge`, { description: `One ${what} in a page, with its cursor.` })
-  class Edge {
+  class EdgeObject {
     @Field(() => nodeType, { description: `The ${what}.` })
     node!: T;
 
@@ -58,19 +62,24 @@ export function connectionType<T extends object>(name: string, nodeType: ClassTy
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${what}s, newest first.` })
-  class Connection implements ConnectionShape<T> {
-    @Field(() => [Edge], { description: 'The items with their cursors.' })
-    edges!: Edge[];
+  class ConnectionObject implements ConnectionShape<T> {
+    @Field(() => [EdgeObject], { description: 'The items with their cursors.' })
+    edges!: EdgeObject[];
 
     @Field(() => [nodeType], { description: 'The items alone.' })
     nodes!: T[];
 
-    @Field(() => PageInfo, { description: 'Where this page ends.' })
-    pageInfo!: PageInfo;
+    @Field(() => PageInfoObject, { description: 'Where this page ends.' })
+    pageInfo!: PageInfoObject;
 
-    @Field(() => [ProviderFailure], { description: 'Providers that could not answer for this page; empty when all did.' })
-    failures!: ProviderFailure[];
+    @Field(() => [ProviderFailureObject], { description: 'Providers that could not answer for this page; empty when all did.' })
+    failures!: ProviderFailureObject[];
   }
 
-  return Connection;
+  return ConnectionObject;
 }
+
+export const CardholderConnectionObject = connectionType('Cardholder', CardholderObject, 'cardholder');
+export const CardConnectionObject = connectionType('Card', CardObject, 'card');
+export const WalletConnectionObject = connectionType('Wallet', WalletObject, 'wallet');
+export const TransactionConnectionObject = connectionType('Transaction', TransactionObject, 'transaction');

@@ -6,11 +6,11 @@ export interface TaggedNode {
   __typename: 'Cardholder' | 'Card' | 'Wallet' | 'Transaction' | 'Operation';
 }
 
-@InterfaceType({
+@InterfaceType('Node', {
   description: 'An object with a globally unique, opaque id that `node(id:)` can fetch again.',
   resolveType: (value: TaggedNode) => value.__typename,
 })
-export abstract class Node {
+export abstract class NodeInterface {
   @Field(() => ID, { description: 'Opaque global id. Do not parse it: its format may change.' })
   id!: string;
 

@@ -1,13 +1,13 @@
 import { Field, ObjectType } from 'type-graphql';
 import { OperationKind, OperationStatus } from '../../core/writes.js';
-import { MoneyType } from './money.type.js';
-import { Node } from './node.type.js';
+import { MoneyObject } from './money.type.js';
+import { NodeInterface } from './node.type.js';
 
 @ObjectType('Operation', {
-  implements: Node,
+  implements: NodeInterface,
   description: 'A write at a provider that may finish later (a top-up order, a transfer, a push/pull): follow it with `node(id)`.',
 })
-export class OperationType extends Node {
+export class OperationObject extends NodeInterface {
   @Field(() => OperationKind, { description: 'What it does.' })
   kind!: OperationKind;
 
@@ -20,8 +20,8 @@ export class OperationType extends Node {
   @Field(() => String, { nullable: true, description: 'The reference the gateway sent with it (derived from your idempotency key).' })
   reference!: string | null;
 
-  @Field(() => MoneyType, { nullable: true, description: 'The amount moved, when it moves money.' })
-  amount!: MoneyType | null;
+  @Field(() => MoneyObject, { nullable: true, description: 'The amount moved, when it moves money.' })
+  amount!: MoneyObject | null;
 
   @Field(() => String, { nullable: true, description: 'Why it failed, when it did.' })
   failureReason!: string | null;

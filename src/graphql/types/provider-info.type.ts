@@ -2,8 +2,8 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Capability } from '../../providers/provider.js';
 import { Provider } from '../enums.js';
 
-@ObjectType({ description: "How a provider has been doing lately, as this gateway instance saw it." })
-export class ProviderHealth {
+@ObjectType('ProviderHealth', { description: "How a provider has been doing lately, as this gateway instance saw it." })
+export class ProviderHealthObject {
   @Field(() => Boolean, {
     description: 'True while the circuit breaker is open: the gateway answers UPSTREAM_UNAVAILABLE for this provider without calling it.',
   })
@@ -37,8 +37,8 @@ export class ProviderHealth {
   queued!: number;
 }
 
-@ObjectType({ description: 'A provider configured on this gateway and what it can do.' })
-export class ProviderInfo {
+@ObjectType('ProviderInfo', { description: 'A provider configured on this gateway and what it can do.' })
+export class ProviderInfoObject {
   @Field(() => Provider, { description: 'The provider.' })
   provider!: Provider;
 
@@ -48,6 +48,6 @@ export class ProviderInfo {
   @Field(() => [Capability], { description: 'The operations it supports; anything else is UNSUPPORTED_BY_PROVIDER.' })
   capabilities!: Capability[];
 
-  @Field(() => ProviderHealth, { description: 'Circuit state, recent error rate and latency.' })
-  health!: ProviderHealth;
+  @Field(() => ProviderHealthObject, { description: 'Circuit state, recent error rate and latency.' })
+  health!: ProviderHealthObject;
 }

@@ -1,10 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
 import { TransactionDirection, TransactionStatus, TransactionType } from '../../core/model.js';
-import { MoneyType } from './money.type.js';
-import { Node } from './node.type.js';
+import { MoneyObject } from './money.type.js';
+import { NodeInterface } from './node.type.js';
 
 @ObjectType('Merchant', { description: 'Where a card was used.' })
-export class MerchantType {
+export class MerchantObject {
   @Field(() => String, { description: 'Merchant name.' })
   name!: string;
 
@@ -15,8 +15,8 @@ export class MerchantType {
   country!: string | null;
 }
 
-@ObjectType('Transaction', { implements: Node, description: 'A movement of money on a card or wallet.' })
-export class TransactionTypeGql extends Node {
+@ObjectType('Transaction', { implements: NodeInterface, description: 'A movement of money on a card or wallet.' })
+export class TransactionObject extends NodeInterface {
   @Field(() => TransactionType, { description: 'Unified type.' })
   type!: TransactionType;
 
@@ -32,11 +32,11 @@ export class TransactionTypeGql extends Node {
   @Field(() => TransactionDirection, { description: 'Money out of (DEBIT) or into (CREDIT) the card or wallet.' })
   direction!: TransactionDirection;
 
-  @Field(() => MoneyType, { description: 'The amount, always positive; see `direction`.' })
-  amount!: MoneyType;
+  @Field(() => MoneyObject, { description: 'The amount, always positive; see `direction`.' })
+  amount!: MoneyObject;
 
-  @Field(() => MerchantType, { nullable: true, description: 'The merchant, for card payments and refunds.' })
-  merchant!: MerchantType | null;
+  @Field(() => MerchantObject, { nullable: true, description: 'The merchant, for card payments and refunds.' })
+  merchant!: MerchantObject | null;
 
   @Field(() => Date, { nullable: true, description: 'When it happened.' })
   createdAt!: Date | null;

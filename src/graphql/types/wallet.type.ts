@@ -1,8 +1,8 @@
 import { Field, ObjectType } from 'type-graphql';
-import { Node } from './node.type.js';
+import { NodeInterface } from './node.type.js';
 
-@ObjectType('Wallet', { implements: Node, description: 'An account or wallet holding money that cards spend from.' })
-export class WalletType extends Node {
+@ObjectType('Wallet', { implements: NodeInterface, description: 'An account or wallet holding money that cards spend from.' })
+export class WalletObject extends NodeInterface {
   @Field(() => String, { nullable: true, description: 'A display name (ledger: the custom namespace, or the namespace).' })
   name!: string | null;
 
