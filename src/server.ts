@@ -17,7 +17,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { VerifyToken } from './auth/verifier.js';
 import { Scope, type Viewer } from './core/viewer.js';
-import { createCallContext } from './core/call-context.js';
+import { createRequestScope } from './core/request-scope.js';
 import { RateLimiter, rateLimitedError } from './gateway/rate-limiter.js';
 import { ErrorCode, extensionsOf, GatewayError } from './core/errors.js';
 import { createContext, type GraphQLContext } from './context.js';
@@ -134,10 +134,8 @@ function revealEndpoint(options: ServerOptions): RequestHandler {
       }
       const token = (req.body as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !/^rvl_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'token must be a reveal token');
-      const tenant = options.gateway.tenant(viewer.tenant);
-      const log = options.log.child({ requestId });
-      const cx = createCallContext(requestId, log, AbortSignal.timeout(options.gateway.requestDeadlineMs));
-      const secrets = await options.gateway.reveals.redeem({ viewer, requestId, registry: tenant.registry, cx }, token);
+      const scope = createRequestScope(requestId, viewer, options.log, options.gateway.requestDeadlineMs);
+      const secrets = await options.gateway.reveals.redeem({ ...scope, registry: options.gateway.tenant(viewer.tenant).registry }, token);
       res.json(secrets);
     } catch (error) {
       const typed = error instanceof GatewayError ? error : new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');

@@ -5,15 +5,17 @@
  * can hold a PAN, CVV, key or token.
  */
 import type { ProviderKey } from '../core/provider-key.js';
+import type { RequestScope } from '../core/request-scope.js';
+import type { Viewer } from '../core/viewer.js';
 import type { AuditEntry, AuditOutcome } from '../store/state-store.js';
 
 export type { AuditEntry, AuditOutcome, AuditTrail } from '../store/state-store.js';
 
-/** Who acted, in which request. */
-export interface AuditScope {
-  viewer: { tenant: string; subject: string };
-  requestId: string;
-}
+/**
+ * Who acted, in which request: the part of a request scope an entry names (the reconciler,
+ * acting outside any client request, names a subject of its own).
+ */
+export type AuditScope = Pick<RequestScope, 'requestId'> & { viewer: Pick<Viewer, 'tenant' | 'subject'> };
 
 /** What was acted on. */
 export interface AuditSubject {

@@ -10,6 +10,7 @@ import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server'
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
+import type { RequestScope } from '../core/request-scope.js';
 import type { GraphQLContext } from '../context.js';
 
 /** Apollo's codes for a request the client got wrong. */
@@ -25,8 +26,11 @@ const CLIENT_ERROR_CODES = new Set([
 
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 
-/** The request id, for errors raised before Apollo's request pipeline has a context. */
-export const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+/**
+ * The request id, for errors raised before Apollo's request pipeline has a context (the
+ * viewer is not known yet: the request scope's id is all there is).
+ */
+export const requestScope = new AsyncLocalStorage<Pick<RequestScope, 'requestId'>>();
 
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const shaped = shapeError(formatted, error);

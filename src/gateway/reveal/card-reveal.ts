@@ -5,17 +5,14 @@
  * provider and hands them over once. Both steps are audited; nothing here logs or caches
  * the secrets.
  */
-import type { Viewer } from '../../core/viewer.js';
 import { Capability } from '../../providers/provider.js';
 import { CardStatus, type CardSecrets } from '../../core/model.js';
 import { auditBuilder, type AuditTrail } from '../audit.js';
-import type { CallContext } from '../../core/call-context.js';
 import { ErrorCode, GatewayError, notFound, unsupported } from '../../core/errors.js';
 import { decodeGlobalId } from '../../core/global-id.js';
-import type { Loaders } from '../loaders.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimitedError } from '../rate-limiter.js';
-import type { ProviderRegistry } from '../registry.js';
+import type { TenantScope } from '../tenant-scope.js';
 import type { RevealTokens } from './reveal-tokens.js';
 
 /**
@@ -24,12 +21,8 @@ import type { RevealTokens } from './reveal-tokens.js';
  */
 const UNREVEALABLE: ReadonlySet<CardStatus> = new Set([CardStatus.CLOSED, CardStatus.LOST, CardStatus.STOLEN, CardStatus.EXPIRED]);
 
-export interface RevealScope {
-  viewer: Viewer;
-  requestId: string;
-  registry: ProviderRegistry;
-  cx: CallContext;
-}
+/** Redeeming needs no DataLoaders: it reads the card's secrets, never the card. */
+export type RevealScope = Omit<TenantScope, 'loaders'>;
 
 export class CardReveals {
   constructor(
@@ -38,7 +31,7 @@ export class CardReveals {
     private readonly audit: AuditTrail,
   ) {}
 
-  async request(scope: RevealScope & { loaders: Loaders }, cardId: string): Promise<{ token: string; expiresAt: Date }> {
+  async request(scope: TenantScope, cardId: string): Promise<{ token: string; expiresAt: Date }> {
     const { provider, ref } = decodeGlobalId(cardId, 'Card');
     const entry = auditBuilder(scope, { action: 'card.reveal.requested', target: cardId, provider });
     // Another tenant's card answers exactly like a card that does not exist.

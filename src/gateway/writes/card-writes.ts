@@ -4,7 +4,6 @@
  * then creates and money movements run through the exactly-once engine (mutations.ts), and
  * card state changes (idempotent by nature) straight to the provider, audited.
  */
-import type { Viewer } from '../../core/viewer.js';
 import { Capability, type CardProvider } from '../../providers/provider.js';
 import {
   CardAction,
@@ -16,23 +15,15 @@ import {
   type Transfer,
 } from '../../core/writes.js';
 import { auditBuilder, type AuditTrail } from '../audit.js';
-import type { CallContext } from '../../core/call-context.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../core/errors.js';
 import { decodeGlobalId, encodeGlobalId, type NodeType } from '../../core/global-id.js';
-import type { Loaders } from '../loaders.js';
 import { CardStatus, CardType, type Card, type Cardholder } from '../../core/model.js';
 import type { MutationSpec, Mutations } from './mutations.js';
 import type { ProviderKey } from '../../core/provider-key.js';
-import type { ProviderRegistry } from '../registry.js';
+import type { TenantScope } from '../tenant-scope.js';
 import * as check from './validation.js';
 
-export interface WriteScope {
-  viewer: Viewer;
-  requestId: string;
-  cx: CallContext;
-  registry: ProviderRegistry;
-  loaders: Loaders;
-}
+export type WriteScope = TenantScope;
 
 export interface CreateCardholderArgs {
   provider: ProviderKey;

@@ -23,14 +23,13 @@
  * `run` is three named steps: replay, reconcile, send-and-record.
  */
 import { createHash } from 'node:crypto';
-import type { Viewer } from '../../core/viewer.js';
 import type { CardProvider } from '../../providers/provider.js';
 import type { SettleWindow } from '../../providers/provider-module.js';
 import type { Operation, OperationKind, WriteRequest } from '../../core/writes.js';
-import type { CallContext } from '../../core/call-context.js';
 import type { Logger } from '../../core/logger.js';
 import type { ProviderKey } from '../../core/provider-key.js';
 import type { AttemptRecord, AuditEntry, IdempotencyRecord, Outcome, StateStore } from '../../store/state-store.js';
+import type { RequestScope } from '../../core/request-scope.js';
 import { badInput, ErrorCode, GatewayError } from '../../core/errors.js';
 import { auditBuilder, type AuditBuilder } from '../audit.js';
 import { crashPoint } from './crash-points.js';
@@ -38,11 +37,7 @@ import { deriveKeys } from './idempotency-keys.js';
 import { cannotLookUp, fromStored, idempotencyConflict, notRecorded, statusOf, stillSettling, storedError } from './outcomes.js';
 import { StoreHealth, writeCounters, type WriteCounters } from './write-health.js';
 
-export interface MutationScope {
-  viewer: Viewer;
-  requestId: string;
-  cx: CallContext;
-}
+export type MutationScope = RequestScope;
 
 export interface MutationSpec<T> {
   /** The GraphQL mutation, e.g. `topUpCard`. */

@@ -1,6 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { Scope } from '../../core/viewer.js';
-import type { WriteScope } from '../../gateway/writes/card-writes.js';
 import { CardAction, type Operation } from '../../core/writes.js';
 import type { GraphQLContext } from '../../context.js';
 import { CardPaymentInput, CreateCardholderInput, IssueCardInput, TopUpCardInput, TransferFundsInput } from '../inputs/mutation-inputs.js';
@@ -16,14 +15,6 @@ const KEY_DESCRIPTION =
 
 const REASON_DESCRIPTION = 'Why (kept by the provider where it takes one), at most 200 characters.';
 
-const writeScope = (ctx: GraphQLContext): WriteScope => ({
-  viewer: ctx.viewer,
-  requestId: ctx.requestId,
-  cx: ctx.cx,
-  registry: ctx.tenant.registry,
-  loaders: ctx.loaders,
-});
-
 @Resolver()
 export class MutationResolver {
   @Authorized(Scope.CARDS_WRITE)
@@ -33,7 +24,7 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const cardholder = await ctx.gateway.writes.createCardholder(writeScope(ctx), { ...input, provider: input.provider }, key);
+    const cardholder = await ctx.gateway.writes.createCardholder(ctx, { ...input, provider: input.provider }, key);
     return present('Cardholder', cardholder);
   }
 
@@ -44,7 +35,7 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    const issued = await ctx.gateway.writes.issueCard(writeScope(ctx), input, key);
+    const issued = await ctx.gateway.writes.issueCard(ctx, input, key);
     return {
       card: issued.card ? present('Card', issued.card) : null,
       operation: issued.operation ? present('Operation', issued.operation) : null,
@@ -88,7 +79,7 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return present('Operation', await ctx.gateway.writes.topUpCard(writeScope(ctx), input, key));
+    return present('Operation', await ctx.gateway.writes.topUpCard(ctx, input, key));
   }
 
   @Authorized(Scope.FUNDS_WRITE)
@@ -98,7 +89,7 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return present('Operation', await ctx.gateway.writes.transferFunds(writeScope(ctx), input, key));
+    return present('Operation', await ctx.gateway.writes.transferFunds(ctx, input, key));
   }
 
   @Authorized(Scope.FUNDS_WRITE)
@@ -108,7 +99,7 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return present('Operation', await ctx.gateway.writes.pushPull(writeScope(ctx), 'PUSH', input, key));
+    return present('Operation', await ctx.gateway.writes.pushPull(ctx, 'PUSH', input, key));
   }
 
   @Authorized(Scope.FUNDS_WRITE)
@@ -118,11 +109,11 @@ export class MutationResolver {
     @Arg('idempotencyKey', () => String, { description: KEY_DESCRIPTION }) key: string,
     @Ctx() ctx: GraphQLContext,
   ) {
-    return present('Operation', await ctx.gateway.writes.pushPull(writeScope(ctx), 'PULL', input, key));
+    return present('Operation', await ctx.gateway.writes.pushPull(ctx, 'PULL', input, key));
   }
 
   private async act(ctx: GraphQLContext, cardId: string, action: CardAction, reason: string | null) {
-    return present('Card', await ctx.gateway.writes.changeCardState(writeScope(ctx), cardId, action, reason));
+    return present('Card', await ctx.gateway.writes.changeCardState(ctx, cardId, action, reason));
   }
 }
 

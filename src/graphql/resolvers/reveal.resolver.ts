@@ -11,10 +11,7 @@ export class RevealResolver {
       "Starts a reveal of a card's full number and CVV: audited and rate-limited per viewer. The secrets never travel through GraphQL; redeem the returned token at `POST /reveal`.",
   })
   async revealCard(@Arg('cardId', () => ID, { description: 'The card to reveal.' }) cardId: string, @Ctx() ctx: GraphQLContext): Promise<CardRevealObject> {
-    const { token, expiresAt } = await ctx.gateway.reveals.request(
-      { viewer: ctx.viewer, requestId: ctx.requestId, registry: ctx.tenant.registry, cx: ctx.cx, loaders: ctx.loaders },
-      cardId,
-    );
+    const { token, expiresAt } = await ctx.gateway.reveals.request(ctx, cardId);
     return { token, expiresAt, revealPath: '/reveal' };
   }
 }
