@@ -15,8 +15,9 @@ import type { BaasComplianceStatus } from '../../src/providers/baas/sandbox/stor
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { CardDetailDocument, CardsPageDocument, NodeByIdDocument, TransactionsPageDocument, WalletDetailDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalIdsOf } from '../support/global-id.js';
 
-const gid = (type: string, ref: string) => Buffer.from(`baas:${type}:${ref}`).toString('base64url');
+const gid = globalIdsOf('baas');
 const cx = () => createCallContext('req-baas-test', createLogger('silent'));
 const envelope = (message: string, extra: Record<string, unknown> = {}) => ({ status: 'error', message, ...extra });
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createCallContext } from '../../src/core/call-context.js';
-import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
 import { CardType } from '../../src/core/model.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -20,6 +20,7 @@ import type { CorporateStore } from '../../src/providers/corporate/sandbox/index
 import { CardAction, OperationKind, type NewCardholder, type WriteRequest } from '../../src/core/writes.js';
 import type { RecordedRequest, SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { failure } from '../support/failure.js';
 
 describe('corporate writes (provider level)', () => {
   let gw: TestGateway;
@@ -63,15 +64,6 @@ describe('corporate writes (provider level)', () => {
   const holderWith = (kyc: 'approved' | 'pending' | 'rejected') => [...store.cardholders.values()].find((c) => c.kyc_status === kyc)!.external_user_id;
   const cents = (card: CorporateCard) => toCents(store.cards.get(card.card_id)!.balance);
 
-  async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof GatewayError) return error;
-      throw error;
-    }
-    throw new Error('expected a failure');
-  }
 
   /** Follows an order with getOperation until it is no longer pending (each read moves it a step). */
   async function settle(ref: string) {

@@ -9,7 +9,7 @@ import nacl from 'tweetnacl';
 import { createCallContext } from '../../src/core/call-context.js';
 import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
 import { CardType } from '../../src/core/model.js';
-import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { createLogger } from '../../src/core/logger.js';
 import { openBody } from '../../src/providers/corporate/envelope.js';
 import type { CorporateProvider } from '../../src/providers/corporate/provider.js';
@@ -29,8 +29,10 @@ import {
   WalletsPageDocument,
 } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { failure } from '../support/failure.js';
+import { globalIdsOf } from '../support/global-id.js';
 
-const gid = (type: string, ref: string) => Buffer.from(`corporate:${type}:${ref}`).toString('base64url');
+const gid = globalIdsOf('corporate');
 const refOf = (card: CorporateCard) => `${card.external_user_id}/${card.card_id}`;
 const byNewest = (a: { created_at: string; id: string }, b: { created_at: string; id: string }) =>
   a.created_at === b.created_at ? (a.id > b.id ? -1 : 1) : a.created_at > b.created_at ? -1 : 1;
@@ -490,15 +492,6 @@ describe('corporate through the gateway', () => {
       const res = await gw.query(WalletsPageDocument, { first: 1, filter: { provider: 'CORPORATE' } });
       return res.data!.wallets.nodes[0]!.balance!.amount;
     };
-    async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-      try {
-        await promise;
-      } catch (error) {
-        if (error instanceof GatewayError) return error;
-        throw error;
-      }
-      throw new Error('expected a failure');
-    }
 
     it('tops a card up once however often the same request is resent, and debits the master wallet exactly once', async () => {
       const card = cardsWith('active')[1]!;

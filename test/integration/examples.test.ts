@@ -5,6 +5,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import * as documents from '../generated/graphql.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalIdsOf } from '../support/global-id.js';
 
 describe('schema/examples.graphql', () => {
   let gw: TestGateway;
@@ -15,7 +16,7 @@ describe('schema/examples.graphql', () => {
     const card = [...utgl.cards.values()][0]!;
     const active = [...utgl.cards.values()].find((c) => c.status === 'active')!;
     const [from, to] = [...utgl.accounts.values()].filter((a) => a.currency === 'USD' && Number(a.balance) > 10);
-    const gid = (type: string, ref: string) => Buffer.from(`utgl:${type}:${ref}`).toString('base64url');
+    const gid = globalIdsOf('utgl');
     variables = {
       CardDetail: { id: gid('Card', card.id) },
       WalletDetail: { id: gid('Wallet', card.account_id) },

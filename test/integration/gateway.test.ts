@@ -8,6 +8,7 @@ import type { UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { Capability } from '../../src/providers/provider.js';
 import { CardsPageDocument, TransactionsPageDocument, type Provider } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalId } from '../support/global-id.js';
 
 describe('the gateway across utgl and ledger', () => {
   let gw: TestGateway;
@@ -86,7 +87,7 @@ describe('the gateway across utgl and ledger', () => {
   });
 
   it('reads many cards by id with one batch request (GET /v1/cards?ids=)', async () => {
-    const ids = [...utgl.cards.keys()].slice(0, 20).map((ref) => Buffer.from(`utgl:Card:${ref}`).toString('base64url'));
+    const ids = [...utgl.cards.keys()].slice(0, 20).map((ref) => globalId('utgl', 'Card', ref));
     const res: any = await gw.query('query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Card { last4 } } }', { ids: [...ids, ids[0]] });
     expect(res.errors).toBeUndefined();
     expect(res.data.nodes).toHaveLength(21);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createCallContext } from '../../src/core/call-context.js';
-import { ErrorCode, GatewayError } from '../../src/core/errors.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { deriveKeys } from '../../src/gateway/writes/idempotency-keys.js';
 import { CardType } from '../../src/core/model.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -21,6 +21,7 @@ import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { CardAction, OperationKind, type WriteRequest } from '../../src/core/writes.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { failure } from '../support/failure.js';
 
 describe('ledger writes (provider level)', () => {
   let gw: TestGateway;
@@ -52,15 +53,6 @@ describe('ledger writes (provider level)', () => {
   const bodyOf = (r: { body: Buffer }) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
   const newCard = (wallet: LedgerWallet, cardholderRef = wallet.customerAccountId) => ({ cardholderRef, walletRef: refOf(wallet), type: CardType.VIRTUAL });
 
-  async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof GatewayError) return error;
-      throw error;
-    }
-    throw new Error('expected a failure');
-  }
 
   it('declares card issuance, freeze and reports, and not cardholder creation (onboarding needs a selfie and bank details)', () => {
     const capabilities = provider().capabilities;

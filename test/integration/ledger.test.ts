@@ -7,8 +7,9 @@ import type { LedgerStore } from '../../src/providers/ledger/sandbox/index.js';
 import { fromBaseUnits } from '../../src/core/money.js';
 import { CardDetailDocument, CardholdersWithCardsDocument, NodeByIdDocument, WalletDetailDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalIdsOf } from '../support/global-id.js';
 
-const gid = (type: string, ref: string) => Buffer.from(`ledger:${type}:${ref}`).toString('base64url');
+const gid = globalIdsOf('ledger');
 
 describe('ledger through the gateway', () => {
   let gw: TestGateway;

@@ -4,8 +4,8 @@
  * outcome nobody knows) reconciled by reference, baas cardholders and ledger card reports.
  */
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalId as gid } from '../support/global-id.js';
 
-const gid = (provider: string, type: string, ref: string) => Buffer.from(`${provider}:${type}:${ref}`).toString('base64url');
 
 const OPERATION_FIELDS = 'id kind status providerStatus amount { amount currency } card { id }';
 

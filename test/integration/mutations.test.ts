@@ -7,8 +7,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { MemoryStateStore } from '../../src/store/memory-store.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalId as gid } from '../support/global-id.js';
 
-const gid = (provider: string, type: string, ref: string) => Buffer.from(`${provider}:${type}:${ref}`).toString('base64url');
 
 const TRANSFER = `mutation($input: TransferFundsInput!, $key: String!) {
   transferFunds(input: $input, idempotencyKey: $key) { id kind status providerStatus reference amount { amount currency } }

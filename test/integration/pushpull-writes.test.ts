@@ -16,6 +16,7 @@ import type { PushpullStore } from '../../src/providers/pushpull/sandbox/index.j
 import { OperationKind, type PushPull, type WriteRequest } from '../../src/core/writes.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { failure } from '../support/failure.js';
 
 describe('pushpull writes (provider level)', () => {
   let gw: TestGateway;
@@ -57,15 +58,6 @@ describe('pushpull writes (provider level)', () => {
   const byReference = () => server.count('GET', '/v1/clients/:clientId/transactions');
   const withReference = (reference: string) => [...store.transactions.values()].filter((t) => t.reference_id === reference);
 
-  async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof GatewayError) return error;
-      throw error;
-    }
-    throw new Error('expected a failure');
-  }
 
   describe('pushPull', () => {
     it('pushes to a card (200: COMPLETED) under the write\'s reference, creating exactly one transaction of the exact minor units', async () => {

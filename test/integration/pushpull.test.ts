@@ -15,8 +15,9 @@ import {
 import type { PushpullStore } from '../../src/providers/pushpull/sandbox/index.js';
 import type { SandboxServer } from '../../src/sandbox/server.js';
 import { resetSandboxes, startTestGateway, type GraphQLErrorJson, type TestGateway } from '../support/gateway.js';
+import { globalIdsOf } from '../support/global-id.js';
 
-const gid = (type: string, ref: string) => Buffer.from(`pushpull:${type}:${ref}`).toString('base64url');
+const gid = globalIdsOf('pushpull');
 const unknownTransactionRef = (i: number) => `txn_${i.toString(16).padStart(16, 'e')}`;
 
 const CARDS = `query($first: Int, $after: String) {

@@ -4,8 +4,8 @@
  */
 import { CardsPageDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { refOf } from '../support/global-id.js';
 
-const refOf = (id: string) => Buffer.from(id, 'base64url').toString().split(':').slice(2).join(':');
 
 describe('resilience of cross-provider reads', () => {
   let gw: TestGateway;

@@ -5,8 +5,9 @@
  */
 import type { UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalId } from '../support/global-id.js';
 
-const gid = (provider: string, ref: string) => Buffer.from(`${provider}:Card:${ref}`).toString('base64url');
+const gid = (provider: string, ref: string) => globalId(provider, 'Card', ref);
 const REVEAL = 'mutation($id: ID!) { revealCard(cardId: $id) { token expiresAt revealPath } }';
 
 describe('revealing a card', () => {

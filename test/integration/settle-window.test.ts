@@ -10,8 +10,8 @@
  */
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { PROVIDER_KEYS, type ProviderKey } from '../../src/core/provider-key.js';
+import { globalId as gid } from '../support/global-id.js';
 
-const gid = (provider: string, type: string, ref: string) => Buffer.from(`${provider}:${type}:${ref}`).toString('base64url');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const WINDOW_MS = 3_000;

@@ -4,8 +4,8 @@
  * with the cost of what it runs. Everything refused is refused before any upstream call.
  */
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalId as gid } from '../support/global-id.js';
 
-const gid = (provider: string, type: string, ref: string) => Buffer.from(`${provider}:${type}:${ref}`).toString('base64url');
 
 function upstreamCalls(gw: TestGateway): number {
   return Object.values(gw.sandboxes.servers).reduce((n, s) => n + (s?.totalRequests ?? 0), 0);

@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import { createUtglSandbox, type UtglStore } from '../../src/providers/utgl/sandbox/index.js';
 import { CardDetailDocument, CardsPageDocument } from '../generated/graphql.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { globalId } from '../support/global-id.js';
 
-const cardId = (ref: string) => Buffer.from(`utgl:Card:${ref}`).toString('base64url');
+const cardId = (ref: string) => globalId('utgl', 'Card', ref);
 
 describe('utgl through the gateway', () => {
   let gw: TestGateway;

@@ -82,12 +82,3 @@ export const scope = (subject = 'alice', tenant = 'acme', log: Logger = createLo
 /** The engine over a store, with every provider's settle window `windowMs` (0: settled at once). */
 export const engine = (store: StateStore = new MemoryStateStore(), windowMs = 0, duplicates: SettlePolicy['duplicates'] = 'unique-reference', requestDeadlineMs = 2_000) =>
   new Mutations({ store, settle: () => ({ windowMs, duplicates }), requestDeadlineMs, log: createLogger('silent') });
-
-export async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as GatewayError;
-  }
-  throw new Error('expected a failure');
-}

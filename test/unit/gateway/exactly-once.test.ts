@@ -7,7 +7,8 @@ import { Writable } from 'node:stream';
 import { ErrorCode } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { MemoryStateStore } from '../../../src/store/memory-store.js';
-import { engine, failure, fakeProvider, scope } from '../../support/fake-writes.js';
+import { engine, fakeProvider, scope } from '../../support/fake-writes.js';
+import { failure } from '../../support/failure.js';
 import { flakyStore } from '../../support/flaky-store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,8 @@
 import { ErrorCode } from '../../../src/core/errors.js';
 import { MemoryStateStore } from '../../../src/store/memory-store.js';
 import { OperationStatus } from '../../../src/core/writes.js';
-import { engine, failure, fakeProvider, scope } from '../../support/fake-writes.js';
+import { engine, fakeProvider, scope } from '../../support/fake-writes.js';
+import { failure } from '../../support/failure.js';
 
 describe('exactly-once mutations', () => {
   it('replays a double submit without calling the provider again', async () => {

@@ -6,7 +6,8 @@ import { createLogger } from '../../../src/core/logger.js';
 import { ProviderRegistry } from '../../../src/gateway/registry.js';
 import { Reconciler, uncertainty } from '../../../src/gateway/writes/reconciler.js';
 import { MemoryStateStore } from '../../../src/store/memory-store.js';
-import { engine, failure, fakeProvider, scope } from '../../support/fake-writes.js';
+import { engine, fakeProvider, scope } from '../../support/fake-writes.js';
+import { failure } from '../../support/failure.js';
 
 function setup(windowMs = 0, duplicates: 'none' | 'unique-reference' = 'unique-reference') {
   const store = new MemoryStateStore();

@@ -15,6 +15,7 @@ import { mapBaasError, readErrorBody } from '../../../src/providers/baas/errors.
 import { BaasProvider } from '../../../src/providers/baas/provider.js';
 import { createBaasSandbox, type BaasSandbox } from '../../../src/providers/baas/sandbox/index.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
+import { failure } from '../../support/failure.js';
 
 function mapped(status: number, body: unknown, options: { operation?: RequestKind; name?: string; retryAfter?: string } = {}): GatewayError {
   const parsed = readErrorBody(body, status);
@@ -258,17 +259,7 @@ describe('a refused mutual-TLS handshake', () => {
   });
   afterAll(() => sandbox.server.stop());
 
-  async function failureWith(client: BaasClient): Promise<GatewayError> {
-    try {
-      await client.page(read, cx());
-    } catch (error) {
-      if (error instanceof GatewayError) return error;
-      throw error;
-    } finally {
-      await client.close();
-    }
-    throw new Error('expected a failure');
-  }
+  const failureWith = (client: BaasClient): Promise<GatewayError> => failure(client.page(read, cx())).finally(() => client.close());
 
   it('reads with the program client certificate', async () => {
     const client = new BaasClient({ baseUrl, apiKey: 'k', tls: { ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }, ...timeouts });

@@ -5,7 +5,7 @@
  */
 import nacl from 'tweetnacl';
 import { createCallContext } from '../../../src/core/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { ErrorCode } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { CorporateClient } from '../../../src/providers/corporate/client.js';
 import { openBody, seal } from '../../../src/providers/corporate/envelope.js';
@@ -14,6 +14,7 @@ import { isDuplicateRequest, mapCorporateError } from '../../../src/providers/co
 import { createCorporateSandbox, type CorporateSandbox } from '../../../src/providers/corporate/sandbox/index.js';
 import { sealedError } from '../../../src/providers/corporate/sandbox/routes.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
+import { failure } from '../../support/failure.js';
 
 const answer = (status: number, code: string | undefined, operation: RequestKind = 'read') => ({
   provider: 'corporate' as const,
@@ -146,15 +147,6 @@ describe('the corporate client reading error answers off the wire', () => {
   const topup = () =>
     client.call({ path: '/cards/topup', payload: { external_user_id: 'u', card_id: 'c', amount: '1.00' }, kind: 'write', name: 'topup', idempotencyKey: 'k-1' }, cx());
 
-  async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof GatewayError) return error;
-      throw error;
-    }
-    throw new Error('expected a failure');
-  }
 
   beforeAll(async () => {
     sandbox = createCorporateSandbox({ apiKey, secretKey });

@@ -10,6 +10,7 @@ import { NO_RETRY, type RetryDecision } from '../../../src/providers/transport/r
 import { createLogger } from '../../../src/core/logger.js';
 import { ProviderHttpClient, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../src/providers/transport/http.js';
 import { SandboxServer } from '../../../src/sandbox/server.js';
+import { failure } from '../../support/failure.js';
 
 class TestClient extends ProviderHttpClient {
   constructor(options: TransportOptions) {
@@ -55,15 +56,6 @@ const cx = () => createCallContext('req-test', createLogger('silent'));
 const read: RequestSpec = { method: 'GET', path: '/thing', kind: 'read', name: 'read' };
 const write: RequestSpec = { method: 'POST', path: '/thing', body: { a: 1 }, kind: 'write', name: 'write' };
 
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 beforeAll(async () => {
   const baseUrl = await server.start();

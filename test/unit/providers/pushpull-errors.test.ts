@@ -1,5 +1,5 @@
 import { createCallContext } from '../../../src/core/call-context.js';
-import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { ErrorCode } from '../../../src/core/errors.js';
 import { createLogger } from '../../../src/core/logger.js';
 import type { RequestKind } from '../../../src/providers/transport/retry-policy.js';
 import { PushpullClient } from '../../../src/providers/pushpull/client.js';
@@ -7,6 +7,7 @@ import { PUSHPULL_ERROR_STATUSES } from '../../../src/providers/pushpull/contrac
 import { mapPushpullError, readErrorBody, type PushpullBodyFormat } from '../../../src/providers/pushpull/errors.js';
 import { IP_NOT_ALLOWED_XML } from '../../../src/providers/pushpull/sandbox/store.js';
 import { createPushpullSandbox, type PushpullSandbox } from '../../../src/providers/pushpull/sandbox/index.js';
+import { failure } from '../../support/failure.js';
 
 const answer = (status: number, message: string, operation: RequestKind = 'read', code = 'EC1', retryAfterHeader?: string) => ({
   provider: 'pushpull' as const,
@@ -157,15 +158,6 @@ describe('the pushpull client against its simulator', () => {
   let client: PushpullClient;
   const cx = () => createCallContext('req-pp', createLogger('silent'));
 
-  async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-    try {
-      await promise;
-    } catch (error) {
-      if (error instanceof GatewayError) return error;
-      throw error;
-    }
-    throw new Error('expected a failure');
-  }
 
   beforeAll(async () => {
     sandbox = createPushpullSandbox({ clientId: CLIENT_ID, token: TOKEN });
