@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
+import { buildGatewaySchema, printGatewaySchema } from '../../../src/graphql/schema.js';
+
+describe('the published schema', () => {
+  it('matches the committed schema/schema.graphql (run `npm run schema` after changing the code)', () => {
+    const committed = readFileSync(join(__dirname, '..', '..', '..', 'schema', 'schema.graphql'), 'utf8');
+    expect(committed).toBe(printGatewaySchema());
+  });
+
+  it('describes every type, field, argument and enum value', () => {
+    const missing: string[] = [];
+    for (const type of Object.values(buildGatewaySchema().getTypeMap())) {
+      if (type.name.startsWith('__')) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) {
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          }
+        }
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('publishes the closed ErrorCode enum', () => {
+    const errorCode = buildGatewaySchema().getType('ErrorCode');
+    expect(isEnumType(errorCode) && errorCode.getValues().map((v) => v.name)).toEqual(
+      expect.arrayContaining(['UPSTREAM_AUTH_FAILED', 'OUTCOME_UNKNOWN', 'UNSUPPORTED_BY_PROVIDER', 'INTERNAL_SERVER_ERROR']),
+    );
+  });
+});
