@@ -5,7 +5,10 @@
  * `dist/src/main.js`, configured through the environment like production) in another, and
  * for each query shape drives the gateway with N concurrent clients, then a hand-written
  * direct client doing the same upstream calls. Prints gateway and baseline side by side and
- * writes bench/results/latest.json. Nothing here asserts: the figures are for reading.
+ * writes bench/results/latest.json. Then the abuse runs (bench/abuse.ts): the gateway's CPU
+ * per refused document, and — on a second gateway with the production default limits — a
+ * "noisy neighbour": one viewer floods with the worst documents the limits still admit while
+ * another reads. Nothing here asserts: the figures are for reading.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -16,12 +19,28 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Pool } from 'undici';
 import { percentile, runLoad } from './load.js';
 import { SHAPES, type BenchContext } from './shapes.js';
+import {
+  floodDocuments,
+  graphqlClient,
+  measureRefusal,
+  noisyNeighbour,
+  REFUSED_DOCUMENTS,
+  type FloodIds,
+  type Measure,
+  type NoisyNeighbourFigures,
+  type RefusedFigures,
+} from './abuse.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
 const LATENCY_MS = Number(process.env.SANDBOX_LATENCY_MS ?? 10);
 const ROOT = join(__dirname, '..', '..');
+/** The noisy neighbour: flooding clients, and the reader's pace (below its own rate limit). */
+const FLOOD_CONCURRENCY = Number(process.env.BENCH_FLOOD_CONCURRENCY ?? 50);
+const READER_INTERVAL_MS = Number(process.env.BENCH_READER_INTERVAL_MS ?? 50);
+/** Which runs to do: `shapes`, `refused`, `noisy` (all by default), e.g. BENCH_RUNS=noisy. */
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'shapes,refused,noisy').split(','));
 
 interface Figures {
   rps: number;
@@ -67,6 +86,25 @@ async function counts(adminUrl: string, reset = false): Promise<number> {
   return Object.values(body).reduce((a, b) => a + b, 0);
 }
 
+/** Starts the built gateway on a free port with `env` and waits until it answers /healthz. */
+async function startGateway(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, child };
+}
+
+function measureOf(pid: number, adminUrl: string): Measure {
+  return { cpuMs: () => processFigures(pid).cpuMs, upstream: (reset = false) => counts(adminUrl, reset) };
+}
+
 async function main(): Promise<void> {
   const node = process.execPath;
   const sandboxes = spawn(node, [join(ROOT, 'dist/bench/sandbox-host.js')], {
@@ -76,10 +114,9 @@ async function main(): Promise<void> {
   const host = JSON.parse(await firstLine(sandboxes)) as {
     env: Record<string, string>;
     endpoints: BenchContext['endpoints'];
-    stores: Pick<BenchContext, 'utglCardIds' | 'utglTopUp'>;
+    stores: Pick<BenchContext, 'utglCardIds' | 'utglTopUp'> & FloodIds;
     adminUrl: string;
   };
-  const port = await freePort();
   // Production mode needs real token verification: a throwaway identity provider key.
   const idp = await generateKeyPair('ES256');
   const auth = {
@@ -88,26 +125,25 @@ async function main(): Promise<void> {
     AUTH_AUDIENCE: 'cardplane',
     AUTH_ALGORITHMS: 'ES256',
     PROVIDER_TENANTS: 'utgl=bench,baas=bench,corporate=bench,ledger=bench,pushpull=bench',
-    // One viewer drives all the load: its per-viewer rate limit must not be what is measured.
+  };
+  // One viewer drives all the load of the shapes: its per-viewer limits must not be what is measured.
+  const unlimited = {
     RATE_LIMIT_PER_SECOND: '100000',
     RATE_LIMIT_BURST: '100000',
+    COST_BUDGET_PER_SECOND: '10000000',
+    COST_BUDGET_BURST: '100000000',
+    UPSTREAM_VIEWER_MAX_CONCURRENCY: '64',
   };
-  const token = await new SignJWT({ tenant: 'bench', scope: 'cards:read cardholders:read funds:write' })
-    .setProtectedHeader({ alg: 'ES256' })
-    .setIssuer(auth.AUTH_ISSUER)
-    .setAudience(auth.AUTH_AUDIENCE)
-    .setSubject('bench')
-    .setExpirationTime('2h')
-    .sign(idp.privateKey);
-  const gateway = spawn(node, [join(ROOT, 'dist/src/main.js')], {
-    env: { ...process.env, ...host.env, ...auth, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const sign = (subject: string) =>
+    new SignJWT({ tenant: 'bench', scope: 'cards:read cardholders:read funds:write' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(auth.AUTH_ISSUER)
+      .setAudience(auth.AUTH_AUDIENCE)
+      .setSubject(subject)
+      .setExpirationTime('2h')
+      .sign(idp.privateKey);
+  const token = await sign('bench');
+  const { url, child: gateway } = await startGateway({ ...host.env, ...auth, ...unlimited });
   const ctx: BenchContext = {
     endpoints: host.endpoints,
     ledgerCustomerIds: (host.env.LEDGER_CUSTOMER_IDS ?? '').split(',').filter(Boolean),
@@ -117,7 +153,7 @@ async function main(): Promise<void> {
   const pool = new Pool(url, { connections: CONCURRENCY });
   const results: Record<string, { gateway: Figures; baseline: Figures }> = {};
 
-  for (const shape of SHAPES) {
+  for (const shape of SHAPES.filter(() => RUNS.has('shapes'))) {
     let i = 0;
     const errorCodes = new Map<string, number>();
     const once = async () => {
@@ -161,20 +197,49 @@ async function main(): Promise<void> {
     results[shape.name] = { gateway: gatewayFigures, baseline: JSON.parse(await firstLine(worker)) as Figures };
   }
 
+  // What refusing costs: each refused document driven like a shape, CPU per refusal.
+  const refusals: Record<string, RefusedFigures> = {};
+  const send = graphqlClient(pool, token);
+  for (const refused of REFUSED_DOCUMENTS.filter(() => RUNS.has('refused'))) {
+    refusals[refused.name] = await measureRefusal(send, refused, measureOf(gateway.pid!, host.adminUrl), CONCURRENCY, DURATION_MS);
+  }
   await pool.close();
   gateway.kill('SIGTERM');
+
+  // The noisy neighbour, on a gateway with the production default limits.
+  const limited = await startGateway({ ...host.env, ...auth });
+  const readerPool = new Pool(limited.url, { connections: 4 });
+  const floodPool = new Pool(limited.url, { connections: FLOOD_CONCURRENCY });
+  const readCard = graphqlClient(readerPool, await sign('reader'));
+  const baasCard = Buffer.from(`baas:Card:${host.stores.baasCardIds[0]}`).toString('base64url');
+  const neighbour = !RUNS.has('noisy') ? undefined : await noisyNeighbour({
+    read: () => readCard({ query: 'query($id: ID!) { card(id: $id) { id status last4 expiryMonth expiryYear } }', variables: { id: baasCard } }),
+    flood: graphqlClient(floodPool, await sign('flooder')),
+    documents: floodDocuments(host.stores),
+    floodConcurrency: FLOOD_CONCURRENCY,
+    readerIntervalMs: READER_INTERVAL_MS,
+    durationMs: DURATION_MS,
+    measure: measureOf(limited.child.pid!, host.adminUrl),
+  });
+  await readerPool.close();
+  await floodPool.close();
+  limited.child.kill('SIGTERM');
   sandboxes.kill('SIGTERM');
-  report(results);
+  report(results, refusals, neighbour);
 }
 
-function report(results: Record<string, { gateway: Figures; baseline: Figures }>): void {
+function report(
+  results: Record<string, { gateway: Figures; baseline: Figures }>,
+  refusals: Record<string, RefusedFigures>,
+  neighbour: NoisyNeighbourFigures | undefined,
+): void {
   const rows: string[] = [];
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
   rows.push(`Cardplane benchmark — ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per run, sandbox latency ${LATENCY_MS} ms, Node ${process.version}`);
   rows.push('');
   rows.push('| shape | side | req/s | p50 ms | p99 ms | upstream/query | CPU ms/req | peak RSS MB | errors |');
   rows.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const shape of SHAPES) {
+  for (const shape of SHAPES.filter((s) => results[s.name])) {
     const r = results[shape.name]!;
     for (const [side, x] of [['gateway', r.gateway], ['baseline', r.baseline]] as const) {
       rows.push(`| ${shape.description} | ${side} | ${f(x.rps, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.upstreamPerQuery)} | ${f(x.cpuMsPerRequest, 2)} | ${f(x.peakRssMb, 0)} | ${x.errors} |`);
@@ -183,16 +248,38 @@ function report(results: Record<string, { gateway: Figures; baseline: Figures }>
       `| ${shape.description} | gateway/baseline | ${f(r.gateway.rps / r.baseline.rps, 2)} | ${f(r.gateway.p50 / r.baseline.p50, 2)} (+${f(r.gateway.p50 - r.baseline.p50, 2)} ms) | ${f(r.gateway.p99 / r.baseline.p99, 2)} | ${f(r.gateway.upstreamPerQuery / r.baseline.upstreamPerQuery, 2)} | ${f(r.gateway.cpuMsPerRequest / r.baseline.cpuMsPerRequest, 2)} | | |`,
     );
   }
-  for (const shape of SHAPES) {
+  for (const shape of SHAPES.filter((s) => results[s.name])) {
     const codes = results[shape.name]!.gateway.errorCodes ?? {};
     if (Object.keys(codes).length > 0) rows.push(`\nGateway errors in "${shape.description}": ${JSON.stringify(codes)}`);
   }
+  rows.push('', `Refused documents — ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s each (gateway CPU per refusal, from /proc)`, '');
+  rows.push('| document | refusals/s | p50 ms | CPU ms/refusal | upstream calls | unexpected answers |');
+  rows.push('|---|---:|---:|---:|---:|---:|');
+  for (const refused of REFUSED_DOCUMENTS.filter((d) => refusals[d.name])) {
+    const r = refusals[refused.name]!;
+    rows.push(`| ${refused.description} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.cpuMsPerRefusal, 3)} | ${r.upstreamCalls} | ${r.unexpected} |`);
+  }
+  const n = neighbour;
+  if (n) rows.push(
+    '',
+    `Noisy neighbour — production default limits; one viewer floods with ${FLOOD_CONCURRENCY} clients cycling the worst admitted documents ` +
+      `(nodes of 100 baas ids, a 50×10×5 utgl list near the cost cap, 150 fields), another reads one baas card by id every ${READER_INTERVAL_MS} ms`,
+    '',
+    '| reader | reads | p50 ms | p99 ms | errors |',
+    '|---|---:|---:|---:|---:|',
+    `| alone | ${n.alone.requests} | ${f(n.alone.p50)} | ${f(n.alone.p99)} | ${n.alone.errors} |`,
+    `| under the flood | ${n.flooded.requests} | ${f(n.flooded.p50)} | ${f(n.flooded.p99)} | ${n.flooded.errors} |`,
+    `| flooded/alone | | ${f(n.flooded.p50 / n.alone.p50, 2)} (target ≤ 2) | ${f(n.flooded.p99 / n.alone.p99, 2)} | |`,
+    '',
+    `Flood while measured: ${f(n.flood.admittedPerSecond)} documents/s admitted, refused/s ${JSON.stringify(Object.fromEntries(Object.entries(n.flood.refusedPerSecond).map(([k, v]) => [k, Number(v.toFixed(1))])))}, ` +
+      `${f(n.flood.upstreamCallsPerSecond, 0)} upstream calls/s, gateway CPU ${f(n.flood.gatewayCpuPercent, 0)}%.`,
+  );
   const table = rows.join('\n');
   console.log(table);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(
     join(ROOT, 'bench/results/latest.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, durationMs: DURATION_MS, sandboxLatencyMs: LATENCY_MS, results }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, durationMs: DURATION_MS, sandboxLatencyMs: LATENCY_MS, results, refusals, noisyNeighbour: neighbour }, null, 2)}\n`,
   );
   writeFileSync(join(ROOT, 'bench/results/latest.md'), `${table}\n`);
 }

@@ -32,16 +32,23 @@ function serialisable(endpoints: object): unknown {
   return JSON.parse(JSON.stringify(endpoints, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
 }
 
-/** A few ids per provider for the query shapes. */
+/** A few ids per provider for the query shapes, and baas objects (looked up one by one) for the flood. */
 function sampleIds(stores: SandboxStores): Record<string, unknown> {
   const utgl = stores.utgl;
-  if (!utgl) return { utglCardIds: [] };
+  const baas = stores.baas;
+  const flood = {
+    baasCardIds: baas ? [...baas.cards.keys()] : [],
+    baasCardholderIds: baas ? [...baas.cardholders.keys()] : [],
+    baasWalletIds: baas ? [...baas.wallets.keys()] : [],
+  };
+  if (!utgl) return { utglCardIds: [], ...flood };
   const usd = [...utgl.accounts.values()].filter((a) => a.currency === 'USD');
   const funding = usd.sort((a, b) => Number(b.balance) - Number(a.balance))[0];
   const card = [...utgl.cards.values()].find((c) => c.status === 'active' && usd.some((a) => a.id === c.account_id));
   return {
     utglCardIds: [...utgl.cards.keys()].slice(0, 20),
     utglTopUp: funding && card ? { fundingAccountId: funding.id, cardId: card.id } : undefined,
+    ...flood,
   };
 }
 

@@ -19,6 +19,7 @@ import { ErrorCode, GatewayError } from '../core/errors.js';
 import type { CallContext } from '../core/call-context.js';
 import type { ProviderKey } from '../core/provider-key.js';
 import type { CardProvider } from '../providers/provider.js';
+import { DEFAULT_MAX_QUEUE } from '../providers/transport/http.js';
 import { ProviderRegistry } from './registry.js';
 
 /** Reads that take a list of refs and answer one result per ref, in order. */
@@ -28,8 +29,13 @@ const SINGLE_READS = ['listCardholders', 'listCards', 'listWallets', 'listTransa
 
 type ByIdRead = (typeof BY_ID_READS)[number];
 
-/** Waiting acquisitions one viewer may have at one provider before it is told to slow down. */
-const DEFAULT_MAX_WAITING = 1_000;
+/**
+ * Waiting acquisitions one viewer may have at one provider before it is told to slow down:
+ * as many as the provider's own queue holds (a heavy but admitted document, 50 clients ×
+ * 200 transaction lists, queues thousands), so the viewer's queue never refuses what the
+ * provider's would have taken.
+ */
+const DEFAULT_MAX_WAITING = DEFAULT_MAX_QUEUE;
 
 /** A counting semaphore whose acquisitions weigh 1…limit permits, granted in order. */
 class Slots {
@@ -61,7 +67,7 @@ class Slots {
 export interface FairShareOptions {
   /** Calls one viewer may have in flight at one provider. */
   perViewer: number;
-  /** Acquisitions one viewer may have waiting at one provider (1000 by default). */
+  /** Acquisitions one viewer may have waiting at one provider (the transport's queue size by default). */
   maxWaiting?: number;
 }
 

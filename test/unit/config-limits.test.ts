@@ -1,11 +1,11 @@
 import { loadConfig } from '../../src/config.js';
 
 describe('abuse-limit settings', () => {
-  it('defaults: a 100-id cap per document, half of each provider’s slots per viewer, a 50 000 cost budget restored at 5 000/s', () => {
+  it('defaults: a 100-id cap per document, half of each provider’s slots per viewer, a 20 000 cost budget restored at 1 000/s', () => {
     const config = loadConfig({});
     expect(config.maxIdsPerDocument).toBe(100);
     expect(config.perViewerConcurrency).toBe(32);
-    expect(config.costBudget).toEqual({ perSecond: 5000, burst: 50_000 });
+    expect(config.costBudget).toEqual({ perSecond: 1000, burst: 20_000 });
   });
 
   it('derives the per-viewer share from UPSTREAM_MAX_CONCURRENCY unless set', () => {
