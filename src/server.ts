@@ -22,6 +22,7 @@ import { RateLimiter, rateLimitedError } from './gateway/rate-limiter.js';
 import { ErrorCode, extensionsOf, GatewayError } from './core/errors.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { type Gateway } from './gateway/gateway.js';
+import { REVEAL_PATH } from './gateway/reveal/card-reveal.js';
 import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.js';
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type QueryLimits } from './graphql/limits.js';
 import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
@@ -203,7 +204,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
     res.json({ status: 'ok' });
   });
   const limit = rateLimit(options.rateLimit);
-  app.post('/reveal', authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
+  app.post(REVEAL_PATH, authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
   app.use(
     '/graphql',
     authenticate(options),

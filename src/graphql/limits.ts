@@ -81,10 +81,10 @@ export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
   maxIds: 100,
 });
 
-export type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'fields' | 'selections' | 'ids';
+type LimitName = 'depth' | 'aliases' | 'directives' | 'tokens' | 'cost' | 'fields' | 'selections' | 'ids';
 
 /** The extensions of a limit error (before the error plugin stamps the request id). */
-export interface LimitErrorExtensions {
+interface LimitErrorExtensions {
   code: ErrorCode.BAD_USER_INPUT;
   retryable: false;
   limit: LimitName;
@@ -92,7 +92,7 @@ export interface LimitErrorExtensions {
   actual?: number;
 }
 
-export function limitError(
+function limitError(
   limit: LimitName,
   max: number,
   actual: number | undefined,
@@ -176,7 +176,7 @@ export function selectionDepth(
 const operationLabel = (operation: OperationDefinitionNode): string =>
   operation.name ? `Operation ${operation.name.value}` : 'The operation';
 
-export function depthLimitRule(maxDepth: number): ValidationRule {
+function depthLimitRule(maxDepth: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const memo = new Map<string, number>();
     const getFragment = context.getFragment.bind(context);
@@ -200,7 +200,7 @@ export function depthLimitRule(maxDepth: number): ValidationRule {
   };
 }
 
-export function aliasLimitRule(maxAliases: number): ValidationRule {
+function aliasLimitRule(maxAliases: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     let count = 0;
     let firstOver: ASTNode | undefined;
@@ -223,7 +223,7 @@ export function aliasLimitRule(maxAliases: number): ValidationRule {
   };
 }
 
-export function directiveLimitRule(maxDirectives: number): ValidationRule {
+function directiveLimitRule(maxDirectives: number): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     let count = 0;
     let firstOver: ASTNode | undefined;
@@ -296,7 +296,7 @@ const ID_LIST_ARGUMENT = 'ids';
  * construction: each aliased field is costed on its own. Other lists are not multiplied:
  * they are bounded by the schema (providers, failures, capabilities).
  */
-export function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE, onIds?: (count: number) => void): ComplexityEstimator {
+function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE, onIds?: (count: number) => void): ComplexityEstimator {
   return ({ field, args, childComplexity }) => {
     if (isLeafType(getNamedType(field.type))) return 0;
     const own = 1 + childComplexity;
@@ -388,7 +388,7 @@ function withStatus400(error: GraphQLError): GraphQLError {
 }
 
 /** The error for an operation over `maxCost` (as thrown by `costPlugin`). */
-export function costError(operation: OperationDefinitionNode, cost: number, maxCost: number, maxNodes = DEFAULT_MAX_NODES): GraphQLError {
+function costError(operation: OperationDefinitionNode, cost: number, maxCost: number, maxNodes = DEFAULT_MAX_NODES): GraphQLError {
   const message = Number.isFinite(cost)
     ? `${operationLabel(operation)} costs ${cost}; the maximum cost is ${maxCost}. ` +
       'Ask for smaller pages (first) or fewer nested connections.'
@@ -398,7 +398,7 @@ export function costError(operation: OperationDefinitionNode, cost: number, maxC
 }
 
 /** The error for an operation looking up more than `maxIds` ids (as thrown by `costPlugin`). */
-export function idsError(operation: OperationDefinitionNode, ids: number, maxIds: number): GraphQLError {
+function idsError(operation: OperationDefinitionNode, ids: number, maxIds: number): GraphQLError {
   const message = `${operationLabel(operation)} looks up ${ids} ids by id (nodes(ids:), all aliases together); the maximum is ${maxIds}.`;
   return withStatus400(limitError('ids', maxIds, ids, message, operation));
 }

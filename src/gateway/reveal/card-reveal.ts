@@ -21,6 +21,9 @@ import type { RevealTokens } from './reveal-tokens.js';
  */
 const UNREVEALABLE: ReadonlySet<CardStatus> = new Set([CardStatus.CLOSED, CardStatus.LOST, CardStatus.STOLEN, CardStatus.EXPIRED]);
 
+/** Where a reveal token is redeemed: the server mounts `POST` there, and a reveal request names it. */
+export const REVEAL_PATH = '/reveal';
+
 /** Redeeming needs no DataLoaders: it reads the card's secrets, never the card. */
 export type RevealScope = Omit<TenantScope, 'loaders'>;
 

@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { Scope } from '../../core/viewer.js';
 import type { GraphQLContext } from '../../context.js';
+import { REVEAL_PATH } from '../../gateway/reveal/card-reveal.js';
 import { CardRevealObject } from '../types/card-reveal.type.js';
 
 @Resolver()
@@ -12,6 +13,6 @@ export class RevealResolver {
   })
   async revealCard(@Arg('cardId', () => ID, { description: 'The card to reveal.' }) cardId: string, @Ctx() ctx: GraphQLContext): Promise<CardRevealObject> {
     const { token, expiresAt } = await ctx.gateway.reveals.request(ctx, cardId);
-    return { token, expiresAt, revealPath: '/reveal' };
+    return { token, expiresAt, revealPath: REVEAL_PATH };
   }
 }

@@ -12,7 +12,7 @@ import { TransactionObject } from './transaction.type.js';
 import { WalletObject } from './wallet.type.js';
 
 @ObjectType('PageInfo', { description: 'Where a page ends, for fetching the next one.' })
-export class PageInfoObject {
+class PageInfoObject {
   @Field(() => Boolean, { description: 'Whether more items follow (among the providers that answered).' })
   hasNextPage!: boolean;
 
@@ -27,7 +27,7 @@ export class PageInfoObject {
 }
 
 @ObjectType('ProviderFailure', { description: 'A provider that could not contribute to a list.' })
-export class ProviderFailureObject {
+class ProviderFailureObject {
   @Field(() => Provider, { description: 'The provider that failed.' })
   provider!: Provider;
 

@@ -34,7 +34,7 @@ import { documented } from '../transport/upstream-shape.js';
 import type { BaasErrorCode, BaasErrorStatus } from './contract.js';
 
 /** The documented message of the allowlist / FCrDNS 403. */
-export const IP_NOT_AUTHORIZED = /no authorized ips configured/i;
+const IP_NOT_AUTHORIZED = /no authorized ips configured/i;
 const COMPLIANCE_WORDING = /complian|not approved|approved cardholders|kyc/i;
 /** "locked", "lock" — but not "blocked" (a card's state, not a field lock). */
 const LOCK_WORDING = /\block(ed)?\b/i;

@@ -86,7 +86,7 @@ export function mapCardholder(raw: unknown): Cardholder {
 }
 
 /** A wallet's balance is its `availableBalance` (what cards can spend), not `ledgerBalance`. */
-export function mapWalletBalance(raw: unknown): Money {
+function mapWalletBalance(raw: unknown): Money {
   const o = upstreamObject('baas', 'wallet', raw);
   return fromDecimalString(o.raw('availableBalance'), o.raw('currency'), 'wallet availableBalance');
 }
@@ -105,7 +105,7 @@ export function mapWallet(raw: unknown): Wallet {
   };
 }
 
-export function cardStatus(status: string, blockReason: string | null): CardStatus {
+function cardStatus(status: string, blockReason: string | null): CardStatus {
   const byReason = status === 'blocked' ? documented(BLOCK_REASON, blockReason) : undefined;
   return byReason ?? documented(CARD_STATUS, status) ?? CardStatus.UNKNOWN;
 }

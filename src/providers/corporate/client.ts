@@ -24,7 +24,7 @@ import { NO_RETRY, type RequestKind, type RetryDecision } from '../transport/ret
 import { OPEN_FAILURE_TEXT, open, seal, type OpenFailure } from './envelope.js';
 import { isDuplicateRequest, mapCorporateError } from './errors.js';
 
-export const CORPORATE_API_PREFIX = '/api/v1';
+const CORPORATE_API_PREFIX = '/api/v1';
 
 export interface CorporateClientOptions extends TransportOptions {
   apiKey: string;

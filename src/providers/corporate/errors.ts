@@ -13,8 +13,6 @@ import { ErrorCode, GatewayError } from '../../core/errors.js';
 import { fallbackError, upstreamError, type UpstreamAnswer } from '../transport/upstream-errors.js';
 import { CORPORATE_ERROR_SLUGS, CORPORATE_PLAIN_ERRORS, type CorporateErrorSlug, type CorporatePlainError } from './contract.js';
 
-export const DUPLICATE_REQUEST: CorporatePlainError = 'Duplicate request detected';
-
 /**
  * How one documented error is classified:
  * - an `ErrorCode`, with an optional message of the gateway's own (for errors whose upstream
@@ -93,11 +91,11 @@ const PLAIN_RULES = {
   'Duplicate request detected': { replay: true },
 } satisfies Record<CorporatePlainError, Rule>;
 
-export function isCorporateErrorSlug(value: unknown): value is CorporateErrorSlug {
+function isCorporateErrorSlug(value: unknown): value is CorporateErrorSlug {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CORPORATE_ERROR_SLUGS, value);
 }
 
-export function isCorporatePlainError(value: unknown): value is CorporatePlainError {
+function isCorporatePlainError(value: unknown): value is CorporatePlainError {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CORPORATE_PLAIN_ERRORS, value);
 }
 

@@ -40,14 +40,14 @@ import type {
 } from './contract.js';
 
 export const MASTER_WALLET_REF = 'master';
-export const MASTER_WALLET_CURRENCY = 'USDT';
+const MASTER_WALLET_CURRENCY = 'USDT';
 
 export interface CardAddress {
   externalUserId: string;
   cardId: string;
 }
 
-export function cardRef(externalUserId: string, cardId: string): string {
+function cardRef(externalUserId: string, cardId: string): string {
   return `${externalUserId}/${cardId}`;
 }
 
@@ -194,7 +194,7 @@ export const CARD_CURRENCY = 'USD';
  * card by id alone, and a card is addressed by its user and its id together, so the user is
  * carried in the ref for `getOperation` to name the card the order created or credited.
  */
-export function orderRef(externalUserId: string, orderId: string): string {
+function orderRef(externalUserId: string, orderId: string): string {
   return `${externalUserId}/${orderId}`;
 }
 

@@ -85,7 +85,7 @@ const BY_TYPE = {
  * a card reported lost or stolen) is answered that way — `400 catch "Card status cannot be
  * changed from Lost"` — and is the object's state, not a provider failure.
  */
-export const LEDGER_ERROR_MESSAGES: ReadonlyArray<{ status: number; pattern: RegExp; code: ErrorCode }> = [
+const LEDGER_ERROR_MESSAGES: ReadonlyArray<{ status: number; pattern: RegExp; code: ErrorCode }> = [
   { status: 400, pattern: /card status cannot be changed/i, code: ErrorCode.INVALID_STATE },
 ];
 

@@ -25,14 +25,14 @@ import type { CardSecrets } from '../../core/model.js';
 
 /** The tenant's token (ledger.md: a wallet's currency is the token symbol, 18 decimals). */
 export const LEDGER_TOKEN_SYMBOL = 'USBC';
-export const LEDGER_TOKEN_DECIMALS = 18;
+const LEDGER_TOKEN_DECIMALS = 18;
 
 export interface WalletRef {
   customerId: string;
   nameSpace: string;
 }
 
-export function walletRef(customerId: string, nameSpace: string): string {
+function walletRef(customerId: string, nameSpace: string): string {
   return `${customerId}/${nameSpace}`;
 }
 

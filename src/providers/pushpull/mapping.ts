@@ -107,7 +107,7 @@ export function mapTransaction(raw: unknown): Transaction {
 }
 
 /** `amount` (a non-negative integer of minor units, as a number or digit string) with `currency`. */
-export function minorUnitMoney(o: UpstreamObject): Money {
+function minorUnitMoney(o: UpstreamObject): Money {
   const currency = o.string('currency');
   if (!/^[A-Za-z]{3}$/.test(currency)) throw malformed('transaction with a malformed currency');
   const amount = o.raw('amount');

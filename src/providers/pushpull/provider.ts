@@ -37,7 +37,7 @@ import { PushpullClient, type PushpullClientOptions } from './client.js';
 import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOperation, toMinorUnits } from './mapping.js';
 
 /** Below the contract's polling limit with margin: 5 reads in 10 s is allowed, this gives ≤ 4. */
-export const TRANSACTION_CACHE_TTL_MS = 3_000;
+const TRANSACTION_CACHE_TTL_MS = 3_000;
 
 export interface PushpullProviderOptions extends PushpullClientOptions {
   transactionTtlMs?: number;

@@ -53,7 +53,7 @@ export interface CircuitBreakerOptions {
 }
 
 /** What a breaker uses for any option its preset or caller leaves out. */
-export const CIRCUIT_BREAKER_DEFAULTS = {
+const CIRCUIT_BREAKER_DEFAULTS = {
   windowMs: 60_000,
   threshold: 10,
   minErrorRatio: 0.5,
@@ -96,7 +96,7 @@ export function classifyUpstreamFailure(error: unknown): BreakerVerdict {
  * answers 5xx or cannot be reached / does not answer in time. A 429 pauses calls for its
  * Retry-After. Client-side rejections (4xx) say nothing about the provider's health.
  */
-export function classifyUnavailability(error: unknown): BreakerVerdict {
+function classifyUnavailability(error: unknown): BreakerVerdict {
   if (!(error instanceof GatewayError)) return CALL;
   if (error.code === ErrorCode.RATE_LIMITED) {
     return { kind: 'pause', ms: error.retryAfterSeconds === undefined ? undefined : error.retryAfterSeconds * 1000 };

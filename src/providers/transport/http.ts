@@ -34,9 +34,6 @@ export interface UpstreamTimeouts {
   maxConcurrency: number;
 }
 
-
-export type { RequestKind } from './retry-policy.js';
-
 export interface TransportOptions {
   baseUrl: string;
   connectTimeoutMs: number;
@@ -92,8 +89,8 @@ export interface UpstreamResponse {
   requestId?: string;
 }
 
-export const DEFAULT_MAX_CONCURRENCY = 64;
-export const DEFAULT_MAX_QUEUE = 8_192;
+const DEFAULT_MAX_CONCURRENCY = 64;
+const DEFAULT_MAX_QUEUE = 8_192;
 
 /** Upstream bodies beyond this are refused rather than buffered. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -101,7 +98,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** Network errors raised before any byte of the request could reach the provider. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-export function buildPathWithQuery(path: string, query: RequestSpec['query']): string {
+function buildPathWithQuery(path: string, query: RequestSpec['query']): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -385,7 +382,7 @@ function attemptOutcome(failure: GatewayError): AttemptOutcome {
 }
 
 /** The error code of a network failure: undici's own, or the system error's. */
-export function networkErrorCode(error: unknown): string {
+function networkErrorCode(error: unknown): string {
   if (error instanceof GatewayError) return error.code;
   if (error instanceof undiciErrors.UndiciError) return (error as { code?: string }).code ?? 'UND_ERR';
   const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | undefined;

@@ -27,7 +27,7 @@ export interface ClientTls {
 }
 
 /** How long a new TLS 1.3 connection waits for the server to confirm it took our certificate. */
-export const ACCEPTANCE_WINDOW_MS = 250;
+const ACCEPTANCE_WINDOW_MS = 250;
 export const CLIENT_CERT_REJECTED = 'ERR_TLS_CLIENT_CERT_REJECTED';
 
 function certificateRejected(provider: ProviderKey, detail: string, cause?: unknown): Error {

@@ -19,8 +19,8 @@ export interface RetryDecision {
 
 export const NO_RETRY: RetryDecision = { retry: false, delayMs: 0 };
 
-export const RETRY_BASE_DELAY_MS = 100;
-export const RETRY_MAX_DELAY_MS = 2_000;
+const RETRY_BASE_DELAY_MS = 100;
+const RETRY_MAX_DELAY_MS = 2_000;
 /** A Retry-After longer than this is not waited for: the caller gets RATE_LIMITED with it. */
 export const RETRY_AFTER_CAP_MS = 5_000;
 

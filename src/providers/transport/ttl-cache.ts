@@ -24,7 +24,7 @@ interface Entry<V> {
   expiresAt: number;
 }
 
-export const TTL_CACHE_DEFAULT_MAX_ENTRIES = 10_000;
+const TTL_CACHE_DEFAULT_MAX_ENTRIES = 10_000;
 
 export class TtlCache<V> {
   private readonly values = new Map<string, Entry<V>>();

@@ -31,7 +31,7 @@ export function upstreamError(code: ErrorCode, answer: UpstreamAnswer, message =
 }
 
 /** The classification of a status alone, for codes a provider's table does not list. */
-export function codeForStatus(status: number, kind: RequestKind): ErrorCode {
+function codeForStatus(status: number, kind: RequestKind): ErrorCode {
   if (status >= 500 && kind === 'write') return ErrorCode.OUTCOME_UNKNOWN;
   switch (status) {
     case 400:
