@@ -90,7 +90,7 @@ export interface UpstreamResponse {
 }
 
 const DEFAULT_MAX_CONCURRENCY = 64;
-const DEFAULT_MAX_QUEUE = 8_192;
+export const DEFAULT_MAX_QUEUE = 8_192;
 
 /** Upstream bodies beyond this are refused rather than buffered. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
