@@ -18,8 +18,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Mutation outcomes (idempotency) and the audit trail must outlive the container.
-RUN mkdir -p /app/.cardplane && chown node:node /app/.cardplane
+# Without DATABASE_URL the state store is SQLite in /app/.cardplane/state.db (the default
+# STATE_DB_PATH, relative to WORKDIR): idempotency records, attempts, the audit trail and reveal
+# tokens must outlive the container, so the directory is a volume. With DATABASE_URL (several
+# replicas, see docker-compose.yml) the state is in PostgreSQL and the volume stays empty.
+RUN mkdir -p /app/.cardplane && chown node:node /app/.cardplane && chmod 700 /app/.cardplane
 VOLUME ["/app/.cardplane"]
 USER node
 EXPOSE 4000

@@ -10,7 +10,8 @@ import { createTokenVerifier } from './auth/setup.js';
 import { createRegistry } from './gateway/build-registry.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import type { ProviderRegistry } from './gateway/registry.js';
-import { MemoryStateStore } from './store/memory-store.js';
+import { openStateStore } from './store/open-store.js';
+import { startRetention } from './store/retention.js';
 import type { StateStore } from './store/state-store.js';
 import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
 import { startServer } from './server.js';
@@ -38,8 +39,18 @@ export interface App {
 
 export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
-  const store = overrides.store ?? openStateStore(config, log);
-  const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
+  // First: a damaged or unreachable store stops start-up before anything listens.
+  const store = overrides.store ?? (await openStateStore(config.state, log));
+  log.info({ event: 'state_store.opened', engine: store.engine }, 'state store ready');
+  const retention = startRetention(store, log, { retentionHours: config.stateRetentionHours });
+  let sandboxes: RunningSandboxes;
+  try {
+    sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
+  } catch (error) {
+    await retention.stop();
+    if (!overrides.store) await store.close();
+    throw error;
+  }
   const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: config.upstream });
   const gateway = createGateway({
     registry,
@@ -83,17 +94,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       await gateway.reconciler.stop();
       await registry.close();
       await sandboxes.stop();
+      await retention.stop();
       if (!overrides.store) await store.close();
     },
   };
-}
-
-/**
- * The state store when the caller supplies none. Until the durable engines are wired here
- * (SQLite in `.cardplane/`, PostgreSQL with DATABASE_URL), the in-memory one: said loudly,
- * because nothing in it survives a restart.
- */
-export function openStateStore(_config: Config, log: Logger): StateStore {
-  log.warn({ event: 'store.memory' }, 'the state store is in memory: idempotency records and the audit trail do not survive a restart');
-  return new MemoryStateStore();
 }

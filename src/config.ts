@@ -13,6 +13,7 @@ import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js
 import { settleWindowFromEnv, type SettleWindow } from './providers/provider-module.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
+import type { StateStoreSettings } from './store/open-store.js';
 
 export interface Config {
   nodeEnv: string;
@@ -37,10 +38,10 @@ export interface Config {
   perViewerConcurrency: number;
   /** Card reveals: token lifetime and per-viewer rate. */
   reveal: { tokenTtlSeconds: number; perMinute: number };
-  /** Where the audit trail is appended (JSON lines). */
-  auditLogPath: string;
-  /** Where mutation outcomes are kept by idempotency key (JSON lines, fsync'd). */
-  idempotencyStorePath: string;
+  /** Where idempotency records, attempts, the audit trail, reveal tokens and leases live. */
+  state: StateStoreSettings;
+  /** How long settled state is kept before the background job purges it (at least 24 h). */
+  stateRetentionHours: number;
   port: number;
   host: string;
   logLevel: string;
@@ -79,8 +80,8 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: read.bool('ENABLE_INTROSPECTION', !production),
     rateLimit: { perSecond: read.int('RATE_LIMIT_PER_SECOND', 50, 1, 100_000), burst: read.int('RATE_LIMIT_BURST', 100, 1, 100_000) },
     reveal: { tokenTtlSeconds: read.int('REVEAL_TOKEN_TTL_SECONDS', 120, 1, 300), perMinute: read.int('REVEAL_RATE_PER_MINUTE', 10, 1, 600) },
-    auditLogPath: read.string('AUDIT_LOG_PATH', '.cardplane/audit.jsonl'),
-    idempotencyStorePath: read.string('IDEMPOTENCY_STORE_PATH', '.cardplane/idempotency.jsonl'),
+    state: stateStore(read),
+    stateRetentionHours: read.int('STATE_RETENTION_HOURS', 24, MIN_RETENTION_HOURS, 24 * 366),
     port: read.int('PORT', 4000, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -104,6 +105,32 @@ export function loadConfig(env: Env = process.env): Config {
     sandboxLatencyMs: read.int('SANDBOX_LATENCY_MS', 0, 0, 60_000),
     providers: providerEndpoints(env),
   };
+}
+
+/**
+ * Clients retry under one idempotency key for up to a day (the industry norm): keeping records
+ * less than that would let a late retry move money again, so 24 h is a floor, not a default.
+ */
+const MIN_RETENTION_HOURS = 24;
+
+function stateStore(read: Reader): StateStoreSettings {
+  if (!read.has('DATABASE_URL')) {
+    if (read.has('DATABASE_POOL_SIZE')) throw new ConfigError('DATABASE_POOL_SIZE', 'is set but DATABASE_URL is not');
+    return { engine: 'sqlite', path: read.string('STATE_DB_PATH', '.cardplane/state.db') };
+  }
+  if (read.has('STATE_DB_PATH')) throw new ConfigError('STATE_DB_PATH', 'is set but DATABASE_URL selects PostgreSQL: set one of them');
+  // The URL carries a password: messages describe it, never echo it.
+  const url = read.required('DATABASE_URL');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') || !parsed.hostname) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres://user:password@host:port/database URL');
+  }
+  return { engine: 'postgres', url, poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200) };
 }
 
 /** Asymmetric algorithms only: `none` and HMAC are never accepted. */

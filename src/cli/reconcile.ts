@@ -11,19 +11,19 @@
  * by a resubmission of its key, after its settle window. See README, "Uncertain writes".
  */
 import { parseArgs } from 'node:util';
-import { openStateStore } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../core/logger.js';
 import { createRegistry } from '../gateway/build-registry.js';
 import { Mutations } from '../gateway/writes/mutations.js';
 import { Reconciler, uncertainty, type ReconcileReport } from '../gateway/writes/reconciler.js';
+import { openStateStore } from '../store/open-store.js';
 import type { IdempotencyRecord } from '../store/state-store.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { key: { type: 'string' }, tenant: { type: 'string' }, all: { type: 'boolean', default: false }, limit: { type: 'string', default: '500' } } });
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const store = openStateStore(config, log);
+  const store = await openStateStore(config.state, log);
   // Only providers with a real endpoint: a sandbox lives inside the gateway process.
   const registry = createRegistry({ endpoints: config.providers, sandboxed: new Set(), transport: config.upstream });
   const settle = (provider: IdempotencyRecord['provider']) => config.settleWindows[provider];

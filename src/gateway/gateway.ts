@@ -72,7 +72,7 @@ export function createGateway({ registry, requestDeadlineMs, providerTenants, re
     registry,
     requestDeadlineMs,
     fairShare,
-    reveals: new CardReveals(new RevealTokens(reveal.tokenTtlSeconds), revealLimiter, store.audit),
+    reveals: new CardReveals(new RevealTokens(store.revealTokens, reveal.tokenTtlSeconds), revealLimiter, store.audit),
     writes: new CardWrites(mutations, store.audit),
     storeHealth: mutations.health,
     writeCounters: mutations.counters,

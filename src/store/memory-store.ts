@@ -10,8 +10,8 @@ import {
   isUncertain,
   mayRecordAttempt,
   mayReplaceStatus,
-  UnknownKeyError,
 } from './record-rules.js';
+import { UnknownKeyError } from './errors.js';
 import type {
   AuditEntry,
   ClaimResult,

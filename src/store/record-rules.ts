@@ -38,13 +38,6 @@ export function isPurgeable(record: IdempotencyRecord, olderThan: Date): boolean
   return SETTLED_STATUSES.includes(record.status) && !record.duplicateDetected && record.updatedAt < olderThan.toISOString();
 }
 
-export class UnknownKeyError extends Error {
-  constructor(tenant: string, key: string) {
-    super(`No idempotency record for key ${key} of tenant ${tenant}: it must be claimed first`);
-    this.name = 'UnknownKeyError';
-  }
-}
-
 /** The audit fields an engine refuses to store without (the SQL engines enforce them as NOT NULL). */
 const REQUIRED_AUDIT_FIELDS = ['at', 'requestId', 'tenant', 'subject', 'action', 'target', 'provider', 'outcome'] as const;
 

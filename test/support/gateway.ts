@@ -9,7 +9,9 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { ALL_SCOPES } from '../../src/core/viewer.js';
 import type { App } from '../../src/app.js';
-import { MemoryStateStore } from '../../src/store/memory-store.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AuditEntry, StateStore } from '../../src/store/state-store.js';
 import { collectCardData, findCardDataLeaks } from './card-data-scan.js';
 import { loadConfig } from '../../src/config.js';
@@ -50,8 +52,10 @@ export interface TokenOptions {
 
 export interface TestGateway {
   url: string;
-  /** The state store (idempotency records, audit trail): pass it to the next gateway to restart on it. */
+  /** The state store (idempotency records, audit trail): pass it, or its file, to the next gateway to restart on it. */
   store: StateStore;
+  /** The SQLite file behind the state store, when the gateway opened one (no store handed over, no DATABASE_URL). */
+  statePath: string | undefined;
   /** The audit trail the gateway wrote, oldest first. */
   auditTrail(): Promise<AuditEntry[]>;
   app: App;
@@ -78,6 +82,9 @@ const AUDIENCE = 'cardplane';
 export async function startTestGateway(env: Record<string, string> = {}, options: { store?: StateStore } = {}): Promise<TestGateway> {
   const keys = await generateKeyPair('ES256', { extractable: true });
   const publicPem = await exportSPKI(keys.publicKey);
+  // Unless the test hands over a store or chooses PostgreSQL, the gateway opens a SQLite file of
+  // its own, as `npm start` does — in a fresh directory, or the one the test names to restart on.
+  const statePath = options.store || env.DATABASE_URL ? undefined : (env.STATE_DB_PATH ?? join(mkdtempSync(join(tmpdir(), 'cardplane-state-')), 'state.db'));
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     AUTH_PUBLIC_KEY: publicPem,
@@ -92,6 +99,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     COST_BUDGET_PER_SECOND: '10000000',
     COST_BUDGET_BURST: '100000000',
     ...env,
+    ...(statePath ? { STATE_DB_PATH: statePath } : {}),
   });
   const token = async (options: TokenOptions = {}) =>
     new SignJWT({ tenant: options.tenant ?? 'acme', scope: (options.scopes ?? ALL_SCOPES).join(' ') })
@@ -103,8 +111,6 @@ export async function startTestGateway(env: Record<string, string> = {}, options
       .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 300))
       .sign(keys.privateKey);
   const defaultToken = await token();
-  // A fresh store unless the test hands over one (to restart on it).
-  const store = options.store ?? new MemoryStateStore();
   // Every integration gateway logs everything (trace) into memory, and checks on close that
   // no card number or CVV of its simulators ever reached a log line.
   const logLines: string[] = [];
@@ -116,13 +122,14 @@ export async function startTestGateway(env: Record<string, string> = {}, options
   });
   const app = await startApp(
     { ...config, port: 0, host: '127.0.0.1' },
-    { store, log: createLogger('trace', logSink) },
+    { store: options.store, log: createLogger('trace', logSink) },
   );
-  const { sandboxes, registry } = app;
+  const { sandboxes, registry, store } = app;
   return {
     url: app.url,
     token,
     store,
+    statePath,
     app,
     auditTrail: () => store.audit.list({ limit: 100_000 }),
     sandboxes,

@@ -59,6 +59,13 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'https://app.example.com/login' }, 'CORS_ORIGINS', 'origins only'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS', 'invalid entry'],
     [{ CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' }, 'CORS_CREDENTIALS', 'cannot be true'],
+    [{ DATABASE_URL: 'mysql://db.example/cardplane' }, 'DATABASE_URL', 'must be a postgres://'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', 'must be a postgres://'],
+    [{ DATABASE_URL: 'postgres://db.example/cp', DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE', 'from 1 to 200'],
+    [{ DATABASE_POOL_SIZE: '5' }, 'DATABASE_POOL_SIZE', 'DATABASE_URL is not'],
+    [{ DATABASE_URL: 'postgres://db.example/cp', STATE_DB_PATH: '/data/state.db' }, 'STATE_DB_PATH', 'DATABASE_URL selects PostgreSQL'],
+    [{ STATE_RETENTION_HOURS: '12' }, 'STATE_RETENTION_HOURS', 'from 24'],
+    [{ STATE_RETENTION_HOURS: 'a day' }, 'STATE_RETENTION_HOURS', 'must be an integer'],
   ])('stops on %j naming %s', (env, variable, problem) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);
@@ -88,5 +95,16 @@ describe('loadConfig', () => {
   it('never echoes a secret it rejects', () => {
     const error = errorOf({ UTGL_BASE_URL: 'https://a.io', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: 'super-secret-value' });
     expect(error.message).not.toContain('super-secret-value');
+    expect(errorOf({ DATABASE_URL: 'mysql://cardplane:db-password@db.example/cp' }).message).not.toContain('db-password');
+  });
+
+  it('keeps state in .cardplane/state.db for 24 h unless told otherwise, and on PostgreSQL when DATABASE_URL is set', () => {
+    expect(loadConfig({})).toMatchObject({ state: { engine: 'sqlite', path: '.cardplane/state.db' }, stateRetentionHours: 24 });
+    expect(loadConfig({ STATE_DB_PATH: '/data/state.db', STATE_RETENTION_HOURS: '72' })).toMatchObject({ state: { engine: 'sqlite', path: '/data/state.db' }, stateRetentionHours: 72 });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://cp:pw@db.internal:6432/cardplane', DATABASE_POOL_SIZE: '20' }).state).toEqual({
+      engine: 'postgres',
+      url: 'postgresql://cp:pw@db.internal:6432/cardplane',
+      poolSize: 20,
+    });
   });
 });

@@ -51,13 +51,13 @@ export class CardReveals {
       await this.audit.record(entry('DENIED', { code: ErrorCode.INVALID_STATE }));
       throw new GatewayError(ErrorCode.INVALID_STATE, `Card ${cardId} is ${card.status}: its number and CVV cannot be revealed`, { provider, retryable: false });
     }
-    const issued = this.tokens.issue({ tenant: scope.viewer.tenant, subject: scope.viewer.subject, provider, ref, cardId });
+    const issued = await this.tokens.issue({ tenant: scope.viewer.tenant, subject: scope.viewer.subject, provider, ref, cardId });
     await this.audit.record(entry('SUCCEEDED'));
     return issued;
   }
 
   async redeem(scope: RevealScope, token: string): Promise<CardSecrets> {
-    const grant = this.tokens.redeem(token, scope.viewer);
+    const grant = await this.tokens.redeem(token, scope.viewer);
     if (!grant || !scope.registry.has(grant.provider)) {
       throw new GatewayError(ErrorCode.NOT_FOUND, 'The reveal token is unknown, expired or already used');
     }

@@ -1,30 +1,22 @@
 /**
  * Single-use, short-lived reveal tokens. `revealCard` issues one for a card the viewer may
  * see; `POST /reveal` exchanges it, once, for the card's secrets. Only a SHA-256 of each token
- * is kept, so the store itself holds nothing an attacker could replay; a token is bound to
- * the tenant and subject it was issued to.
+ * is stored, so the store holds nothing an attacker could replay; a token is bound to the
+ * tenant and subject it was issued to. The grants live in the state store, so a token issued
+ * by one replica is redeemed — exactly once — by whichever replica the client reaches.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ProviderKey } from '../../core/provider-key.js';
+import type { RevealGrant, RevealTokenStore } from '../../store/state-store.js';
+
+export type { RevealGrant } from '../../store/state-store.js';
 
 export const MAX_REVEAL_TTL_SECONDS = 300;
-
-export interface RevealGrant {
-  tenant: string;
-  subject: string;
-  provider: ProviderKey;
-  ref: string;
-  /** The card's global id (for the audit trail). */
-  cardId: string;
-  expiresAt: number;
-}
 
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 export class RevealTokens {
-  private readonly grants = new Map<string, RevealGrant>();
-
   constructor(
+    private readonly store: RevealTokenStore,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
   ) {
@@ -33,30 +25,19 @@ export class RevealTokens {
     }
   }
 
-  issue(grant: Omit<RevealGrant, 'expiresAt'>): { token: string; expiresAt: Date } {
-    this.sweep();
+  async issue(grant: Omit<RevealGrant, 'expiresAt'>): Promise<{ token: string; expiresAt: Date }> {
     const token = `rvl_${randomBytes(32).toString('base64url')}`;
     const expiresAt = this.now() + this.ttlSeconds * 1000;
-    this.grants.set(digest(token), { ...grant, expiresAt });
+    await this.store.issue(digest(token), { ...grant, expiresAt });
     return { token, expiresAt: new Date(expiresAt) };
   }
 
-  /** The grant, if the token is live and was issued to this viewer; it cannot be used again. */
-  redeem(token: string, viewer: { tenant: string; subject: string }): RevealGrant | null {
-    const key = digest(token);
-    const grant = this.grants.get(key);
-    if (!grant) return null;
-    if (grant.tenant !== viewer.tenant || grant.subject !== viewer.subject) return null;
-    this.grants.delete(key);
-    return grant.expiresAt > this.now() ? grant : null;
-  }
-
-  get size(): number {
-    return this.grants.size;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [key, grant] of this.grants) if (grant.expiresAt <= now) this.grants.delete(key);
+  /**
+   * The grant, if the token is live and was issued to this viewer; it cannot be used again. An
+   * expired token is used up too (the store's retention job deletes the ones never redeemed).
+   */
+  async redeem(token: string, viewer: { tenant: string; subject: string }): Promise<RevealGrant | null> {
+    const grant = await this.store.consume(digest(token), viewer);
+    return grant && grant.expiresAt > this.now() ? grant : null;
   }
 }

@@ -4,8 +4,10 @@
  * and nothing sent upstream for invalid input.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createUtglSandbox, type UtglStore } from '../../../../src/providers/utgl/sandbox/index.js';
-import { MemoryStateStore } from '../../../../src/store/memory-store.js';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../../../support/gateway.js';
 import { globalId as gid } from '../../../support/global-id.js';
 
@@ -160,15 +162,15 @@ describe('a gateway restart between the upstream success and the client retry', 
       UTGL_ACCESS_KEY: 'ak_restart',
       UTGL_PRIVATE_KEY: rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     };
-    // The second gateway starts on the first one's store (a new process would reopen its file).
-    const state = new MemoryStateStore();
+    // The second gateway reopens the first one's state file, as a restarted process would.
+    const state = { STATE_DB_PATH: join(mkdtempSync(join(tmpdir(), 'cardplane-restart-')), 'state.db') };
     const { from, to } = accounts(store);
     const input = { fromWalletId: gid('utgl', 'Wallet', from.id), toWalletId: gid('utgl', 'Wallet', to.id), amount: '7.00', currency: 'USD' };
     try {
-      const before = await startTestGateway(env, { store: state });
+      const before = await startTestGateway({ ...env, ...state });
       const first: any = await before.query(TRANSFER, { key: 'transfer-restart-1', input });
       await before.close();
-      const after = await startTestGateway(env, { store: state });
+      const after = await startTestGateway({ ...env, ...state });
       const replay: any = await after.query(TRANSFER, { key: 'transfer-restart-1', input });
       await after.close();
       expect(replay.data.transferFunds).toEqual(first.data.transferFunds);

@@ -1,0 +1,32 @@
+/**
+ * Which engine holds the state: PostgreSQL when `DATABASE_URL` is set (shared by every
+ * replica), otherwise the embedded SQLite file. The settings are read and validated by
+ * config.ts; this only opens what they name.
+ */
+import type { Logger } from '../core/logger.js';
+import { openPostgresStore } from './postgres-store.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { StateStore } from './state-store.js';
+
+export type StateStoreSettings =
+  | { engine: 'sqlite'; path: string }
+  | { engine: 'postgres'; url: string; poolSize: number };
+
+/** Opens, verifies and migrates the configured store; rejects with a message naming the problem. */
+export async function openStateStore(settings: StateStoreSettings, log: Logger): Promise<StateStore> {
+  switch (settings.engine) {
+    case 'sqlite':
+      return openSqliteStore({ path: settings.path });
+    case 'postgres':
+      return openPostgresStore({
+        url: settings.url,
+        poolSize: settings.poolSize,
+        // An idle connection dropped by a server restart: the pool replaces it; readiness shows outages.
+        onError: (error) => log.warn({ event: 'state_store.connection_error', err: error.message }, 'a pooled PostgreSQL connection failed'),
+      });
+    default: {
+      const unknown: never = settings;
+      throw new Error(`Unknown state store engine ${JSON.stringify(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The gateway and its state store at start-up: a store it cannot trust stops it before it
+ * listens, with a message naming the file or the server; a good one is where its audit trail
+ * and reveal tokens go.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestGateway } from '../../support/gateway.js';
+
+describe('starting the gateway on its state store', () => {
+  it('refuses a damaged SQLite file, naming it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cardplane-damaged-')), 'state.db');
+    writeFileSync(file, 'SQLite format 3\u0000 and then nothing a database would hold '.repeat(200));
+    await expect(startTestGateway({ STATE_DB_PATH: file })).rejects.toThrow(new RegExp(`The state database ${file} is damaged or is not a SQLite database`));
+  });
+
+  it('refuses an unreachable PostgreSQL, naming it', async () => {
+    await expect(startTestGateway({ DATABASE_URL: 'postgres://cardplane:pw@127.0.0.1:1/cardplane' })).rejects.toThrow(
+      /PostgreSQL at 127\.0\.0\.1:1\/cardplane \(DATABASE_URL\) is unreachable/,
+    );
+  });
+
+  it('keeps the audit trail in the configured file, where a restarted gateway finds it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cardplane-state-')), 'state.db');
+    const first = await startTestGateway({ STATE_DB_PATH: file });
+    const cardRef = [...first.sandboxes.stores.utgl!.cards.keys()][0]!;
+    const cardId = Buffer.from(`utgl:Card:${cardRef}`).toString('base64url');
+    const reveal = await first.query('mutation($id: ID!) { revealCard(cardId: $id) { token } }', { id: cardId });
+    expect(reveal.errors).toBeUndefined();
+    await first.close();
+    const second = await startTestGateway({ STATE_DB_PATH: file });
+    try {
+      expect((await second.auditTrail()).map((e) => `${e.action}:${e.target}:${e.outcome}`)).toContain(`card.reveal.requested:${cardId}:SUCCEEDED`);
+    } finally {
+      await second.close();
+    }
+  });
+});
