@@ -11,14 +11,16 @@
  * another reads. Nothing here asserts: the figures are for reading.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import pg from 'pg';
 import { Pool } from 'undici';
 import { percentile, runLoad } from './load.js';
-import { SHAPES, type BenchContext } from './shapes.js';
+import { SHAPES, type BenchContext, type Shape } from './shapes.js';
 import {
   floodDocuments,
   graphqlClient,
@@ -143,7 +145,8 @@ async function main(): Promise<void> {
       .setExpirationTime('2h')
       .sign(idp.privateKey);
   const token = await sign('bench');
-  const { url, child: gateway } = await startGateway({ ...host.env, ...auth, ...unlimited });
+  const [embedded, ...otherEngines] = await stateEngines();
+  const { url, child: gateway } = await startGateway({ ...host.env, ...auth, ...unlimited, ...embedded!.env });
   const ctx: BenchContext = {
     endpoints: host.endpoints,
     ledgerCustomerIds: (host.env.LEDGER_CUSTOMER_IDS ?? '').split(',').filter(Boolean),
@@ -153,12 +156,14 @@ async function main(): Promise<void> {
   const pool = new Pool(url, { connections: CONCURRENCY });
   const results: Record<string, { gateway: Figures; baseline: Figures }> = {};
 
-  for (const shape of SHAPES.filter(() => RUNS.has('shapes'))) {
+  const baselines = new Map<string, Figures>();
+  /** One shape through a gateway (warm-up, then measured load), beside its direct client (measured once). */
+  const measure = async (shape: Shape, via: Pool, pid: number, engine: string): Promise<void> => {
     let i = 0;
     const errorCodes = new Map<string, number>();
     const once = async () => {
       const { query, variables } = shape.query(ctx, i++);
-      const res = await pool.request({
+      const res = await via.request({
         method: 'POST',
         path: '/graphql',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -175,9 +180,9 @@ async function main(): Promise<void> {
     await runLoad(once, CONCURRENCY, WARMUP_MS);
     await counts(host.adminUrl, true);
     errorCodes.clear();
-    const before = processFigures(gateway.pid!);
+    const before = processFigures(pid);
     const load = await runLoad(once, CONCURRENCY, DURATION_MS);
-    const after = processFigures(gateway.pid!);
+    const after = processFigures(pid);
     const upstream = await counts(host.adminUrl);
     const gatewayFigures: Figures = {
       rps: (load.requests / load.elapsedMs) * 1000,
@@ -189,13 +194,17 @@ async function main(): Promise<void> {
       errors: load.errors,
       errorCodes: Object.fromEntries(errorCodes),
     };
+    if (!baselines.has(shape.name)) {
+      const worker = spawn(node, [join(ROOT, 'dist/bench/baseline-worker.js'), shape.name, String(CONCURRENCY), String(DURATION_MS), String(WARMUP_MS), host.adminUrl], {
+        env: { ...process.env, BENCH_CONTEXT: JSON.stringify(ctx) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      baselines.set(shape.name, JSON.parse(await firstLine(worker)) as Figures);
+    }
+    results[shape.write ? `${shape.name}@${engine}` : shape.name] = { gateway: gatewayFigures, baseline: baselines.get(shape.name)! };
+  };
 
-    const worker = spawn(node, [join(ROOT, 'dist/bench/baseline-worker.js'), shape.name, String(CONCURRENCY), String(DURATION_MS), String(WARMUP_MS), host.adminUrl], {
-      env: { ...process.env, BENCH_CONTEXT: JSON.stringify(ctx) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    results[shape.name] = { gateway: gatewayFigures, baseline: JSON.parse(await firstLine(worker)) as Figures };
-  }
+  for (const shape of SHAPES.filter(() => RUNS.has('shapes'))) await measure(shape, pool, gateway.pid!, embedded!.name);
 
   // What refusing costs: each refused document driven like a shape, CPU per refusal.
   const refusals: Record<string, RefusedFigures> = {};
@@ -224,8 +233,53 @@ async function main(): Promise<void> {
   await readerPool.close();
   await floodPool.close();
   limited.child.kill('SIGTERM');
+
+  // The write shape again on every other state store engine.
+  for (const engine of otherEngines) {
+    const other = await startGateway({ ...host.env, ...auth, ...unlimited, ...engine.env });
+    const otherPool = new Pool(other.url, { connections: CONCURRENCY });
+    for (const shape of SHAPES.filter((s) => s.write && RUNS.has('shapes'))) await measure(shape, otherPool, other.child.pid!, engine.name);
+    await otherPool.close();
+    other.child.kill('SIGTERM');
+    await engine.cleanup?.();
+  }
   sandboxes.kill('SIGTERM');
   report(results, refusals, neighbour);
+}
+
+interface StateEngine {
+  name: string;
+  env: Record<string, string>;
+  cleanup?: () => Promise<void>;
+}
+
+/**
+ * The state store engines the write shape runs on: the embedded SQLite file (a fresh one, for
+ * every run), and PostgreSQL in a database of its own when `BENCH_DATABASE_URL` (default: this
+ * project's local server) answers.
+ */
+async function stateEngines(): Promise<StateEngine[]> {
+  const engines: StateEngine[] = [{ name: 'SQLite', env: { STATE_DB_PATH: join(mkdtempSync(join(tmpdir(), 'cardplane-bench-')), 'state.db') } }];
+  const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const database = `cardplane_bench_${process.pid}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server, connectionTimeoutMillis: 3_000 });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await admin(`CREATE DATABASE ${database}`);
+    const url = new URL(server);
+    url.pathname = `/${database}`;
+    engines.push({ name: 'PostgreSQL', env: { DATABASE_URL: url.toString() }, cleanup: () => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`) });
+  } catch (error) {
+    console.error(`bench: PostgreSQL at ${new URL(server).host} does not answer (${(error as Error).message}): the write shape runs on SQLite only`);
+  }
+  return engines;
 }
 
 function report(
@@ -239,18 +293,30 @@ function report(
   rows.push('');
   rows.push('| shape | side | req/s | p50 ms | p99 ms | upstream/query | CPU ms/req | peak RSS MB | errors |');
   rows.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const shape of SHAPES.filter((s) => results[s.name])) {
-    const r = results[shape.name]!;
+  const described = Object.keys(results).map((name) => {
+    const [shapeName, engine] = name.split('@') as [string, string | undefined];
+    const shape = SHAPES.find((s) => s.name === shapeName)!;
+    return { name, description: engine ? `${shape.description}, ${engine} store` : shape.description };
+  });
+  for (const { name, description } of described) {
+    const r = results[name]!;
     for (const [side, x] of [['gateway', r.gateway], ['baseline', r.baseline]] as const) {
-      rows.push(`| ${shape.description} | ${side} | ${f(x.rps, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.upstreamPerQuery)} | ${f(x.cpuMsPerRequest, 2)} | ${f(x.peakRssMb, 0)} | ${x.errors} |`);
+      rows.push(`| ${description} | ${side} | ${f(x.rps, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.upstreamPerQuery)} | ${f(x.cpuMsPerRequest, 2)} | ${f(x.peakRssMb, 0)} | ${x.errors} |`);
     }
     rows.push(
-      `| ${shape.description} | gateway/baseline | ${f(r.gateway.rps / r.baseline.rps, 2)} | ${f(r.gateway.p50 / r.baseline.p50, 2)} (+${f(r.gateway.p50 - r.baseline.p50, 2)} ms) | ${f(r.gateway.p99 / r.baseline.p99, 2)} | ${f(r.gateway.upstreamPerQuery / r.baseline.upstreamPerQuery, 2)} | ${f(r.gateway.cpuMsPerRequest / r.baseline.cpuMsPerRequest, 2)} | | |`,
+      `| ${description} | gateway/baseline | ${f(r.gateway.rps / r.baseline.rps, 2)} | ${f(r.gateway.p50 / r.baseline.p50, 2)} (+${f(r.gateway.p50 - r.baseline.p50, 2)} ms) | ${f(r.gateway.p99 / r.baseline.p99, 2)} | ${f(r.gateway.upstreamPerQuery / r.baseline.upstreamPerQuery, 2)} | ${f(r.gateway.cpuMsPerRequest / r.baseline.cpuMsPerRequest, 2)} | | |`,
     );
   }
-  for (const shape of SHAPES.filter((s) => results[s.name])) {
-    const codes = results[shape.name]!.gateway.errorCodes ?? {};
-    if (Object.keys(codes).length > 0) rows.push(`\nGateway errors in "${shape.description}": ${JSON.stringify(codes)}`);
+  for (const { name, description } of described) {
+    const codes = results[name]!.gateway.errorCodes ?? {};
+    if (Object.keys(codes).length > 0) rows.push(`\nGateway errors in "${description}": ${JSON.stringify(codes)}`);
+  }
+  // What the store adds to a write, estimated: the write's overhead over its direct client, less
+  // a read's (the same GraphQL, auth and transport work without a store).
+  const read = results['card-by-id'];
+  for (const { name, description } of described.filter((d) => d.name.includes('@'))) {
+    const w = results[name]!;
+    if (read) rows.push(`\n${description}: ${f(w.gateway.rps, 0)} mutations/s; the store adds ≈ ${f(w.gateway.p50 - w.baseline.p50 - (read.gateway.p50 - read.baseline.p50))} ms at p50`);
   }
   rows.push('', `Refused documents — ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s each (gateway CPU per refusal, from /proc)`, '');
   rows.push('| document | refusals/s | p50 ms | CPU ms/refusal | upstream calls | unexpected answers |');
