@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PROVIDER_KEYS } from '../../src/core/provider-key.js';
-import { MONEY_WRITES } from '../support/money-writes.js';
-import { describeWithPostgres, TEST_DATABASE_URL } from '../support/postgres.js';
-import { graphql, startChild, startSandboxHost, testIdentity, type Child, type GraphQLAnswer, type SandboxHost } from '../support/processes.js';
+import { PROVIDER_KEYS } from '../../../../src/core/provider-key.js';
+import { MONEY_WRITES } from '../../../support/money-writes.js';
+import { describeWithPostgres, TEST_DATABASE_URL } from '../../../support/postgres.js';
+import { graphql, startChild, startSandboxHost, testIdentity, type Child, type GraphQLAnswer, type SandboxHost } from '../../../support/processes.js';
 
 jest.setTimeout(120_000);
 

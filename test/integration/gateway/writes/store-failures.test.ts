@@ -4,10 +4,10 @@
  * INTERNAL_SERVER_ERROR), the failure shows in the gateway's store health, and the next
  * mutations are not poisoned by it. A refused write-ahead sends nothing and says so.
  */
-import { MemoryStateStore } from '../../src/store/memory-store.js';
-import { flakyStore, type FlakyStore } from '../support/flaky-store.js';
-import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { MONEY_WRITES } from '../support/money-writes.js';
+import { MemoryStateStore } from '../../../../src/store/memory-store.js';
+import { flakyStore, type FlakyStore } from '../../../support/flaky-store.js';
+import { resetSandboxes, startTestGateway, type TestGateway } from '../../../support/gateway.js';
+import { MONEY_WRITES } from '../../../support/money-writes.js';
 
 const write = MONEY_WRITES['utgl-transfer'];
 

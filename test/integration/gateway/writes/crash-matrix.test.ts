@@ -16,11 +16,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROVIDER_KEYS } from '../../src/core/provider-key.js';
-import type { CrashPoint } from '../../src/gateway/writes/crash-points.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { MONEY_WRITES, type MoneyWriteName } from '../support/money-writes.js';
-import { graphql, startChild, startSandboxHost, testIdentity, type GraphQLAnswer, type SandboxHost } from '../support/processes.js';
+import { PROVIDER_KEYS } from '../../../../src/core/provider-key.js';
+import type { CrashPoint } from '../../../../src/gateway/writes/crash-points.js';
+import { openSqliteStore } from '../../../../src/store/sqlite-store.js';
+import { MONEY_WRITES, type MoneyWriteName } from '../../../support/money-writes.js';
+import { graphql, startChild, startSandboxHost, testIdentity, type GraphQLAnswer, type SandboxHost } from '../../../support/processes.js';
 
 jest.setTimeout(180_000);
 
