@@ -32,6 +32,13 @@ export interface Edge<T> {
 export interface SourceFailure {
   provider: ProviderKey;
   error: GatewayError;
+  /**
+   * A provider a fan-out list skipped because it cannot serve that list at all
+   * (UNSUPPORTED_BY_PROVIDER): named in the connection's `failures` only, since it is a fact
+   * about the provider, not an error of this request. Anything asked of one provider by name
+   * (a filter, an object's relation) that it cannot serve is reported in `errors` too.
+   */
+  skipped?: boolean;
 }
 
 export interface MergedPage<T> {

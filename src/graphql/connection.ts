@@ -1,7 +1,8 @@
 /**
  * A merged page as a Relay connection. Each provider that failed inside it is reported twice,
  * by design: in the connection's `failures` (for UIs) and in the response's `errors` with the
- * connection's path and the usual extensions (for generic error handling).
+ * connection's path and the usual extensions (for generic error handling). A provider a
+ * fan-out list skipped because it cannot serve that list at all is named in `failures` only.
  */
 import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { extensionsOf } from '../core/errors.js';
@@ -21,6 +22,7 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
   const edges = page.edges.map((e) => ({ node: present(type, e.node), cursor: e.cursor }));
   const path = responsePathAsArray(info.path);
   for (const failure of page.failures) {
+    if (failure.skipped) continue;
     ctx.log.warn({ provider: failure.provider, code: failure.error.code }, 'provider failed inside a list');
     ctx.partialErrors.push(
       new GraphQLError(failure.error.message, { path, extensions: { ...extensionsOf(failure.error, ctx.requestId) } }),

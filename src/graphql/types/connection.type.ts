@@ -1,7 +1,7 @@
 /**
  * Relay connections. A list over several providers may be partial: `failures` names each
- * provider that did not answer (each also appears in the response's `errors`), and the
- * cursors continue every provider that did.
+ * provider that did not answer (each also appears in the response's `errors`) or that cannot
+ * serve the list at all, and the cursors continue every provider that did.
  */
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { ErrorCode } from '../../core/errors.js';
@@ -72,7 +72,10 @@ function connectionType<T extends object>(name: string, nodeType: ClassType<T>, 
     @Field(() => PageInfoObject, { description: 'Where this page ends.' })
     pageInfo!: PageInfoObject;
 
-    @Field(() => [ProviderFailureObject], { description: 'Providers that could not answer for this page; empty when all did.' })
+    @Field(() => [ProviderFailureObject], {
+      description:
+        'Providers that could not answer for this page, or cannot serve this list at all (code UNSUPPORTED_BY_PROVIDER; the items are then those of the other providers, possibly none); empty when all did.',
+    })
     failures!: ProviderFailureObject[];
   }
 
