@@ -74,6 +74,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       cors: config.cors,
       costBudget: config.costBudget,
       limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
+      persistedQueries: config.persistedQueries,
     },
     config.port,
     config.host,

@@ -14,6 +14,7 @@ import { settleWindowFromEnv, type SettleWindow } from './providers/provider-mod
 import type { UpstreamTimeouts } from './providers/transport/http.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
 import type { StateStoreSettings } from './store/open-store.js';
+import { persistedQuerySettingsFromEnv, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 
 export interface Config {
   nodeEnv: string;
@@ -23,6 +24,8 @@ export interface Config {
   providerTenants: Record<ProviderKey, string>;
   /** Which browser origins may call the API (see http/cors.ts). */
   cors: CorsSettings;
+  /** Automatic persisted queries, or a safelist of generated operations (graphql/persisted-queries.ts). */
+  persistedQueries: PersistedQuerySettings;
   /** Serve introspection and the Apollo Sandbox landing page (on outside production). */
   introspection: boolean;
   /** Per-viewer request rate limit (token bucket). */
@@ -77,6 +80,7 @@ export function loadConfig(env: Env = process.env): Config {
     auth: authSettings(read, production),
     providerTenants: providerTenants(read),
     cors: corsSettingsFromEnv(read, production),
+    persistedQueries: persistedQuerySettingsFromEnv(read),
     introspection: read.bool('ENABLE_INTROSPECTION', !production),
     rateLimit: { perSecond: read.int('RATE_LIMIT_PER_SECOND', 50, 1, 100_000), burst: read.int('RATE_LIMIT_BURST', 100, 1, 100_000) },
     reveal: { tokenTtlSeconds: read.int('REVEAL_TOKEN_TTL_SECONDS', 120, 1, 300), perMinute: read.int('REVEAL_RATE_PER_MINUTE', 10, 1, 600) },

@@ -28,6 +28,7 @@ import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type Q
 import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
 import { documentScanError } from './graphql/document-scan.js';
 import { buildGatewaySchema } from './graphql/schema.js';
+import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 import type { Logger } from './core/logger.js';
 import { corsMiddleware, type CorsSettings } from './http/cors.js';
 
@@ -49,6 +50,8 @@ export interface ServerOptions {
   bodyLimit?: string;
   /** Browser origins allowed to call the API. */
   cors: CorsSettings;
+  /** Automatic persisted queries, a safelist, or neither. */
+  persistedQueries: PersistedQuerySettings;
 }
 
 /**
@@ -187,7 +190,9 @@ export async function startServer(options: ServerOptions, port: number, host = '
     validationRules: limitRules(limits),
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    persistedQueries: apolloPersistedQueries(options.persistedQueries),
     plugins: [
+      persistedQueriesPlugin(options.persistedQueries),
       errorPlugin(),
       costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget) }),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -25,6 +25,10 @@ export enum ErrorCode {
   OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN',
   UPSTREAM_ERROR = 'UPSTREAM_ERROR',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  // The automatic persisted queries protocol's own codes, kept as the protocol names them so
+  // APQ clients (Apollo Client's persisted-queries link, Relay, urql) recognise them.
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
 }
 
 /** Descriptions published with the enum in the schema. */
@@ -47,6 +51,9 @@ export const ERROR_CODE_DESCRIPTIONS = {
   OUTCOME_UNKNOWN: 'A write was sent but its outcome could not be determined. Do not assume success or failure; resubmit with the same idempotency key to reconcile.',
   UPSTREAM_ERROR: 'The provider failed in a way the gateway does not classify further.',
   INTERNAL_SERVER_ERROR: 'The gateway failed unexpectedly. Details are in its logs under the request id.',
+  PERSISTED_QUERY_NOT_FOUND:
+    'No operation is known under the persisted query id sent. With automatic persisted queries, send the same request again with its `query` text; with PERSISTED_QUERIES=only, only the ids of the generated manifest run.',
+  PERSISTED_QUERY_NOT_SUPPORTED: 'This gateway does not take persisted query ids (PERSISTED_QUERIES=off): send the `query` text.',
 } satisfies Record<ErrorCode, string>;
 
 /** Which codes a client may retry as they are (after `retryAfterSeconds` when given). */
@@ -69,6 +76,8 @@ const RETRYABLE = {
   OUTCOME_UNKNOWN: false,
   UPSTREAM_ERROR: false,
   INTERNAL_SERVER_ERROR: false,
+  PERSISTED_QUERY_NOT_FOUND: false,
+  PERSISTED_QUERY_NOT_SUPPORTED: false,
 } satisfies Record<ErrorCode, boolean>;
 
 function isRetryableCode(code: ErrorCode): boolean {

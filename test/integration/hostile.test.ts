@@ -2,11 +2,8 @@
  * Hostile input: every malformed, oversized, abusive or injection-like request gets a typed
  * error, nothing is sent upstream for it, and the gateway stays healthy afterwards.
  */
-import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { resetSandboxes, startTestGateway, type TestGateway, upstreamCalls } from '../support/gateway.js';
 
-function upstreamCalls(gw: TestGateway): number {
-  return Object.values(gw.sandboxes.servers).reduce((n, s) => n + (s?.totalRequests ?? 0), 0);
-}
 
 describe('hostile input', () => {
   let gw: TestGateway;

@@ -5,13 +5,8 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { createHmac } from 'node:crypto';
 import { CardsPageDocument, NodeByIdDocument } from '../generated/graphql.js';
-import { resetSandboxes, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { resetSandboxes, startTestGateway, type TestGateway, upstreamCalls } from '../support/gateway.js';
 import { globalId as gid } from '../support/global-id.js';
-
-
-function upstreamCalls(gw: TestGateway): number {
-  return Object.values(gw.sandboxes.servers).reduce((n, s) => n + (s?.totalRequests ?? 0), 0);
-}
 
 describe('authentication', () => {
   let gw: TestGateway;

@@ -157,6 +157,11 @@ function withAuthorization(headers: Record<string, string>): Record<string, stri
   return headers;
 }
 
+/** Requests the sandboxes received, all providers together (since their last reset). */
+export function upstreamCalls(gateway: Pick<TestGateway, 'sandboxes'>): number {
+  return Object.values(gateway.sandboxes.servers).reduce((n, s) => n + (s?.totalRequests ?? 0), 0);
+}
+
 /** Clears faults and request logs on every sandbox (between tests). */
 export function resetSandboxes(gateway: TestGateway): void {
   for (const server of Object.values(gateway.sandboxes.servers)) {

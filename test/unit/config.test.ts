@@ -1,10 +1,19 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '../../src/core/env.js';
 import { loadConfig } from '../../src/config.js';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const pkcs1 = rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+
+function manifestFile(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'cardplane-manifest-')), 'persisted-documents.json');
+  writeFileSync(path, JSON.stringify(content));
+  return path;
+}
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {
@@ -66,6 +75,11 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'postgres://db.example/cp', STATE_DB_PATH: '/data/state.db' }, 'STATE_DB_PATH', 'DATABASE_URL selects PostgreSQL'],
     [{ STATE_RETENTION_HOURS: '12' }, 'STATE_RETENTION_HOURS', 'from 24'],
     [{ STATE_RETENTION_HOURS: 'a day' }, 'STATE_RETENTION_HOURS', 'must be an integer'],
+    [{ PERSISTED_QUERIES: 'always' }, 'PERSISTED_QUERIES', 'must be one of auto, only, off'],
+    [{ PERSISTED_QUERIES: 'only' }, 'PERSISTED_QUERIES_MANIFEST', 'is required when PERSISTED_QUERIES=only'],
+    [{ PERSISTED_QUERIES: 'only', PERSISTED_QUERIES_MANIFEST: '/nonexistent/manifest.json' }, 'PERSISTED_QUERIES_MANIFEST', 'does not exist'],
+    [{ PERSISTED_QUERIES: 'only', PERSISTED_QUERIES_MANIFEST: manifestFile({ ['0'.repeat(64)]: 'query A { providers { provider } }' }) }, 'PERSISTED_QUERIES_MANIFEST', 'not the SHA-256 of its document'],
+    [{ PERSISTED_QUERIES: 'only', PERSISTED_QUERIES_MANIFEST: manifestFile(['query A { x }']) }, 'PERSISTED_QUERIES_MANIFEST', 'JSON object'],
   ])('stops on %j naming %s', (env, variable, problem) => {
     const error = errorOf(env as Record<string, string>);
     expect(error.variable).toBe(variable);
@@ -90,6 +104,15 @@ describe('loadConfig', () => {
       'https://m.example.com:8443',
     ]);
     expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com' }).cors.allowLocalhost).toBe(false);
+  });
+
+  it('loads a persisted-query manifest whose ids are the SHA-256 of their documents', () => {
+    const document = 'query A { providers { provider } }';
+    const id = createHash('sha256').update(document).digest('hex');
+    const config = loadConfig({ PERSISTED_QUERIES: 'only', PERSISTED_QUERIES_MANIFEST: manifestFile({ [id]: document }) });
+    expect(config.persistedQueries.mode).toBe('only');
+    expect([...config.persistedQueries.manifest]).toEqual([[id, document]]);
+    expect(loadConfig({}).persistedQueries).toEqual({ mode: 'auto', manifest: new Map() });
   });
 
   it('never echoes a secret it rejects', () => {

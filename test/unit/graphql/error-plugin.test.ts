@@ -39,6 +39,16 @@ describe('formatError', () => {
     expect(formatError(wrapped.toJSON(), wrapped).extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
   });
 
+  it.each(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'])('keeps the persisted queries protocol code %s', (code) => {
+    const wrapped = new GraphQLError('PersistedQueryNotFound', { extensions: { code } });
+    expect(formatError(wrapped.toJSON(), wrapped)).toEqual({ message: 'PersistedQueryNotFound', locations: undefined, path: undefined, extensions: { code, retryable: false } });
+  });
+
+  it('turns an uncoded HTTP 400 refusal of Apollo into BAD_USER_INPUT', () => {
+    const wrapped = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400 } } });
+    expect(formatError({ message: wrapped.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, wrapped).extensions).toEqual({ code: 'BAD_USER_INPUT', retryable: false });
+  });
+
   it('redacts card numbers from upstream messages', () => {
     const error = new GatewayError(ErrorCode.UPSTREAM_ERROR, 'card 4219220000005986 refused');
     expect(error.message).toBe('card ••••5986 refused');
