@@ -30,6 +30,7 @@ import { documentScanError } from './graphql/document-scan.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 import type { Logger } from './core/logger.js';
+import { pageSizeProblem } from './core/page.js';
 import { corsMiddleware, type CorsSettings } from './http/cors.js';
 
 export interface ServerOptions {
@@ -194,7 +195,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
     plugins: [
       persistedQueriesPlugin(options.persistedQueries),
       errorPlugin(),
-      costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget) }),
+      costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget), checkFirst: pageSizeProblem }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

@@ -3,6 +3,15 @@
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
+/**
+ * Why a page size is refused, or null when it is fine: one wording, whichever check finds it
+ * (the cost check before execution for every connection in the operation, or the list itself).
+ */
+export function pageSizeProblem(first: unknown): string | null {
+  if (typeof first === 'number' && Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE) return null;
+  return `first must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${String(first)})`;
+}
+
 /** The lists of the schema. */
 export type ListKind = 'cardholders' | 'cards' | 'wallets' | 'transactions';
 

@@ -11,7 +11,7 @@
 import { badInput, GatewayError, ErrorCode } from '../core/errors.js';
 import type { Page, PageRequest } from '../core/page.js';
 import type { ProviderKey } from '../core/provider-key.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../core/page.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSizeProblem } from '../core/page.js';
 
 
 export interface Source<T> {
@@ -60,9 +60,8 @@ interface CursorPayload {
 
 export function validateFirst(first: number | null | undefined): number {
   const value = first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
-    throw badInput(`first must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${value})`);
-  }
+  const problem = pageSizeProblem(value);
+  if (problem) throw badInput(problem);
   return value;
 }
 

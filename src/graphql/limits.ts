@@ -270,6 +270,12 @@ export interface CostOptions {
    * then refused as over the cost limit.
    */
   maxNodes?: number;
+  /**
+   * Refuses a connection's `first` with this problem (e.g. `pageSizeProblem`) before the cost
+   * is counted, so a page size over the maximum is named as such wherever it is nested,
+   * rather than as an operation too costly.
+   */
+  checkFirst?: (first: unknown) => string | null;
 }
 
 const DEFAULT_MAX_NODES = 10_000;
@@ -296,7 +302,11 @@ const ID_LIST_ARGUMENT = 'ids';
  * construction: each aliased field is costed on its own. Other lists are not multiplied:
  * they are bounded by the schema (providers, failures, capabilities).
  */
-function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE, onIds?: (count: number) => void): ComplexityEstimator {
+function costEstimator(
+  defaultFirst: number = DEFAULT_PAGE_SIZE,
+  onIds?: (count: number) => void,
+  checkFirst?: CostOptions['checkFirst'],
+): ComplexityEstimator {
   return ({ field, args, childComplexity }) => {
     if (isLeafType(getNamedType(field.type))) return 0;
     const own = 1 + childComplexity;
@@ -307,6 +317,8 @@ function costEstimator(defaultFirst: number = DEFAULT_PAGE_SIZE, onIds?: (count:
     }
     if (!field.args.some((arg) => arg.name === 'first')) return own;
     const first: unknown = args.first;
+    const problem = first === undefined || first === null ? null : checkFirst?.(first);
+    if (problem) throw new GraphQLError(problem, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
     const pages = typeof first === 'number' && Number.isFinite(first) ? Math.max(1, Math.ceil(first)) : defaultFirst;
     return pages * own;
   };
@@ -345,7 +357,7 @@ export function operationPrice(
       schema,
       query: operationDocument(document, operation),
       variables,
-      estimators: [costEstimator(options.defaultFirst, (count) => (ids += count))],
+      estimators: [costEstimator(options.defaultFirst, (count) => (ids += count), options.checkFirst)],
       maxQueryNodes: options.maxNodes ?? DEFAULT_MAX_NODES,
     });
     return { cost, ids };

@@ -167,6 +167,7 @@ export class CardWrites {
     if (funding && funding.provider !== card.provider) throw badInput('input.fundingWalletId belongs to another provider than input.cardId');
     const amount = check.money('input', args.amount, args.currency);
     const provider = scope.registry.require(card.provider, Capability.CARD_TOP_UP, 'topping up cards');
+    if (funding) await this.walletHolds(scope, 'input.fundingWalletId', args.fundingWalletId!, funding, amount.currency);
     const input = { cardRef: card.ref, amount, fundingWalletRef: funding?.ref ?? null };
     return this.money(scope, key, provider, 'topUpCard', OperationKind.TOP_UP, args.cardId, input, (w) => provider.topUpCard(input, w));
   }
@@ -179,6 +180,7 @@ export class CardWrites {
     if (args.toWalletId && to.ref === from.ref) throw badInput('input.toWalletId is the same wallet as input.fromWalletId');
     const amount = check.money('input', args.amount, args.currency);
     const provider = scope.registry.require(from.provider, Capability.FUNDS_TRANSFER, 'transferring funds');
+    await this.walletHolds(scope, 'input.fromWalletId', args.fromWalletId, from, amount.currency);
     const input: Transfer = { fromWalletRef: from.ref, toWalletRef: args.toWalletId ? to.ref : null, toCardRef: args.toCardId ? to.ref : null, amount };
     return this.money(scope, key, provider, 'transferFunds', OperationKind.TRANSFER, args.fromWalletId, input, (w) => provider.transferFunds(input, w));
   }
@@ -204,6 +206,20 @@ export class CardWrites {
     run: MutationSpec<Operation>['run'],
   ): Promise<Operation> {
     return this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: asOperation });
+  }
+
+  /**
+   * Money moved from a wallet must be in the wallet's currency: refused here, naming the field
+   * and the wallet's currency, before anything is recorded or written (the one upstream call is
+   * the wallet read, through the request's loader) rather than as the provider's generic
+   * validation error after the write was sent.
+   */
+  private async walletHolds(scope: WriteScope, field: string, walletId: string, wallet: { provider: ProviderKey; ref: string }, currency: string): Promise<void> {
+    if (!scope.registry.get(wallet.provider).capabilities.has(Capability.WALLET_READ)) return;
+    const found = await scope.loaders.wallet.load(wallet);
+    if (!found) throw notFound(`Wallet ${walletId}`, wallet.provider);
+    const held = found.currency.toUpperCase();
+    if (held !== currency) throw badInput(`input.currency is ${currency} but ${field} is a ${held} wallet: send the amount in ${held}`);
   }
 
   /** A global id of the viewer's tenant; another tenant's answers like one that does not exist. */
