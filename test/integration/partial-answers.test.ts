@@ -23,7 +23,7 @@ describe('partial answers', () => {
     const id = list.data.wallets.nodes[0].id as string;
     const res = await gw.query(WalletDetailDocument, { id }, globex);
     expect(res.data!.wallet).toMatchObject({ id, provider: 'CORPORATE', balance: { amount: expect.stringMatching(/^\d+\.\d+$/), currency: expect.any(String) } });
-    expect(res.data!.wallet.transactions.nodes).toEqual([]);
+    expect(res.data!.wallet.transactions).toEqual({ nodes: [], failures: [unsupported('CORPORATE')] });
     // The operation names the wallet's transactions explicitly: the refusal is in `errors` too.
     expect(res.errors).toEqual([
       expect.objectContaining({ path: ['wallet', 'transactions'], extensions: expect.objectContaining({ code: 'UNSUPPORTED_BY_PROVIDER', provider: 'CORPORATE' }) }),
