@@ -10,13 +10,10 @@ jest.mock('graphql', () => {
 });
 
 import { validate } from 'graphql';
-import { resetSandboxes, startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { resetSandboxes, startTestGateway, type TestGateway, upstreamCalls } from '../../support/gateway.js';
 
 const validations = validate as unknown as jest.Mock;
 
-function upstreamCalls(gw: TestGateway): number {
-  return Object.values(gw.sandboxes.servers).reduce((n, s) => n + (s?.totalRequests ?? 0), 0);
-}
 
 describe('refusing an abusive document', () => {
   let gw: TestGateway;

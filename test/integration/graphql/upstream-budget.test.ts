@@ -3,13 +3,10 @@
  * ids are capped per document across aliases, and each viewer's upstream budget is charged
  * with the cost of what it runs. Everything refused is refused before any upstream call.
  */
-import { resetSandboxes, startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { resetSandboxes, startTestGateway, type TestGateway, upstreamCalls } from '../../support/gateway.js';
 import { globalId as gid } from '../../support/global-id.js';
 
 
-function upstreamCalls(gw: TestGateway): number {
-  return Object.values(gw.sandboxes.servers).reduce((n, s) => n + (s?.totalRequests ?? 0), 0);
-}
 
 describe('ids per document', () => {
   let gw: TestGateway;

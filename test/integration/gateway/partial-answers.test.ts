@@ -3,8 +3,8 @@
  * empty connection naming the provider in `failures` (UNSUPPORTED_BY_PROVIDER), never as a
  * null that erases its parent; a list over several providers says which could not serve it.
  */
-import { WalletDetailDocument } from '../generated/graphql.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { WalletDetailDocument } from '../../generated/graphql.js';
+import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 const unsupported = (provider: string) => ({ provider, code: 'UNSUPPORTED_BY_PROVIDER' });
 

@@ -3,9 +3,10 @@
  * field and the wallet's currency before anything is written; a page size over the maximum
  * says the maximum wherever the connection sits; the Bearer scheme in any case.
  */
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { globalIdsOf } from '../../support/global-id.js';
 
-const gid = (type: string, ref: string) => Buffer.from(`utgl:${type}:${ref}`).toString('base64url');
+const gid = globalIdsOf('utgl');
 
 const TRANSFER = `mutation($input: TransferFundsInput!, $key: String!) { transferFunds(input: $input, idempotencyKey: $key) { id status } }`;
 

@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { CardsPageDocument } from '../../examples/client/generated/graphql.js';
-import { SAFELIST_REFUSAL, sha256Hex } from '../../src/graphql/persisted-queries.js';
-import { startTestGateway, type TestGateway, upstreamCalls } from '../support/gateway.js';
+import { CardsPageDocument } from '../../../examples/client/generated/graphql.js';
+import { SAFELIST_REFUSAL, sha256Hex } from '../../../src/graphql/persisted-queries.js';
+import { startTestGateway, type TestGateway, upstreamCalls } from '../../support/gateway.js';
 
-const MANIFEST = join(__dirname, '..', '..', 'examples', 'client', 'generated', 'persisted-documents.json');
+const MANIFEST = join(__dirname, '..', '..', '..', 'examples', 'client', 'generated', 'persisted-documents.json');
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
 const CARDS_PAGE_ID = (CardsPageDocument as { __meta__?: { hash: string } }).__meta__!.hash;
 const ANY_QUERY = '{ providers { provider } }';
