@@ -75,6 +75,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       costBudget: config.costBudget,
       limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
       persistedQueries: config.persistedQueries,
+      readiness: stateReadiness(store, gateway, log),
     },
     config.port,
     config.host,
@@ -98,5 +99,26 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       await retention.stop();
       if (!overrides.store) await store.close();
     },
+  };
+}
+
+/**
+ * The state store's part of readiness: it answers (`check()`), and it takes the write engine's
+ * writes. Why it does not is logged once per outage, under stable event names.
+ */
+function stateReadiness(store: StateStore, gateway: Gateway, log: Logger): () => Promise<Record<string, 'ok' | 'failing'>> {
+  let down = false;
+  return async () => {
+    let stateStore: 'ok' | 'failing' = 'ok';
+    try {
+      await store.check();
+      if (down) log.info({ event: 'state_store.ready' }, 'the state store answers again');
+      down = false;
+    } catch (error) {
+      if (!down) log.error({ event: 'state_store.unready', err: (error as Error).message }, 'the state store does not answer');
+      down = true;
+      stateStore = 'failing';
+    }
+    return { stateStore, stateStoreWrites: gateway.storeHealth.snapshot().healthy ? 'ok' : 'failing' };
   };
 }

@@ -49,6 +49,8 @@ export interface ServerOptions {
   limits?: QueryLimits;
   /** Largest request body accepted. */
   bodyLimit?: string;
+  /** Readiness: which dependencies answer (`/readyz` is 503 while any does not). */
+  readiness?: () => Promise<Record<string, 'ok' | 'failing'>>;
   /** Browser origins allowed to call the API. */
   cors: CorsSettings;
   /** Automatic persisted queries, a safelist, or neither. */
@@ -208,6 +210,12 @@ export async function startServer(options: ServerOptions, port: number, host = '
   app.use(corsMiddleware(options.cors));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  // Names each check and its state, never the reason (that goes to the log): no token needed here.
+  app.get('/readyz', async (_req, res) => {
+    const checks = options.readiness ? await options.readiness() : {};
+    const ready = Object.values(checks).every((state) => state === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unready', checks });
   });
   const limit = rateLimit(options.rateLimit);
   app.post(REVEAL_PATH, authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));

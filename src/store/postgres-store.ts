@@ -112,7 +112,7 @@ export interface PostgresStoreOptions {
 }
 
 /** Where the database is, for messages: never the password. */
-export function describeDatabase(url: string): string {
+function describeDatabase(url: string): string {
   try {
     const parsed = new URL(url);
     return `PostgreSQL at ${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || '/'}`;
@@ -130,7 +130,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-export class PostgresStateStore implements StateStore {
+class PostgresStateStore implements StateStore {
   readonly engine = 'postgres';
 
   private constructor(

@@ -35,7 +35,7 @@ export interface AttemptRow {
   resend: boolean | number;
 }
 
-export function attemptFromRow(row: AttemptRow): AttemptRecord {
+function attemptFromRow(row: AttemptRow): AttemptRecord {
   return { number: Number(row.number), reference: row.reference, sentAt: iso(row.sent_at), resend: Boolean(row.resend) };
 }
 

@@ -6,6 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryStateStore } from '../../../src/store/memory-store.js';
 import { startTestGateway } from '../../support/gateway.js';
 
 describe('starting the gateway on its state store', () => {
@@ -34,6 +35,27 @@ describe('starting the gateway on its state store', () => {
       expect((await second.auditTrail()).map((e) => `${e.action}:${e.target}:${e.outcome}`)).toContain(`card.reveal.requested:${cardId}:SUCCEEDED`);
     } finally {
       await second.close();
+    }
+  });
+
+  it('is ready while its store answers, and answers 503 at /readyz (naming the check, not the reason) while it does not', async () => {
+    const store = new MemoryStateStore();
+    const gw = await startTestGateway({}, { store });
+    try {
+      const ready = await fetch(`${gw.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { stateStore: 'ok', stateStoreWrites: 'ok' } });
+      jest.spyOn(store, 'check').mockRejectedValue(new Error('PostgreSQL at db.internal:5432/cardplane does not answer: ECONNREFUSED'));
+      const unready = await fetch(`${gw.url}/readyz`);
+      expect(unready.status).toBe(503);
+      const body = await unready.text();
+      expect(JSON.parse(body)).toEqual({ status: 'unready', checks: { stateStore: 'failing', stateStoreWrites: 'ok' } });
+      expect(body).not.toContain('db.internal');
+      jest.mocked(store.check).mockResolvedValue(undefined);
+      expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+    } finally {
+      await gw.close();
+      await store.close();
     }
   });
 });
