@@ -15,6 +15,7 @@ import { startRetention } from './store/retention.js';
 import type { StateStore } from './store/state-store.js';
 import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
 import { startServer } from './server.js';
+import { Readiness } from './http/readiness.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 
 /** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
@@ -33,6 +34,8 @@ export interface App {
   registry: ProviderRegistry;
   gateway: Gateway;
   store: StateStore;
+  /** What `/readyz` answers: ready once start-up completes, not ready again from `close()`. */
+  readiness: Readiness;
   /** Stops accepting requests, drains, closes provider pools, stores and sandboxes. */
   close(): Promise<void>;
 }
@@ -63,6 +66,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     perViewerConcurrency: config.perViewerConcurrency,
   });
   gateway.reconciler.start(config.reconcileSweepIntervalMs);
+  const readiness = new Readiness(stateReadiness(store, gateway, log));
   const server = await startServer(
     {
       gateway,
@@ -75,7 +79,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       costBudget: config.costBudget,
       limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
       persistedQueries: config.persistedQueries,
-      readiness: stateReadiness(store, gateway, log),
+      readiness,
     },
     config.port,
     config.host,
@@ -83,6 +87,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   for (const entry of registry.list()) {
     log.info({ provider: entry.provider.key, sandbox: entry.sandbox }, entry.sandbox ? 'provider served by the embedded sandbox' : 'provider configured');
   }
+  readiness.markStarted();
   return {
     url: server.url,
     config,
@@ -91,7 +96,9 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     registry,
     gateway,
     store,
+    readiness,
     async close() {
+      readiness.drain();
       await server.close();
       await gateway.reconciler.stop();
       await registry.close();

@@ -1,5 +1,6 @@
 /**
- * The HTTP server: request ids, CORS, `/healthz`, and Apollo Server on `/graphql`.
+ * The HTTP server: request ids, CORS, `/healthz` and `/readyz` (http/readiness.ts), and Apollo
+ * Server on `/graphql`.
  * Every response carries `x-request-id`, the same id as every error's `extensions.requestId`.
  *
  * Middleware order matters: request id → CORS (a browser's preflight is answered here,
@@ -32,6 +33,7 @@ import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySett
 import type { Logger } from './core/logger.js';
 import { pageSizeProblem } from './core/page.js';
 import { corsMiddleware, type CorsSettings } from './http/cors.js';
+import { livenessEndpoint, readinessEndpoint, type Readiness } from './http/readiness.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -49,12 +51,12 @@ export interface ServerOptions {
   limits?: QueryLimits;
   /** Largest request body accepted. */
   bodyLimit?: string;
-  /** Readiness: which dependencies answer (`/readyz` is 503 while any does not). */
-  readiness?: () => Promise<Record<string, 'ok' | 'failing'>>;
   /** Browser origins allowed to call the API. */
   cors: CorsSettings;
   /** Automatic persisted queries, a safelist, or neither. */
   persistedQueries: PersistedQuerySettings;
+  /** What `/readyz` reports (start-up, the state store, draining). */
+  readiness: Readiness;
 }
 
 /**
@@ -208,15 +210,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
 
   app.use(requestId);
   app.use(corsMiddleware(options.cors));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  // Names each check and its state, never the reason (that goes to the log): no token needed here.
-  app.get('/readyz', async (_req, res) => {
-    const checks = options.readiness ? await options.readiness() : {};
-    const ready = Object.values(checks).every((state) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unready', checks });
-  });
+  app.get('/healthz', livenessEndpoint);
+  app.get('/readyz', readinessEndpoint(options.readiness));
   const limit = rateLimit(options.rateLimit);
   app.post(REVEAL_PATH, authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
   app.use(

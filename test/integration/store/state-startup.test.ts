@@ -44,12 +44,12 @@ describe('starting the gateway on its state store', () => {
     try {
       const ready = await fetch(`${gw.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { stateStore: 'ok', stateStoreWrites: 'ok' } });
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { startup: 'ok', stateStore: 'ok', stateStoreWrites: 'ok', draining: 'ok' } });
       jest.spyOn(store, 'check').mockRejectedValue(new Error('PostgreSQL at db.internal:5432/cardplane does not answer: ECONNREFUSED'));
       const unready = await fetch(`${gw.url}/readyz`);
       expect(unready.status).toBe(503);
       const body = await unready.text();
-      expect(JSON.parse(body)).toEqual({ status: 'unready', checks: { stateStore: 'failing', stateStoreWrites: 'ok' } });
+      expect(JSON.parse(body)).toEqual({ status: 'unready', checks: { startup: 'ok', stateStore: 'failing', stateStoreWrites: 'ok', draining: 'ok' } });
       expect(body).not.toContain('db.internal');
       jest.mocked(store.check).mockResolvedValue(undefined);
       expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
