@@ -16,6 +16,9 @@ import type { StateStore } from './store/state-store.js';
 import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
 import { startServer } from './server.js';
 import { Readiness } from './http/readiness.js';
+import { Metrics, startMetricsServer, type RunningMetricsServer } from './http/metrics.js';
+import { countUpstreamAttempt } from './http/request-observation.js';
+import type { AttemptReport } from './providers/transport/http.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 
 /** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
@@ -34,6 +37,8 @@ export interface App {
   registry: ProviderRegistry;
   gateway: Gateway;
   store: StateStore;
+  /** Where Prometheus scrapes, when METRICS_PORT is set (e.g. http://127.0.0.1:9464/metrics). */
+  metricsUrl?: string;
   /** What `/readyz` answers: ready once start-up completes, not ready again from `close()`. */
   readiness: Readiness;
   /** Stops accepting requests, drains, closes provider pools, stores and sandboxes. */
@@ -54,7 +59,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     if (!overrides.store) await store.close();
     throw error;
   }
-  const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: config.upstream });
+  // Every upstream attempt counts against its request (the request log line) and in metrics;
+  // the metrics exist before the registry they read, so the observer forwards to them.
+  let metrics: Metrics | undefined;
+  const observer = (report: AttemptReport) => {
+    countUpstreamAttempt();
+    metrics?.observeAttempt(report);
+  };
+  const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: { ...config.upstream, observer } });
   const gateway = createGateway({
     registry,
     requestDeadlineMs: config.requestDeadlineMs,
@@ -66,6 +78,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     perViewerConcurrency: config.perViewerConcurrency,
   });
   gateway.reconciler.start(config.reconcileSweepIntervalMs);
+  metrics = new Metrics({ registry, writes: gateway.writeCounters });
   const readiness = new Readiness(stateReadiness(store, gateway, log));
   const server = await startServer(
     {
@@ -80,12 +93,18 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
       persistedQueries: config.persistedQueries,
       readiness,
+      metrics,
     },
     config.port,
     config.host,
   );
   for (const entry of registry.list()) {
     log.info({ provider: entry.provider.key, sandbox: entry.sandbox }, entry.sandbox ? 'provider served by the embedded sandbox' : 'provider configured');
+  }
+  let metricsServer: RunningMetricsServer | undefined;
+  if (config.metrics) {
+    metricsServer = await startMetricsServer(metrics, config.metrics.port, config.metrics.host);
+    log.info({ url: metricsServer.url }, 'metrics served');
   }
   readiness.markStarted();
   return {
@@ -97,9 +116,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     gateway,
     store,
     readiness,
+    metricsUrl: metricsServer?.url,
     async close() {
       readiness.drain();
       await server.close();
+      await metricsServer?.close();
       await gateway.reconciler.stop();
       await registry.close();
       await sandboxes.stop();

@@ -47,6 +47,11 @@ export interface Config {
   stateRetentionHours: number;
   port: number;
   host: string;
+  /**
+   * Where `/metrics` is served (Prometheus text), on a listener of its own and never on the
+   * public port; undefined (METRICS_PORT unset): no metrics listener.
+   */
+  metrics?: { port: number; host: string };
   logLevel: string;
   /** Overall budget of one GraphQL request; upstream calls get what remains. */
   requestDeadlineMs: number;
@@ -88,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     stateRetentionHours: read.int('STATE_RETENTION_HOURS', 24, MIN_RETENTION_HOURS, 24 * 366),
     port: read.int('PORT', 4000, 0, 65535),
     host: read.string('HOST', '0.0.0.0'),
+    metrics: metricsListener(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
     upstream,
@@ -109,6 +115,17 @@ export function loadConfig(env: Env = process.env): Config {
     sandboxLatencyMs: read.int('SANDBOX_LATENCY_MS', 0, 0, 60_000),
     providers: providerEndpoints(env),
   };
+}
+
+/** METRICS_PORT (0: any free port) and METRICS_HOST; never the public PORT. */
+function metricsListener(read: Reader): Config['metrics'] {
+  if (!read.has('METRICS_PORT')) {
+    if (read.has('METRICS_HOST')) throw new ConfigError('METRICS_HOST', 'is set but METRICS_PORT is not');
+    return undefined;
+  }
+  const port = read.int('METRICS_PORT', 0, 0, 65535);
+  if (port !== 0 && port === read.int('PORT', 4000, 0, 65535)) throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
+  return { port, host: read.string('METRICS_HOST', '0.0.0.0') };
 }
 
 /**

@@ -7,7 +7,6 @@
  * before authentication, since it never carries a token) → routes, each authenticating.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import compression from 'compression';
@@ -33,6 +32,9 @@ import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySett
 import type { Logger } from './core/logger.js';
 import { pageSizeProblem } from './core/page.js';
 import { corsMiddleware, type CorsSettings } from './http/cors.js';
+import type { Metrics } from './http/metrics.js';
+import { noteErrorCode, observationPlugin, observeRequests } from './http/request-observation.js';
+import { listen } from './http/listen.js';
 import { livenessEndpoint, readinessEndpoint, type Readiness } from './http/readiness.js';
 
 export interface ServerOptions {
@@ -57,6 +59,8 @@ export interface ServerOptions {
   persistedQueries: PersistedQuerySettings;
   /** What `/readyz` reports (start-up, the state store, draining). */
   readiness: Readiness;
+  /** Request metrics (served on their own listener, see http/metrics.ts). */
+  metrics: Metrics;
 }
 
 /**
@@ -83,6 +87,7 @@ const requestId: RequestHandler = (req, res, next) => {
 
 /** A typed error body outside GraphQL execution (authentication, body parsing). */
 function sendError(res: express.Response, status: number, error: GatewayError): void {
+  noteErrorCode(error.code);
   res.status(status).json({ errors: [{ message: error.message, extensions: extensionsOf(error, res.locals.requestId as string) }] });
 }
 
@@ -199,6 +204,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
     plugins: [
       persistedQueriesPlugin(options.persistedQueries),
       errorPlugin(),
+      // After errorPlugin: it sees the partial failures errorPlugin appends to the answer.
+      observationPlugin<GraphQLContext>(),
       costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget), checkFirst: pageSizeProblem }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.introspection
@@ -213,9 +220,10 @@ export async function startServer(options: ServerOptions, port: number, host = '
   app.get('/healthz', livenessEndpoint);
   app.get('/readyz', readinessEndpoint(options.readiness));
   const limit = rateLimit(options.rateLimit);
-  app.post(REVEAL_PATH, authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
+  app.post(REVEAL_PATH, observeRequests(options.log, options.metrics, REVEAL_PATH), authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
   app.use(
     '/graphql',
+    observeRequests(options.log, options.metrics, '/graphql'),
     authenticate(options),
     limit,
     // Only GraphQL answers are compressed: /reveal's card secrets are small and never should be.
@@ -228,14 +236,9 @@ export async function startServer(options: ServerOptions, port: number, host = '
   );
   app.use(bodyErrors);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, host, () => resolve());
-  });
-  const address = httpServer.address() as AddressInfo;
-  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const url = await listen(httpServer, port, host);
   return {
-    url: `http://${shownHost}:${address.port}`,
+    url,
     async close() {
       await apollo.stop();
     },

@@ -59,6 +59,8 @@ export interface TestGateway {
   /** The audit trail the gateway wrote, oldest first. */
   auditTrail(): Promise<AuditEntry[]>;
   app: App;
+  /** Every log line the gateway wrote so far (pino JSON, one per entry). */
+  logLines(): string[];
   /** A token signed by the test identity provider the gateway trusts. */
   token(options?: TokenOptions): Promise<string>;
   sandboxes: RunningSandboxes;
@@ -132,6 +134,7 @@ export async function startTestGateway(env: Record<string, string> = {}, options
     statePath,
     app,
     auditTrail: () => store.audit.list({ limit: 100_000 }),
+    logLines: () => logLines.join('').split('\n').filter((line) => line !== ''),
     sandboxes,
     registry,
     async query(document, variables, headers) {

@@ -130,4 +130,13 @@ describe('loadConfig', () => {
       poolSize: 20,
     });
   });
+
+  it('serves metrics only when METRICS_PORT is set, never on the public port', () => {
+    expect(loadConfig({}).metrics).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(loadConfig({ METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' }).metrics).toEqual({ port: 0, host: '127.0.0.1' });
+    expect(errorOf({ METRICS_PORT: '4000' }).message).toBe('METRICS_PORT must differ from PORT: metrics are never served on the public port');
+    expect(errorOf({ METRICS_PORT: 'nine' }).variable).toBe('METRICS_PORT');
+    expect(errorOf({ METRICS_HOST: '127.0.0.1' }).variable).toBe('METRICS_HOST');
+  });
 });

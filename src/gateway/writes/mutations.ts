@@ -140,6 +140,9 @@ export class Mutations {
     this.inFlight.set(slot, { fingerprint, done });
     try {
       return await done;
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === ErrorCode.OUTCOME_UNKNOWN) this.counters.outcomeUnknown += 1;
+      throw error;
     } finally {
       this.inFlight.delete(slot);
     }
@@ -183,10 +186,12 @@ export class Mutations {
     }
     if (record.status === 'SUCCEEDED') {
       await this.auditOnly(call, call.audit('REPLAYED'));
+      this.counters.replayed += 1;
       return { value: call.spec.deserialize(record.result) };
     }
     if (record.status === 'FAILED' && record.error) {
       await this.auditOnly(call, call.audit('REPLAYED', { code: record.error.code }));
+      this.counters.replayed += 1;
       throw fromStored(record.error);
     }
     return undefined;
@@ -266,6 +271,7 @@ export class Mutations {
     }
     crashPoint('after-answer');
     await this.recordOutcome(call, { status: 'SUCCEEDED', result: spec.serialize(result) }, call.audit('SUCCEEDED', { attempt: next.number }));
+    this.counters.succeeded += 1;
     return result;
   }
 

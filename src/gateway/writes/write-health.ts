@@ -38,6 +38,12 @@ export class StoreHealth {
 
 /** Plain counters (monotonic), for a metrics endpoint to expose. */
 export interface WriteCounters {
+  /** Writes sent and answered with success (reconciled ones are counted under `reconciled`). */
+  succeeded: number;
+  /** Resubmits answered from the recorded outcome (success or refusal) without a call upstream. */
+  replayed: number;
+  /** Answers of OUTCOME_UNKNOWN, whatever their cause. */
+  outcomeUnknown: number;
   /** Writes found more than once upstream under one reference (`reconcile.duplicate_detected`). */
   duplicatesDetected: number;
   /** Attempts sent again after a settle window to a provider that cannot refuse a copy. */
@@ -49,5 +55,5 @@ export interface WriteCounters {
 }
 
 export function writeCounters(): WriteCounters {
-  return { duplicatesDetected: 0, resends: 0, reconciled: 0, heldInsideSettleWindow: 0 };
+  return { succeeded: 0, replayed: 0, outcomeUnknown: 0, duplicatesDetected: 0, resends: 0, reconciled: 0, heldInsideSettleWindow: 0 };
 }

@@ -11,6 +11,8 @@
  * - `retryDecision`: whether a failed attempt is sent again (default: retry-policy.ts);
  * - `guards`: circuit breakers of its own around each logical call (retries included),
  *   folded into `health()`.
+ * Every attempt is reported to the `observer` the application wires in (metrics), so no
+ * provider needs to know how attempts are counted.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../core/errors.js';
@@ -32,7 +34,25 @@ export interface UpstreamTimeouts {
   maxRetries: number;
   /** Calls in flight per provider (its bulkhead and connection pool). */
   maxConcurrency: number;
+  /** Told of every attempt (the application's metrics); none when unset. */
+  observer?: AttemptObserver;
 }
+
+/** One attempt, as reported to an observer: bounded values only (no ids, paths or tokens). */
+export interface AttemptReport {
+  provider: ProviderKey;
+  /** The RequestSpec's `name`, e.g. `getCard`. */
+  operation: string;
+  kind: RequestKind;
+  /** 0 for the first attempt of a call, 1 for its first retry, … */
+  attempt: number;
+  /** `ok`, or the gateway error code the attempt failed with. */
+  outcome: 'ok' | ErrorCode;
+  /** From asking for a slot to the answer (a wait in the bulkhead included). */
+  durationMs: number;
+}
+
+export type AttemptObserver = (report: AttemptReport) => void;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -51,6 +71,8 @@ export interface TransportOptions {
   tls?: ClientTls;
   /** Injected in tests (e.g. undici's MockAgent); defaults to a keep-alive Pool. */
   dispatcher?: Dispatcher;
+  /** Told of every attempt (see `UpstreamTimeouts.observer`). */
+  observer?: AttemptObserver;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -250,18 +272,26 @@ export abstract class ProviderHttpClient {
       };
       await this.willSendRequest(outgoing);
       let failure: GatewayError;
+      const started = performance.now();
       try {
         // The bulkhead caps calls in flight; the breaker refuses to call a failing provider.
-        return await this.bulkhead.run(() => this.breaker.run(() => this.attempt(outgoing, cx)), cx.signal);
+        const response = await this.bulkhead.run(() => this.breaker.run(() => this.attempt(outgoing, cx)), cx.signal);
+        this.observe(spec, attempt, 'ok', started);
+        return response;
       } catch (error) {
         failure = error instanceof GatewayError ? error : this.networkFailure(error, networkErrorCode(error), spec, cx);
       }
+      this.observe(spec, attempt, failure.code, started);
       const decision = cx.signal?.aborted ? NO_RETRY : this.retryDecision(spec, failure, history);
       if (!decision.retry) throw failure;
       if (decision.note) cx.log.warn({ provider: this.provider, op: spec.name, attempt }, decision.note);
       history.push(failure);
       await sleep(decision.delayMs, cx.signal);
     }
+  }
+
+  private observe(spec: RequestSpec, attempt: number, outcome: AttemptReport['outcome'], started: number): void {
+    this.options.observer?.({ provider: this.provider, operation: spec.name, kind: spec.kind, attempt, outcome, durationMs: performance.now() - started });
   }
 
   /** One attempt: the response if it is a success, else the mapped error (thrown). */

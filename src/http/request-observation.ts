@@ -1,0 +1,103 @@
+/**
+ * One observation per HTTP request to `/graphql` or `/reveal`, finished when the response is:
+ * one `info` log line (`event: "request"`: operation name and type, duration, HTTP status,
+ * error codes, upstream attempts, tenant, subject, request id) and the request metrics.
+ *
+ * The observation travels with the request in async context: the Apollo plugin fills in the
+ * operation and the error codes, the transport's observer counts upstream attempts, and
+ * errors answered before Apollo (authentication, rate limit, body) set their code through
+ * `noteErrorCode`. Nothing here logs a variable, a query text or a token.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RequestHandler } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Logger } from '../core/logger.js';
+import type { Viewer } from '../core/viewer.js';
+import type { Metrics } from './metrics.js';
+
+interface Observation {
+  operationName?: string;
+  operationType?: string;
+  /** Data came back alongside errors. */
+  partial: boolean;
+  errorCodes: Set<string>;
+  upstreamAttempts: number;
+}
+
+const current = new AsyncLocalStorage<Observation>();
+
+/** Counts an upstream attempt against the request it is made for (the transport's observer). */
+export function countUpstreamAttempt(): void {
+  const observation = current.getStore();
+  if (observation) observation.upstreamAttempts += 1;
+}
+
+/** An error answered outside GraphQL execution, for the request's log line and metrics. */
+export function noteErrorCode(code: string): void {
+  current.getStore()?.errorCodes.add(code);
+}
+
+/** Longest operation name logged as sent (a client may send anything). */
+const MAX_LOGGED_NAME = 100;
+
+export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql' | '/reveal'): RequestHandler {
+  return (_req, res, next) => {
+    const started = performance.now();
+    const observation: Observation = { partial: false, errorCodes: new Set(), upstreamAttempts: 0 };
+    res.once('finish', () => {
+      const durationMs = performance.now() - started;
+      const viewer = res.locals.viewer as Viewer | undefined;
+      const errorCodes = [...observation.errorCodes];
+      const status = res.statusCode;
+      const reveal = route === '/reveal';
+      log.info(
+        {
+          event: 'request',
+          requestId: res.locals.requestId as string,
+          path: route,
+          operationName: observation.operationName?.slice(0, MAX_LOGGED_NAME),
+          operationType: observation.operationType,
+          status,
+          durationMs: Math.round(durationMs * 10) / 10,
+          errorCodes,
+          upstreamAttempts: observation.upstreamAttempts,
+          tenant: viewer?.tenant,
+          sub: viewer?.subject,
+        },
+        'request finished',
+      );
+      if (reveal) {
+        metrics.revealFinished(status === 200 ? 'ok' : errorCodes[0] ?? String(status));
+        return;
+      }
+      const outcome = errorCodes.length === 0 && status < 400 ? 'ok' : observation.partial ? 'partial' : 'error';
+      metrics.requestFinished({ operationName: observation.operationName, operationType: observation.operationType ?? 'unknown', outcome, durationMs, errorCodes });
+    });
+    current.run(observation, next);
+  };
+}
+
+/** Tells the request's observation which operation ran and which error codes it answered. */
+export function observationPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      const observation = current.getStore();
+      if (!observation) return;
+      return {
+        async didResolveOperation({ operationName, operation }) {
+          observation.operationName = operationName ?? undefined;
+          observation.operationType = operation?.operation;
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const { data, errors } = response.body.singleResult;
+          for (const error of errors ?? []) {
+            const code = error.extensions?.code;
+            if (typeof code === 'string') observation.errorCodes.add(code);
+          }
+          observation.partial = data !== undefined && data !== null && (errors?.length ?? 0) > 0;
+        },
+      };
+    },
+  };
+}
