@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     console.log(`Every request needs a token: \`npm run -s token -- --tenant acme\` prints one (tenants: ${tenants});`);
     console.log('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
   }
-  console.log(`Health: ${app.url}/healthz (liveness), ${app.url}/readyz (readiness)\n`);
+  console.log(`Health: ${app.url}/healthz (liveness), ${app.url}/readyz (readiness)`);
+  console.log(app.metricsUrl ? `Metrics: ${app.metricsUrl}\n` : 'Metrics: off (set METRICS_PORT to serve them)\n');
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
