@@ -12,7 +12,7 @@ import { endpointEnvironment } from './environment.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ SANDBOX_LATENCY_MS: process.env.SANDBOX_LATENCY_MS ?? '10', LOG_LEVEL: 'silent' });
-  const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
+  const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs, simulate: true });
   const admin = http.createServer((req, res) => {
     const servers = Object.entries(sandboxes.servers);
     if (req.method === 'POST' && req.url === '/reset') servers.forEach(([, s]) => s!.resetRequests());

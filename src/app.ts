@@ -4,8 +4,9 @@
  * integration tests all start Cardplane through `startApp`, so none of them holds a copy of
  * the start-up wiring.
  */
-import type { Config } from './config.js';
+import { knownTenants, type Config } from './config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { PROVIDER_KEYS } from './core/provider-key.js';
 import { createTokenVerifier } from './auth/setup.js';
 import { createRegistry } from './gateway/build-registry.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
@@ -53,7 +54,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const retention = startRetention(store, log, { retentionHours: config.stateRetentionHours });
   let sandboxes: RunningSandboxes;
   try {
-    sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs });
+    sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs, simulate: config.development });
   } catch (error) {
     await retention.stop();
     if (!overrides.store) await store.close();
@@ -100,6 +101,9 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   );
   for (const entry of registry.list()) {
     log.info({ provider: entry.provider.key, sandbox: entry.sandbox }, entry.sandbox ? 'provider served by the embedded sandbox' : 'provider configured');
+  }
+  for (const key of PROVIDER_KEYS.filter((k) => !registry.has(k))) {
+    log.warn({ provider: key, event: 'provider.disabled' }, `provider disabled: ${key.toUpperCase()}_BASE_URL is not set (sandboxes run only in development)`);
   }
   let metricsServer: RunningMetricsServer | undefined;
   if (config.metrics) {
@@ -149,4 +153,21 @@ function stateReadiness(store: StateStore, gateway: Gateway, log: Logger): () =>
     }
     return { stateStore, stateStoreWrites: gateway.storeHealth.snapshot().healthy ? 'ok' : 'failing' };
   };
+}
+
+/**
+ * What `npm start` prints once it listens. The Sandbox page is served only with introspection
+ * on (development by default): a production banner names the endpoint, never a page that is
+ * not there.
+ */
+export function startupBanner(config: Config, url: string, metricsUrl?: string): string[] {
+  const lines = [config.introspection ? `\nCardplane is up. Open Apollo Sandbox at ${url}/graphql` : `\nCardplane is up. GraphQL endpoint: ${url}/graphql`];
+  if (config.auth.mode === 'development') {
+    const tenants = knownTenants(config).join(', ');
+    lines.push(`Every request needs a token: \`npm run -s token -- --tenant acme\` prints one (tenants: ${tenants});`);
+    lines.push('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
+  }
+  lines.push(`Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
+  lines.push(metricsUrl ? `Metrics: ${metricsUrl}\n` : 'Metrics: off (set METRICS_PORT to serve them)\n');
+  return lines;
 }

@@ -1,8 +1,8 @@
 /**
  * Environment → typed, validated configuration, read once at start-up. Every bad setting
  * stops start-up with one line naming the variable and what is wrong with it. A provider
- * whose `<NAME>_BASE_URL` is unset runs on its embedded sandbox; one with a base URL needs
- * all of its credentials.
+ * whose `<NAME>_BASE_URL` is unset runs on its embedded sandbox in development, and is disabled
+ * anywhere else; one with a base URL needs all of its credentials.
  */
 import type { AuthSettings, TokenPolicy } from './auth/settings.js';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CACHE_SECONDS } from './auth/verifier.js';
@@ -19,6 +19,12 @@ import { persistedQuerySettingsFromEnv, type PersistedQuerySettings } from './gr
 export interface Config {
   nodeEnv: string;
   production: boolean;
+  /**
+   * Development conveniences (development tokens, embedded sandboxes for unconfigured
+   * providers) are on only when NODE_ENV is unset, `development` or `test`: a misspelt or
+   * custom NODE_ENV (`prod`, `staging`) must never quietly run simulators or accept dev tokens.
+   */
+  development: boolean;
   auth: AuthSettings;
   /** The tenant each provider account belongs to. */
   providerTenants: Record<ProviderKey, string>;
@@ -71,6 +77,7 @@ export function loadConfig(env: Env = process.env): Config {
   const read = reader(env);
   const nodeEnv = read.string('NODE_ENV', 'development');
   const production = nodeEnv === 'production';
+  const development = DEVELOPMENT_NODE_ENVS.includes(nodeEnv);
   const maxConcurrency = read.int('UPSTREAM_MAX_CONCURRENCY', 64, 1, 1024);
   const upstream: UpstreamTimeouts = {
     connectTimeoutMs: read.int('UPSTREAM_CONNECT_TIMEOUT_MS', 2_000, 10, 60_000),
@@ -82,7 +89,8 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     nodeEnv,
     production,
-    auth: authSettings(read, production),
+    development,
+    auth: authSettings(read, production, development, nodeEnv),
     providerTenants: providerTenants(read),
     cors: corsSettingsFromEnv(read, production),
     persistedQueries: persistedQuerySettingsFromEnv(read),
@@ -113,7 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     // stays free for everyone else (and a batch of up to 32 ids is still one call).
     perViewerConcurrency: read.int('UPSTREAM_VIEWER_MAX_CONCURRENCY', Math.max(1, Math.floor(maxConcurrency / 2)), 1, maxConcurrency),
     sandboxLatencyMs: read.int('SANDBOX_LATENCY_MS', 0, 0, 60_000),
-    providers: providerEndpoints(env),
+    providers: providerEndpoints(env, development, nodeEnv),
   };
 }
 
@@ -127,6 +135,9 @@ function metricsListener(read: Reader): Config['metrics'] {
   if (port !== 0 && port === read.int('PORT', 4000, 0, 65535)) throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
   return { port, host: read.string('METRICS_HOST', '0.0.0.0') };
 }
+
+/** The NODE_ENV values (unset reads as `development`) that allow development conveniences. */
+const DEVELOPMENT_NODE_ENVS = ['development', 'test'];
 
 /**
  * Clients retry under one idempotency key for up to a day (the industry norm): keeping records
@@ -157,11 +168,16 @@ function stateStore(read: Reader): StateStoreSettings {
 /** Asymmetric algorithms only: `none` and HMAC are never accepted. */
 const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
-function authSettings(read: Reader, production: boolean): AuthSettings {
+function authSettings(read: Reader, production: boolean, development: boolean, nodeEnv: string): AuthSettings {
   const policy = tokenPolicy(read);
   const configured = ['AUTH_JWKS_URL', 'AUTH_PUBLIC_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE'].some((v) => read.has(v));
   if (!configured) {
-    if (production) throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_PUBLIC_KEY, with AUTH_ISSUER and AUTH_AUDIENCE, is required when NODE_ENV=production');
+    if (!development) {
+      throw new ConfigError(
+        'AUTH_JWKS_URL',
+        `or AUTH_PUBLIC_KEY, with AUTH_ISSUER and AUTH_AUDIENCE, is required when NODE_ENV=${nodeEnv} (development tokens only when NODE_ENV is unset, development or test)`,
+      );
+    }
     return { mode: 'development', keysDir: read.string('AUTH_DEV_KEYS_DIR', '.cardplane'), ...policy };
   }
   const jwksUrl = read.has('AUTH_JWKS_URL') ? read.httpsUrl('AUTH_JWKS_URL', production) : undefined;
@@ -219,9 +235,16 @@ function settleWindows(env: Env, upstream: UpstreamTimeouts): Record<ProviderKey
   return Object.fromEntries(PROVIDER_KEYS.map((key) => [key, settleWindowFromEnv(PROVIDER_CATALOG[key], env, upstream)])) as Record<ProviderKey, SettleWindow>;
 }
 
-/** Each provider module reads its own variables (see providers/<name>/config.ts). */
-function providerEndpoints(env: Env): ProviderEndpoints {
+/**
+ * Each provider module reads its own variables (see providers/<name>/config.ts). Outside
+ * development an unconfigured provider is disabled, not simulated: at least one must be real.
+ */
+function providerEndpoints(env: Env, development: boolean, nodeEnv: string): ProviderEndpoints {
   const endpoints = {} as Record<ProviderKey, unknown>;
   for (const key of PROVIDER_KEYS) endpoints[key] = PROVIDER_CATALOG[key].endpointFromEnv(env);
+  if (!development && PROVIDER_KEYS.every((key) => endpoints[key] === null)) {
+    const variables = PROVIDER_KEYS.map((key) => `${key.toUpperCase()}_BASE_URL`);
+    throw new ConfigError(variables[0]!, `or another provider's base URL (${variables.slice(1).join(', ')}) with its credentials is required when NODE_ENV=${nodeEnv}: sandboxes run only in development`);
+  }
   return endpoints as ProviderEndpoints;
 }

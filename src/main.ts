@@ -4,9 +4,9 @@
  */
 import 'reflect-metadata';
 import { loadDotEnv } from './cli/dotenv.js';
-import { knownTenants, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { ConfigError } from './core/env.js';
-import { startApp } from './app.js';
+import { startApp, startupBanner } from './app.js';
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -21,14 +21,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await startApp(config);
-  console.log(`\nCardplane is up. Open Apollo Sandbox at ${app.url}/graphql`);
-  if (config.auth.mode === 'development') {
-    const tenants = knownTenants(config).join(', ');
-    console.log(`Every request needs a token: \`npm run -s token -- --tenant acme\` prints one (tenants: ${tenants});`);
-    console.log('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
-  }
-  console.log(`Health: ${app.url}/healthz (liveness), ${app.url}/readyz (readiness)`);
-  console.log(app.metricsUrl ? `Metrics: ${app.metricsUrl}\n` : 'Metrics: off (set METRICS_PORT to serve them)\n');
+  for (const line of startupBanner(config, app.url, app.metricsUrl)) console.log(line);
 
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');

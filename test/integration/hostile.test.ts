@@ -3,6 +3,11 @@
  * error, nothing is sent upstream for it, and the gateway stays healthy afterwards.
  */
 import { resetSandboxes, startTestGateway, type TestGateway, upstreamCalls } from '../support/gateway.js';
+import { PROVIDER_KEYS } from '../../src/core/provider-key.js';
+import type { ProviderEndpoints } from '../../src/providers/catalog.js';
+import { startSandboxes, type RunningSandboxes } from '../../src/providers/sandboxes.js';
+import { startupBanner } from '../../src/app.js';
+import { endpointEnvironment } from '../../bench/environment.js';
 
 
 describe('hostile input', () => {
@@ -157,10 +162,39 @@ describe('per-viewer rate limit', () => {
 
 describe('production mode', () => {
   let gw: TestGateway;
+  // Production never simulates: the "real" utgl and pushpull here are simulators started
+  // outside the gateway, configured by their <NAME>_BASE_URL like any real provider.
+  let simulators: RunningSandboxes;
   beforeAll(async () => {
-    gw = await startTestGateway({ NODE_ENV: 'production' });
+    const none = Object.fromEntries(PROVIDER_KEYS.map((key) => [key, null])) as ProviderEndpoints;
+    simulators = await startSandboxes(none, { latencyMs: 0, simulate: true });
+    const { utgl, pushpull } = simulators.endpoints;
+    gw = await startTestGateway({ NODE_ENV: 'production', ...endpointEnvironment({ ...none, utgl, pushpull }) });
   });
-  afterAll(() => gw.close());
+  afterAll(async () => {
+    await gw.close();
+    await simulators.stop();
+  });
+
+  it('production never simulates: a provider without its base URL is disabled, absent from providers and every list', async () => {
+    expect(Object.keys(gw.sandboxes.servers)).toEqual([]);
+    const res = await gw.query('{ providers { provider sandbox } cards(first: 50) { nodes { provider } failures { provider code } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data.providers).toEqual([
+      { provider: 'UTGL', sandbox: false },
+      { provider: 'PUSHPULL', sandbox: false },
+    ]);
+    const listed = new Set(res.data.cards.nodes.map((n: { provider: string }) => n.provider));
+    for (const provider of listed) expect(['UTGL', 'PUSHPULL']).toContain(provider);
+    expect(res.data.cards.failures).toEqual([]);
+  });
+
+  it('production banner does not point to a disabled Sandbox page', () => {
+    const banner = startupBanner(gw.app.config, gw.url).join('\n');
+    expect(banner).not.toMatch(/Sandbox/);
+    expect(banner).toContain(`${gw.url}/graphql`);
+    expect(startupBanner({ ...gw.app.config, introspection: true }, gw.url).join('\n')).toContain('Open Apollo Sandbox');
+  });
 
   it('serves no introspection and no Sandbox landing page', async () => {
     const res = await gw.query('{ __schema { types { name } } }');

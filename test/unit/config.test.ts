@@ -14,6 +14,8 @@ function manifestFile(content: unknown): string {
   writeFileSync(path, JSON.stringify(content));
   return path;
 }
+/** One real provider: outside development at least one must be configured (none is simulated). */
+const PUSHPULL = { PUSHPULL_BASE_URL: 'https://api.pushpull.example', PUSHPULL_CLIENT_ID: 'client', PUSHPULL_TOKEN: 't' };
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {
@@ -64,7 +66,7 @@ describe('loadConfig', () => {
     [{ PROVIDER_TENANTS: 'stripe=acme' }, 'PROVIDER_TENANTS', 'unknown provider'],
     [{ PROVIDER_TENANTS: 'utgl=Acme Corp' }, 'PROVIDER_TENANTS', 'invalid entry'],
     [{ ENABLE_INTROSPECTION: 'yes' }, 'ENABLE_INTROSPECTION', 'true or false'],
-    [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', CORS_ORIGINS: 'https://app.example.com,*' }, 'CORS_ORIGINS', 'may not be "*" when NODE_ENV=production'],
+    [{ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', CORS_ORIGINS: 'https://app.example.com,*', ...PUSHPULL }, 'CORS_ORIGINS', 'may not be "*" when NODE_ENV=production'],
     [{ CORS_ORIGINS: 'https://app.example.com/login' }, 'CORS_ORIGINS', 'origins only'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS', 'invalid entry'],
     [{ CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' }, 'CORS_CREDENTIALS', 'cannot be true'],
@@ -88,7 +90,7 @@ describe('loadConfig', () => {
   });
 
   it('turns introspection off in production unless enabled, and verifies tokens there', () => {
-    const prod = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/.well-known/jwks.json', AUTH_ISSUER: 'https://id.example/', AUTH_AUDIENCE: 'cardplane' };
+    const prod = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/.well-known/jwks.json', AUTH_ISSUER: 'https://id.example/', AUTH_AUDIENCE: 'cardplane', ...PUSHPULL };
     expect(loadConfig(prod).introspection).toBe(false);
     expect(loadConfig({ ...prod, ENABLE_INTROSPECTION: 'true' }).introspection).toBe(true);
     expect(loadConfig(prod).auth).toMatchObject({ mode: 'verify', algorithms: ['RS256', 'ES256'] });
@@ -96,7 +98,7 @@ describe('loadConfig', () => {
   });
 
   it('allows localhost origins by default only in development, and exact origins when listed', () => {
-    const prod = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
+    const prod = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a', ...PUSHPULL };
     expect(loadConfig({}).cors).toEqual({ origins: [], allowLocalhost: true, credentials: false });
     expect(loadConfig(prod).cors).toEqual({ origins: [], allowLocalhost: false, credentials: false });
     expect(loadConfig({ ...prod, CORS_ORIGINS: 'https://app.example.com/, https://m.example.com:8443' }).cors.origins).toEqual([
@@ -113,6 +115,37 @@ describe('loadConfig', () => {
     expect(config.persistedQueries.mode).toBe('only');
     expect([...config.persistedQueries.manifest]).toEqual([[id, document]]);
     expect(loadConfig({}).persistedQueries).toEqual({ mode: 'auto', manifest: new Map() });
+  });
+
+  describe('production never simulates', () => {
+    const auth = { AUTH_JWKS_URL: 'https://id.example/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
+
+    it('disables a provider without its base URL instead of simulating it', () => {
+      const config = loadConfig({ NODE_ENV: 'production', ...auth, ...PUSHPULL });
+      expect(config.development).toBe(false);
+      expect(config.providers.pushpull).not.toBeNull();
+      expect(config.providers.utgl).toBeNull();
+    });
+
+    it('refuses to start when no provider is configured, naming the variables', () => {
+      const error = errorOf({ NODE_ENV: 'production', ...auth });
+      expect(error.variable).toBe('UTGL_BASE_URL');
+      for (const name of ['BAAS_BASE_URL', 'CORPORATE_BASE_URL', 'LEDGER_BASE_URL', 'PUSHPULL_BASE_URL']) expect(error.message).toContain(name);
+    });
+
+    it.each(['prod', 'staging', 'Production', 'developement'])('runs development mode only for unset, development or test NODE_ENV: %s without AUTH_* refuses', (nodeEnv) => {
+      const error = errorOf({ NODE_ENV: nodeEnv, ...PUSHPULL });
+      expect(error.variable).toBe('AUTH_JWKS_URL');
+      for (const name of ['AUTH_PUBLIC_KEY', 'AUTH_ISSUER', 'AUTH_AUDIENCE', `NODE_ENV=${nodeEnv}`]) expect(error.message).toContain(name);
+      // …and with AUTH_* set it still simulates nothing.
+      expect(errorOf({ NODE_ENV: nodeEnv, ...auth }).variable).toBe('UTGL_BASE_URL');
+    });
+
+    it.each([[{}], [{ NODE_ENV: 'development' }], [{ NODE_ENV: 'test' }]])('keeps development mode and sandboxes for %j', (env) => {
+      const config = loadConfig(env);
+      expect(config.development).toBe(true);
+      expect(config.auth.mode).toBe('development');
+    });
   });
 
   it('never echoes a secret it rejects', () => {
