@@ -74,16 +74,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A client may pass its own request id for tracing, if it is a sane token. */
+/** A client may offer its own request id for tracing, if it is a sane token. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
+/**
+ * Every request gets the gateway's own id: the audit trail, upstream calls, logs and the
+ * `x-request-id` header all carry it, so no client can collide with or forge another request's
+ * id. A client's offered id is kept apart as `clientRequestId` (in the request's log lines) to
+ * correlate with its own traces.
+ */
 const requestId: RequestHandler = (req, res, next) => {
+  const id = randomUUID();
   const offered = req.header('x-request-id');
-  const id = offered && CLIENT_REQUEST_ID.test(offered) ? offered : randomUUID();
+  if (offered && CLIENT_REQUEST_ID.test(offered)) res.locals.clientRequestId = offered;
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
   requestScope.run({ requestId: id }, next);
 };
+
+/** The request's logger: the client's offered id, when it gave one, on every line. */
+function requestLogger(log: Logger, res: express.Response): Logger {
+  const clientRequestId = res.locals.clientRequestId as string | undefined;
+  return clientRequestId ? log.child({ clientRequestId }) : log;
+}
 
 /** A typed error body outside GraphQL execution (authentication, body parsing). */
 function sendError(res: express.Response, status: number, error: GatewayError): void {
@@ -148,7 +161,7 @@ function revealEndpoint(options: ServerOptions): RequestHandler {
       }
       const token = (req.body as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !/^rvl_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'token must be a reveal token');
-      const scope = createRequestScope(requestId, viewer, options.log, options.gateway.requestDeadlineMs);
+      const scope = createRequestScope(requestId, viewer, requestLogger(options.log, res), options.gateway.requestDeadlineMs);
       const secrets = await options.gateway.reveals.redeem({ ...scope, registry: options.gateway.tenant(viewer.tenant).registry }, token);
       res.json(secrets);
     } catch (error) {
@@ -231,7 +244,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
     express.json({ limit: options.bodyLimit ?? '100kb' }),
     documentScan(limits),
     expressMiddleware(apollo, {
-      context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, options.log),
+      context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, requestLogger(options.log, res)),
     }),
   );
   app.use(bodyErrors);
