@@ -90,6 +90,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       introspection: config.introspection,
       rateLimit: config.rateLimit,
       cors: config.cors,
+      http: config.http,
       costBudget: config.costBudget,
       limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
       persistedQueries: config.persistedQueries,

@@ -13,6 +13,7 @@ import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js
 import { settleWindowFromEnv, type SettleWindow } from './providers/provider-module.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
+import type { HttpServerLimits } from './http/connection-limits.js';
 import type { StateStoreSettings } from './store/open-store.js';
 import { persistedQuerySettingsFromEnv, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 
@@ -58,6 +59,8 @@ export interface Config {
    * public port; undefined (METRICS_PORT unset): no metrics listener.
    */
   metrics?: { port: number; host: string };
+  /** How long a client may take to send a request, and how many connections one address may hold (server.ts). */
+  http: HttpServerLimits;
   logLevel: string;
   /** Overall budget of one GraphQL request; upstream calls get what remains. */
   requestDeadlineMs: number;
@@ -100,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
     state: stateStore(read),
     stateRetentionHours: read.int('STATE_RETENTION_HOURS', 24, MIN_RETENTION_HOURS, 24 * 366),
     port: read.int('PORT', 4000, 0, 65535),
+    http: httpServerLimits(read),
     host: read.string('HOST', '0.0.0.0'),
     metrics: metricsListener(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -138,6 +142,21 @@ function metricsListener(read: Reader): Config['metrics'] {
 
 /** The NODE_ENV values (unset reads as `development`) that allow development conveniences. */
 const DEVELOPMENT_NODE_ENVS = ['development', 'test'];
+
+/**
+ * Node's defaults hold a client that dribbles its body for five minutes: a request must arrive
+ * whole within seconds (a GraphQL body is at most 100 kB).
+ */
+function httpServerLimits(read: Reader): HttpServerLimits {
+  const headersTimeoutMs = read.int('HTTP_HEADERS_TIMEOUT_MS', 5_000, 100, 60_000);
+  return {
+    headersTimeoutMs,
+    // Node requires the whole-request timeout to be at least the headers timeout.
+    requestTimeoutMs: read.int('HTTP_REQUEST_TIMEOUT_MS', 10_000, headersTimeoutMs, 120_000),
+    keepAliveTimeoutMs: read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 120_000),
+    maxConnectionsPerClient: read.int('HTTP_MAX_CONNECTIONS_PER_CLIENT', 100, 1, 100_000),
+  };
+}
 
 /**
  * Clients retry under one idempotency key for up to a day (the industry norm): keeping records

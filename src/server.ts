@@ -36,6 +36,7 @@ import type { Metrics } from './http/metrics.js';
 import { noteErrorCode, observationPlugin, observeRequests } from './http/request-observation.js';
 import { listen } from './http/listen.js';
 import { livenessEndpoint, readinessEndpoint, type Readiness } from './http/readiness.js';
+import { applyConnectionLimits, connectionsCheckingIntervalMs, type HttpServerLimits } from './http/connection-limits.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -61,6 +62,8 @@ export interface ServerOptions {
   readiness: Readiness;
   /** Request metrics (served on their own listener, see http/metrics.ts). */
   metrics: Metrics;
+  /** Request timeouts and the per-address connection cap. */
+  http: HttpServerLimits;
 }
 
 /**
@@ -198,7 +201,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
   app.disable('x-powered-by');
   // GraphQL answers POSTs: an ETag (a SHA-1 of every response body) would be CPU spent for nothing.
   app.set('etag', false);
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options.http) }, app);
+  applyConnectionLimits(httpServer, options.http);
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildGatewaySchema(),
