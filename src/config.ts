@@ -12,6 +12,7 @@ import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
 import { settleWindowFromEnv, type SettleWindow } from './providers/provider-module.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
+import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from './providers/transport/retry-policy.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
 import type { HttpServerLimits } from './http/connection-limits.js';
 import type { StateStoreSettings } from './store/open-store.js';
@@ -88,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyTimeoutMs: read.int('UPSTREAM_BODY_TIMEOUT_MS', 5_000, 10, 120_000),
     maxRetries: read.int('UPSTREAM_MAX_RETRIES', 2, 0, 2),
     maxConcurrency,
+    maxRetryAfterSeconds: read.int('UPSTREAM_MAX_RETRY_AFTER_SECONDS', DEFAULT_MAX_RETRY_AFTER_SECONDS, 1, 3_600),
   };
   return {
     nodeEnv,

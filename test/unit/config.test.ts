@@ -32,7 +32,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
     expect(Object.values(config.providers).every((p) => p === null)).toBe(true);
-    expect(config.upstream).toEqual({ connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, maxRetries: 2, maxConcurrency: 64 });
+    expect(config.upstream).toEqual({ connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, maxRetries: 2, maxConcurrency: 64, maxRetryAfterSeconds: 60 });
   });
 
   it('accepts utgl keys in PKCS#8 and PKCS#1, with literal \\n line breaks', () => {

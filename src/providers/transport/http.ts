@@ -23,7 +23,7 @@ import { Bulkhead } from './bulkhead.js';
 import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
-import { isTlsFailure, NO_RETRY, shouldRetry, type AttemptOutcome, type RequestKind, type RetryDecision } from './retry-policy.js';
+import { clampRetryAfter, DEFAULT_MAX_RETRY_AFTER_SECONDS, isTlsFailure, NO_RETRY, shouldRetry, type AttemptOutcome, type RequestKind, type RetryDecision } from './retry-policy.js';
 import type { UpstreamAnswer } from './upstream-errors.js';
 
 /** Timeouts, retries and concurrency of one provider's transport. */
@@ -36,6 +36,8 @@ export interface UpstreamTimeouts {
   maxConcurrency: number;
   /** Told of every attempt (the application's metrics); none when unset. */
   observer?: AttemptObserver;
+  /** The longest upstream Retry-After believed (`UPSTREAM_MAX_RETRY_AFTER_SECONDS`); longer ones are clamped to it. */
+  maxRetryAfterSeconds?: number;
 }
 
 /** One attempt, as reported to an observer: bounded values only (no ids, paths or tokens). */
@@ -61,6 +63,8 @@ export interface TransportOptions {
   bodyTimeoutMs: number;
   /** Retries of a read after the first attempt. */
   maxRetries: number;
+  /** Upstream Retry-After values above this many seconds are clamped to it (default 60). */
+  maxRetryAfterSeconds?: number;
   /** Calls in flight at once (the bulkhead), and keep-alive connections. */
   maxConcurrency?: number;
   /** Calls waiting for a slot before new ones are refused. */
@@ -208,7 +212,9 @@ export abstract class ProviderHttpClient {
       code: body.code,
       message: sanitizeUpstreamMessage(body.message, `${this.provider.toUpperCase()} answered ${response.status}`),
       requestId: response.requestId,
-      retryAfterHeader: response.headers['retry-after'],
+      // Clamped before anything reads it: one `Retry-After: 1000000` must neither pause the
+      // provider for days nor be shown to clients as is.
+      retryAfterHeader: clampRetryAfter(response.headers['retry-after'], this.options.maxRetryAfterSeconds ?? DEFAULT_MAX_RETRY_AFTER_SECONDS),
       requestKind: spec.kind,
     };
   }

@@ -64,6 +64,19 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Math.max(0, date - now);
 }
 
+/** The longest upstream Retry-After the gateway believes unless configured otherwise. */
+export const DEFAULT_MAX_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * A `Retry-After` header no longer than `maxSeconds` (as delta-seconds when it had to be cut);
+ * absent or unreadable values pass through for the parser to ignore.
+ */
+export function clampRetryAfter(value: string | undefined, maxSeconds: number, now: number = Date.now()): string | undefined {
+  const ms = parseRetryAfter(value, now);
+  if (ms === undefined || ms <= maxSeconds * 1000) return value;
+  return String(maxSeconds);
+}
+
 export function isTlsFailure(code: string): boolean {
   return /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)/.test(code);
 }

@@ -48,7 +48,8 @@ describe('pushpull through the gateway', () => {
   let plantedAccountId: string;
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    // A daily-limit Retry-After of an hour is passed through here; the default clamps at 60 s.
+    gw = await startTestGateway({ UPSTREAM_MAX_RETRY_AFTER_SECONDS: '3600' });
     store = gw.sandboxes.stores.pushpull!;
     server = gw.sandboxes.servers.pushpull!;
     provider = gw.registry.get('pushpull') as PushpullProvider;
