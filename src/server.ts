@@ -27,6 +27,7 @@ import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.j
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type QueryLimits } from './graphql/limits.js';
 import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
 import { documentScanError } from './graphql/document-scan.js';
+import { noSubscriptionsRule } from './graphql/no-subscriptions.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 import type { Logger } from './core/logger.js';
@@ -214,7 +215,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
     // Abuse limits: fields/selections before parsing (documentScan), tokens at parse,
     // depth/aliases/directives at validation, cost, ids and the viewer's budget before execution.
     parseOptions: limitParseOptions(limits),
-    validationRules: limitRules(limits),
+    validationRules: [...limitRules(limits), noSubscriptionsRule],
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     persistedQueries: apolloPersistedQueries(options.persistedQueries),

@@ -111,6 +111,18 @@ describe('hostile input', () => {
     expectTyped(res);
   });
 
+  it('a subscription operation gets a typed error without a stack trace in the logs', async () => {
+    const before = gw.logLines().length;
+    for (const query of ['subscription { __typename }', 'subscription S { cards { nodes { id } } }']) {
+      const { status, json } = await post(JSON.stringify({ query }));
+      expect(status).toBe(400);
+      expect(json.errors).toHaveLength(1);
+      expect(json.errors[0]).toMatchObject({ message: 'subscriptions are not supported on this endpoint', extensions: { code: 'BAD_USER_INPUT', retryable: false } });
+    }
+    const logged = gw.logLines().slice(before).join('\n');
+    expect(logged).not.toMatch(/"stack"|INTERNAL_SERVER_ERROR|unexpected error/);
+  });
+
   it('unknown fields get no suggestions that would map the schema', async () => {
     const res = await post(JSON.stringify({ query: '{ cards { nodes { pa } } }' }));
     expectTyped(res);
