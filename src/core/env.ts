@@ -2,7 +2,7 @@
  * Reading settings from the environment: typed readers whose every failure is a ConfigError
  * naming the variable, so a bad setting stops start-up with one clear line.
  */
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 
 export class ConfigError extends Error {
   constructor(
@@ -114,10 +114,29 @@ export function reader(env: Env) {
       }
       return pem;
     },
-    pem(name: string, label: string): string {
+    /**
+     * One or more PEM certificates (a CA may be a bundle), each parsed now: a malformed one
+     * stops start-up naming the variable, instead of failing every call later.
+     */
+    certificates(name: string): { pem: string; certificates: X509Certificate[] } {
       const pem = pemText(name);
-      if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(pem)) throw new ConfigError(name, `must be a PEM ${label}`);
-      return pem;
+      const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+      if (blocks.length === 0) throw new ConfigError(name, 'must be a PEM CERTIFICATE');
+      try {
+        return { pem, certificates: blocks.map((block) => new X509Certificate(block)) };
+      } catch {
+        throw new ConfigError(name, 'must be a PEM CERTIFICATE: it does not parse as X.509');
+      }
+    },
+    /** A PEM private key, parsed now (never echoed). */
+    privateKeyPem(name: string): { pem: string; key: KeyObject } {
+      const pem = pemText(name);
+      if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) throw new ConfigError(name, 'must be a PEM PRIVATE KEY');
+      try {
+        return { pem, key: createPrivateKey(pem) };
+      } catch {
+        throw new ConfigError(name, 'must be a PEM PRIVATE KEY: it does not parse');
+      }
     },
     base64Key(name: string, bytes: number): Uint8Array {
       const value = required(name);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/core/env.js';
 import { loadConfig } from '../../src/config.js';
+import { generateBaasPki, generateForeignClient } from '../../src/providers/baas/certificates.js';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs8 = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -145,6 +146,31 @@ describe('loadConfig', () => {
       const config = loadConfig(env);
       expect(config.development).toBe(true);
       expect(config.auth.mode).toBe('development');
+    });
+  });
+
+  describe('bad PEM stops start-up naming the variable', () => {
+    const pki = generateBaasPki();
+    const other = generateForeignClient();
+    const baas = { BAAS_BASE_URL: 'https://b.io', BAAS_API_KEY: 'k', BAAS_CLIENT_CERT: pki.client.cert, BAAS_CLIENT_KEY: pki.client.key, BAAS_CA_CERT: pki.ca.cert };
+    /** A PEM whose armour is right and whose base64 body is damaged. */
+    const damaged = (pem: string) => pem.replace(/\n([A-Za-z0-9+/]{20})/, '\n!!!!$1');
+
+    it('accepts a well-formed client certificate, its key and a CA bundle', () => {
+      expect(loadConfig({ ...baas, BAAS_CA_CERT: `${pki.ca.cert}\n${other.ca.cert}` }).providers.baas?.baseUrl).toBe('https://b.io');
+    });
+
+    it.each([
+      ['BAAS_CLIENT_CERT', { BAAS_CLIENT_CERT: damaged(pki.client.cert) }, 'does not parse as X.509'],
+      ['BAAS_CLIENT_KEY', { BAAS_CLIENT_KEY: damaged(pki.client.key) }, 'does not parse'],
+      ['BAAS_CA_CERT', { BAAS_CA_CERT: damaged(pki.ca.cert) }, 'does not parse as X.509'],
+      ['BAAS_CLIENT_KEY', { BAAS_CLIENT_KEY: other.client.key }, 'is not the private key of BAAS_CLIENT_CERT'],
+      ['BAAS_CLIENT_KEY', { BAAS_CLIENT_KEY: pki.client.cert }, 'must be a PEM PRIVATE KEY'],
+    ])('stops on a bad %s', (variable, override, problem) => {
+      const error = errorOf({ ...baas, ...override });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain(problem);
+      expect(error.message).not.toContain('-----');
     });
   });
 
