@@ -24,7 +24,7 @@ import { MONEY_WRITES, type MoneyWriteName } from './money-writes.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const sandboxes = await startSandboxes(config.providers, { latencyMs: 0 });
+  const sandboxes = await startSandboxes(config.providers, { latencyMs: 0, simulate: true });
   const env: Record<string, string> = {};
   for (const [key, endpoint] of Object.entries(sandboxes.endpoints)) {
     const module: ProviderModule<ProviderKey> = PROVIDER_CATALOG[key as ProviderKey];
