@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { scopeChecker } from './auth-checker.js';
+import { dataScopes } from './data-scopes.js';
 import './enums.js';
 import { CardResolver } from './resolvers/card.resolver.js';
 import { CardholderResolver } from './resolvers/cardholder.resolver.js';
@@ -30,6 +31,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
     validate: false,
     authChecker: scopeChecker,
+    globalMiddlewares: [dataScopes],
   });
   // type-graphql has no option for the root types' descriptions.
   built.getQueryType()!.description =
