@@ -1,4 +1,5 @@
 /** What a provider returns for one page of a list, and the page sizes the API allows. */
+import type { GatewayError } from './errors.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -48,5 +49,8 @@ export interface TransactionFilter {
 }
 
 
-/** One entry per requested ref, in order; null where the provider has no such object. */
-export type Found<T> = Array<T | null>;
+/**
+ * One entry per requested ref, in order; null where the provider has no such object; a
+ * GatewayError where that one ref was refused without asking (the others still answer).
+ */
+export type Found<T> = Array<T | null | GatewayError>;

@@ -22,6 +22,8 @@ export class NodeResolver {
   })
   nodes(@Arg('ids', () => [ID], { description: 'Global ids.' }) ids: string[], @Ctx() ctx: GraphQLContext) {
     if (ids.length > MAX_NODES) throw badInput(`ids may hold at most ${MAX_NODES} ids (got ${ids.length})`);
-    return Promise.all(ids.map((id) => loadNode(ctx, id)));
+    // One promise per item, not Promise.all: an id refused on its own (e.g. past pushpull's
+    // look-ups per request) is a null entry with its error at [nodes, i], not a failed list.
+    return ids.map((id) => loadNode(ctx, id));
   }
 }

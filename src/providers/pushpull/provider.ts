@@ -36,6 +36,15 @@ import { OperationKind, OperationStatus, type Operation, type PushPull, type Wri
 import { PushpullClient, type PushpullClientOptions } from './client.js';
 import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOperation, toMinorUnits } from './mapping.js';
 
+/**
+ * Look-ups by id that may 404 at pushpull (a card or transaction not already cached), per
+ * request. Each 404 counts towards pushpull's automatic IP block (the simulator's: 20 errors in
+ * 60 s) and the gateway's own error-burst guard (10): one request of unknown ids must neither
+ * trip the block nor open the guard on every other viewer. Past it, a ref is answered with a
+ * typed LIMIT_EXCEEDED without calling pushpull.
+ */
+export const PUSHPULL_LOOKUPS_PER_REQUEST = 5;
+
 /** Below the contract's polling limit with margin: 5 reads in 10 s is allowed, this gives ≤ 4. */
 const TRANSACTION_CACHE_TTL_MS = 3_000;
 
@@ -73,7 +82,7 @@ export class PushpullProvider extends BaseProvider {
   }
 
   override getCards(refs: readonly string[], cx: CallContext): Promise<Found<Card>> {
-    return Promise.all(refs.map((ref) => this.card(ref, cx)));
+    return Promise.all(refs.map((ref) => this.withinLookupBudget(cx, () => this.card(ref, cx))));
   }
 
   override async listCards(filter: CardFilter, page: PageRequest, cx: CallContext): Promise<Page<Card>> {
@@ -84,10 +93,41 @@ export class PushpullProvider extends BaseProvider {
   }
 
   override getTransactions(refs: readonly string[], cx: CallContext): Promise<Found<Transaction>> {
-    return Promise.all(refs.map(async (ref) => {
-      const raw = await this.transaction(ref, cx);
-      return raw === null ? null : mapTransaction(raw);
-    }));
+    return Promise.all(
+      refs.map((ref) =>
+        this.withinLookupBudget(
+          cx,
+          async () => {
+            const raw = await this.transaction(ref, cx);
+            return raw === null ? null : mapTransaction(raw);
+          },
+          this.transactionCache.holds(ref),
+        ),
+      ),
+    );
+  }
+
+  /** What each request has left of PUSHPULL_LOOKUPS_PER_REQUEST (keyed by its call context). */
+  private readonly lookupsLeft = new WeakMap<CallContext, { left: number }>();
+
+  /**
+   * Runs a look-up that may 404 upstream if the request has budget left (a cached answer is
+   * free); otherwise answers LIMIT_EXCEEDED for this ref alone, without calling pushpull.
+   */
+  private async withinLookupBudget<T>(cx: CallContext, lookUp: () => Promise<T>, free = false): Promise<T | GatewayError> {
+    if (!free) {
+      let budget = this.lookupsLeft.get(cx);
+      if (!budget) this.lookupsLeft.set(cx, (budget = { left: PUSHPULL_LOOKUPS_PER_REQUEST }));
+      if (budget.left <= 0) {
+        return new GatewayError(
+          ErrorCode.LIMIT_EXCEEDED,
+          `At most ${PUSHPULL_LOOKUPS_PER_REQUEST} PUSHPULL objects are looked up by id per request (pushpull blocks callers on bursts of not-found answers): ask for this one in another request`,
+          { provider: 'pushpull', retryable: true },
+        );
+      }
+      budget.left -= 1;
+    }
+    return lookUp();
   }
 
   override async listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {

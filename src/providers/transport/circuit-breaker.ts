@@ -48,6 +48,13 @@ export interface CircuitBreakerOptions {
   defaultPauseMs?: number;
   /** A Retry-After longer than this pauses only this long (a bad header must not stop us for hours). */
   maxPauseMs?: number;
+  /**
+   * Count calls in flight as errors that may yet come: a call is admitted only while errors in
+   * the window plus calls in flight stay under `threshold`, so even if every admitted call
+   * fails, the errors never pass it (a burst of parallel calls cannot overshoot before the
+   * first answer opens the breaker).
+   */
+  countInFlight?: boolean;
   now?: () => number;
   classify?: BreakerClassifier;
 }
@@ -123,7 +130,7 @@ export const BREAKER_PRESETS = {
    * for 30 s. Well below pushpull's own automatic block (the simulator's: 20 errors in 60 s),
    * so the gateway stops first; pushpull does not publish its thresholds.
    */
-  errorBurst: { windowMs: 60_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 30_000, classify: classifyUpstreamFailure },
+  errorBurst: { windowMs: 60_000, threshold: 10, minErrorRatio: 0.5, coolDownMs: 30_000, countInFlight: true, classify: classifyUpstreamFailure },
 } as const satisfies Record<string, Omit<CircuitBreakerOptions, 'provider'>>;
 
 export class CircuitBreaker {
@@ -141,6 +148,8 @@ export class CircuitBreaker {
   private events: Array<{ at: number; error: boolean }> = [];
   private head = 0;
   private errorsInWindow = 0;
+  private inFlight = 0;
+  private readonly countInFlight: boolean;
   private openUntil = 0;
   private reason: BreakerStatus['reason'];
 
@@ -159,6 +168,7 @@ export class CircuitBreaker {
     this.maxPauseMs = o.maxPauseMs;
     this.now = options.now ?? Date.now;
     this.classify = options.classify ?? classifyUpstreamFailure;
+    this.countInFlight = options.countInFlight ?? false;
   }
 
   /**
@@ -167,15 +177,32 @@ export class CircuitBreaker {
    */
   async run<T>(call: () => Promise<T>): Promise<T> {
     this.assertClosed();
+    if (this.countInFlight) {
+      this.prune(this.now());
+      if (this.errorsInWindow + this.inFlight >= this.threshold) throw this.busy();
+    }
+    this.inFlight += 1;
     let value: T;
     try {
       value = await call();
     } catch (error) {
+      this.inFlight -= 1;
       this.record(this.classify(error));
       throw error;
     }
+    this.inFlight -= 1;
     this.record(CALL);
     return value;
+  }
+
+  /** Refusal of a call that, failing, could take the errors past the threshold. */
+  private busy(): GatewayError {
+    const name = this.provider.toUpperCase();
+    return new GatewayError(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      `${name} is called sparingly (it blocks callers on bursts of errors): too many calls are in flight or failed recently; retry shortly`,
+      { provider: this.provider, retryable: true, retryAfterSeconds: 1 },
+    );
   }
 
   /** Throws the short-circuit error while the breaker is open. */

@@ -69,6 +69,12 @@ export class TtlCache<V> {
     return promise;
   }
 
+  /** Whether `get(key)` would answer without a new load (a fresh value, or a load in flight). */
+  holds(key: string): boolean {
+    const cached = this.values.get(key);
+    return (cached !== undefined && cached.expiresAt > this.now()) || this.inFlight.has(key);
+  }
+
   /** Forgets a key (its value, and any load in flight for later callers). */
   delete(key: string): void {
     this.values.delete(key);

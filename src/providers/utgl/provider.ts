@@ -130,7 +130,7 @@ export class UtglProvider extends BaseProvider {
 
   override async getWalletBalances(refs: readonly string[], cx: CallContext): Promise<Found<Money>> {
     const wallets = await this.getWallets(refs, cx);
-    return wallets.map((w) => w?.balance ?? null);
+    return wallets.map((w) => (w instanceof GatewayError ? w : (w?.balance ?? null)));
   }
 
   override listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {

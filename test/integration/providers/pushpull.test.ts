@@ -6,7 +6,7 @@
  */
 import { request } from 'undici';
 import type { PushpullEndpoint } from '../../../src/providers/pushpull/config.js';
-import type { PushpullProvider } from '../../../src/providers/pushpull/provider.js';
+import { PUSHPULL_LOOKUPS_PER_REQUEST, type PushpullProvider } from '../../../src/providers/pushpull/provider.js';
 import {
   IP_NOT_ALLOWED_XML,
   PUSHPULL_RULES,
@@ -322,6 +322,43 @@ describe('pushpull through the gateway', () => {
       const id = gid('Transaction', unknownTransactionRef(2));
       for (let i = 0; i < 5; i += 1) expect((await gw.query(NODE, { id })).data).toEqual({ node: null });
       expect(transactionReads()).toBe(1);
+    });
+
+    it('one nodes document with 20 unknown pushpull transaction ids never trips the IP block, and another viewer keeps working', async () => {
+      const ids = Array.from({ length: 20 }, (_, i) => gid('Transaction', unknownTransactionRef(500 + i)));
+      const res: any = await gw.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }, { authorization: `Bearer ${await gw.token({ subject: 'prober' })}` });
+      // A few are looked up (and are not there); the rest get a typed error without a call.
+      expect(transactionReads()).toBe(PUSHPULL_LOOKUPS_PER_REQUEST);
+      expect(res.data.nodes.filter((n: unknown) => n === null)).toHaveLength(20);
+      const limited = (res.errors ?? []).filter((e: any) => e.extensions.code === 'LIMIT_EXCEEDED');
+      expect(limited).toHaveLength(20 - PUSHPULL_LOOKUPS_PER_REQUEST);
+      for (const error of limited) expect(error.extensions).toMatchObject({ provider: 'PUSHPULL', retryable: true });
+      expect(provider.guard.status().open).toBe(false);
+
+      // pushpull never blocked the gateway's address…
+      const direct = await request(`${endpoint.baseUrl}/v1/clients/${endpoint.clientId}`, { headers: { authorization: `Bearer ${endpoint.token}` } });
+      expect(direct.statusCode).toBe(200);
+      await direct.body.dump();
+      // …and another viewer's pushpull calls keep working.
+      const other = { authorization: `Bearer ${await gw.token({ subject: 'bystander' })}` };
+      const list: any = await gw.query(CARDS, { first: 5 }, other);
+      expect(list.errors).toBeUndefined();
+      expect(list.data.cards.nodes.length).toBeGreaterThan(0);
+      const card: any = await gw.query(CARD, { id: gid('Card', plantedAccountId) }, other);
+      expect(card.errors).toBeUndefined();
+    });
+
+    it('counts calls in flight against the error budget: a burst of parallel failing calls stays under the threshold', async () => {
+      // Each request looks up one unknown card, all at once: the guard admits only as many as
+      // could fail without passing its threshold, so pushpull never sees more errors than that.
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => gw.query(CARD, { id: gid('Card', `acct_${i.toString(16).padStart(16, 'e')}`) })));
+      expect(server.requests.filter((r) => r.route?.endsWith('/accounts/:accountId')).length).toBeLessThanOrEqual(10);
+      // The ones not admitted are told to retry shortly, never silently dropped.
+      const codes = results.map((res) => res.errors![0]!.extensions);
+      const looked = codes.filter((e) => e.code === 'NOT_FOUND');
+      const refused = codes.filter((e) => e.code !== 'NOT_FOUND');
+      expect(looked.length).toBeLessThanOrEqual(10);
+      for (const e of refused) expect(e).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'PUSHPULL', retryable: true });
     });
 
     it('stops calling pushpull after a burst of error answers, before pushpull blocks the IP', async () => {
