@@ -54,6 +54,8 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
         {
           event: 'request',
           requestId: res.locals.requestId as string,
+          // The id a client offered, kept apart: the gateway's own id is the one that counts.
+          clientRequestId: res.locals.clientRequestId as string | undefined,
           path: route,
           operationName: observation.operationName?.slice(0, MAX_LOGGED_NAME),
           operationType: observation.operationType,

@@ -99,7 +99,9 @@ describe('metrics and request logs', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({
       level: 30,
-      requestId: 'observe-request-1',
+      // The gateway's own id (issue 11); the client's offered one is kept as clientRequestId.
+      requestId: res.headers['x-request-id'],
+      clientRequestId: 'observe-request-1',
       path: '/graphql',
       operationName: 'CardsPage',
       operationType: 'query',
