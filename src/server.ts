@@ -1,22 +1,22 @@
 /**
- * The HTTP server: request ids, CORS, `/healthz` and `/readyz` (http/readiness.ts), and Apollo
- * Server on `/graphql`.
+ * The HTTP server, on Node's own `http` module: request ids, CORS, `/healthz` and `/readyz`
+ * (http/readiness.ts), `/reveal`, and Apollo Server on `/graphql` (http/graphql-endpoint.ts).
  * Every response carries `x-request-id`, the same id as every error's `extensions.requestId`.
  *
- * Middleware order matters: request id → CORS (a browser's preflight is answered here,
- * before authentication, since it never carries a token) → routes, each authenticating.
+ * Step order matters: request id → CORS (a browser's preflight is answered here, before
+ * authentication, since it never carries a token) → the route's steps, each authenticating.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import accepts from 'accepts';
+import bodyParser from 'body-parser';
 import compression from 'compression';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { VerifyToken } from './auth/verifier.js';
-import { Scope, type Viewer } from './core/viewer.js';
+import { Scope } from './core/viewer.js';
 import { createRequestScope } from './core/request-scope.js';
 import { RateLimiter, rateLimitedError } from './gateway/rate-limiter.js';
 import { ErrorCode, extensionsOf, GatewayError } from './core/errors.js';
@@ -32,7 +32,9 @@ import { buildGatewaySchema } from './graphql/schema.js';
 import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 import type { Logger } from './core/logger.js';
 import { pageSizeProblem } from './core/page.js';
-import { corsMiddleware, type CorsSettings } from './http/cors.js';
+import { corsStep, type CorsSettings } from './http/cors.js';
+import { connectStep, runSteps, sendJson, splitUrl, type ConnectMiddleware, type Exchange, type HttpRequest, type Step } from './http/exchange.js';
+import { graphqlEndpoint } from './http/graphql-endpoint.js';
 import type { Metrics } from './http/metrics.js';
 import { noteErrorCode, observationPlugin, observeRequests } from './http/request-observation.js';
 import { listen } from './http/listen.js';
@@ -87,41 +89,42 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
  * id. A client's offered id is kept apart as `clientRequestId` (in the request's log lines) to
  * correlate with its own traces.
  */
-const requestId: RequestHandler = (req, res, next) => {
-  const id = randomUUID();
-  const offered = req.header('x-request-id');
-  if (offered && CLIENT_REQUEST_ID.test(offered)) res.locals.clientRequestId = offered;
-  res.locals.requestId = id;
-  res.setHeader('x-request-id', id);
-  requestScope.run({ requestId: id }, next);
-};
+function exchangeOf(req: HttpRequest, res: http.ServerResponse): Exchange {
+  const { path, search } = splitUrl(req.url);
+  const exchange: Exchange = { req, res, path, search, requestId: randomUUID() };
+  const offered = req.headers['x-request-id'];
+  if (typeof offered === 'string' && CLIENT_REQUEST_ID.test(offered)) exchange.clientRequestId = offered;
+  res.setHeader('x-request-id', exchange.requestId);
+  return exchange;
+}
 
 /** The request's logger: the client's offered id, when it gave one, on every line. */
-function requestLogger(log: Logger, res: express.Response): Logger {
-  const clientRequestId = res.locals.clientRequestId as string | undefined;
-  return clientRequestId ? log.child({ clientRequestId }) : log;
+function requestLogger(log: Logger, exchange: Exchange): Logger {
+  return exchange.clientRequestId ? log.child({ clientRequestId: exchange.clientRequestId }) : log;
 }
 
 /** A typed error body outside GraphQL execution (authentication, body parsing). */
-function sendError(res: express.Response, status: number, error: GatewayError): void {
+function sendError(exchange: Exchange, status: number, error: GatewayError): void {
   noteErrorCode(error.code);
-  res.status(status).json({ errors: [{ message: error.message, extensions: extensionsOf(error, res.locals.requestId as string) }] });
+  sendJson(exchange.res, status, { errors: [{ message: error.message, extensions: extensionsOf(error, exchange.requestId) }] });
 }
 
 /**
  * Every GraphQL request carries a verified bearer token; the viewer it yields scopes the
  * request. Only the Sandbox landing page (a browser GET for HTML) is served without one.
  */
-function authenticate(options: ServerOptions): RequestHandler {
-  return async (req, res, next) => {
-    if (req.method === 'GET' && options.introspection && req.accepts(['application/json', 'text/html']) === 'text/html') return next();
+function authenticate(options: ServerOptions): Step {
+  return async (exchange, next) => {
+    const { req, res } = exchange;
+    if (req.method === 'GET' && options.introspection && accepts(req).type(['application/json', 'text/html']) === 'text/html') return next();
     try {
-      res.locals.viewer = await options.verify(req.header('authorization'));
-      next();
+      exchange.viewer = await options.verify(req.headers.authorization);
     } catch (error) {
       res.setHeader('www-authenticate', 'Bearer');
-      sendError(res, 401, error instanceof GatewayError ? error : new GatewayError(ErrorCode.UNAUTHENTICATED, 'The token could not be verified'));
+      sendError(exchange, 401, error instanceof GatewayError ? error : new GatewayError(ErrorCode.UNAUTHENTICATED, 'The token could not be verified'));
+      return;
     }
+    next();
   };
 }
 
@@ -137,41 +140,46 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 /** Each viewer gets a token bucket of requests; past it, RATE_LIMITED with Retry-After. */
-function rateLimit(limits: ServerOptions['rateLimit']): RequestHandler {
+function rateLimit(limits: ServerOptions['rateLimit']): Step {
   const limiter = new RateLimiter({ capacity: limits.burst, refillPerSecond: limits.perSecond });
-  return (_req, res, next) => {
-    const viewer = res.locals.viewer as Viewer | undefined;
+  return (exchange, next) => {
+    const { viewer } = exchange;
     if (!viewer) return next();
     const taken = limiter.take(`${viewer.tenant}:${viewer.subject}`);
     if (taken.allowed) return next();
-    res.setHeader('retry-after', String(taken.retryAfterSeconds));
-    sendError(res, 429, rateLimitedError(taken.retryAfterSeconds));
+    exchange.res.setHeader('retry-after', String(taken.retryAfterSeconds));
+    sendError(exchange, 429, rateLimitedError(taken.retryAfterSeconds));
   };
+}
+
+/** Reads a JSON request body of at most `limit` (e.g. `100kb`) into `req.body`. */
+function jsonBody(limit: string): Step {
+  return connectStep(bodyParser.json({ limit }));
 }
 
 /**
  * `POST /reveal {"token": "..."}` → the card's PAN, CVV and expiry, once. Never cached, never
  * logged; needs the same viewer (and scope) that requested the reveal.
  */
-function revealEndpoint(options: ServerOptions): RequestHandler {
-  return async (req, res) => {
+function revealEndpoint(options: ServerOptions): Step {
+  return async (exchange) => {
+    const { req, res, requestId } = exchange;
     res.setHeader('cache-control', 'no-store');
     res.setHeader('pragma', 'no-cache');
-    const viewer = res.locals.viewer as Viewer;
-    const requestId = res.locals.requestId as string;
+    const viewer = exchange.viewer!;
     try {
       if (!viewer.scopes.has(Scope.CARDS_REVEAL)) {
         throw new GatewayError(ErrorCode.FORBIDDEN, 'Revealing a card needs the scope cards:reveal', { details: { missingScopes: [Scope.CARDS_REVEAL] } });
       }
       const token = (req.body as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !/^rvl_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'token must be a reveal token');
-      const scope = createRequestScope(requestId, viewer, requestLogger(options.log, res), options.gateway.requestDeadlineMs);
+      const scope = createRequestScope(requestId, viewer, requestLogger(options.log, exchange), options.gateway.requestDeadlineMs);
       const secrets = await options.gateway.reveals.redeem({ ...scope, registry: options.gateway.tenant(viewer.tenant).registry }, token);
-      res.json(secrets);
+      sendJson(res, 200, secrets);
     } catch (error) {
       const typed = error instanceof GatewayError ? error : new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
       if (!(error instanceof GatewayError)) options.log.error({ err: error, requestId }, 'reveal failed unexpectedly');
-      sendError(res, HTTP_STATUS[typed.code] ?? 502, typed);
+      sendError(exchange, HTTP_STATUS[typed.code] ?? 502, typed);
     }
   };
 }
@@ -180,29 +188,71 @@ function revealEndpoint(options: ServerOptions): RequestHandler {
  * The linear scan before Apollo parses or validates (graphql/document-scan.ts): a document
  * writing more fields or selections than allowed is refused for the price of lexing it.
  */
-function documentScan(limits: QueryLimits): RequestHandler {
-  return (req, res, next) => {
-    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+function documentScan(limits: QueryLimits): Step {
+  return (exchange, next) => {
+    const { req } = exchange;
+    const query: unknown = req.method === 'GET' ? new URLSearchParams(exchange.search).get('query') : (req.body as { query?: unknown } | undefined)?.query;
     const refused = typeof query === 'string' ? documentScanError(query, limits) : undefined;
     if (!refused) return next();
-    sendError(res, 400, refused);
+    sendError(exchange, 400, refused);
   };
 }
 
-/** Body parser failures (malformed JSON, too large) as typed GraphQL-shaped errors. */
-const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, res, next) => {
-  if (res.headersSent) return next(error);
-  const tooLarge = error.type === 'entity.too.large';
-  const message = tooLarge ? 'The request body is too large' : 'The request body is not valid JSON';
-  sendError(res, tooLarge ? 413 : 400, new GatewayError(ErrorCode.BAD_USER_INPUT, message));
-};
+/**
+ * What a request that a step abandoned with an error gets: the body parser's refusals
+ * (malformed JSON, too large, a charset or encoding it cannot read) as typed GraphQL-shaped
+ * errors; anything else is the gateway's fault, logged and masked.
+ */
+function answerFailure(exchange: Exchange, error: unknown, log: Logger): void {
+  if (exchange.res.headersSent) {
+    exchange.res.destroy();
+    return;
+  }
+  const { type, status } = error as { type?: unknown; status?: unknown };
+  if (typeof type === 'string' && typeof status === 'number' && status < 500) {
+    const tooLarge = type === 'entity.too.large';
+    const message = tooLarge ? 'The request body is too large' : 'The request body is not valid JSON';
+    sendError(exchange, tooLarge ? 413 : 400, new GatewayError(ErrorCode.BAD_USER_INPUT, message));
+    return;
+  }
+  log.error({ err: error, requestId: exchange.requestId }, 'request failed unexpectedly');
+  sendError(exchange, 500, new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
+}
+
+/** No route for this method and path. */
+function notFound({ res }: Exchange): void {
+  res.statusCode = 404;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.end('Not found');
+}
+
+interface Route {
+  /** Methods served; every method when absent (Apollo answers the ones it does not serve). */
+  methods?: ReadonlySet<string>;
+  steps: readonly Step[];
+}
+
+/** Paths match as a router would: case-insensitively, with or without a trailing slash. */
+function routeKey(path: string): string {
+  return (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
+}
+
+const READ = new Set(['GET', 'HEAD']);
 
 export async function startServer(options: ServerOptions, port: number, host = '0.0.0.0'): Promise<RunningServer> {
-  const app = express();
-  app.disable('x-powered-by');
-  // GraphQL answers POSTs: an ETag (a SHA-1 of every response body) would be CPU spent for nothing.
-  app.set('etag', false);
-  const httpServer = http.createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options.http) }, app);
+  const routes = new Map<string, Route>();
+  const cors = corsStep(options.cors);
+  const httpServer = http.createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options.http) }, (req, res) => {
+    const exchange = exchangeOf(req, res);
+    const route = routes.get(routeKey(exchange.path));
+    const steps = route && (!route.methods || route.methods.has(req.method ?? '')) ? route.steps : [notFound];
+    requestScope.run({ requestId: exchange.requestId }, () =>
+      runSteps([cors, ...steps], exchange, (error) => {
+        if (error !== undefined) answerFailure(exchange, error, options.log);
+      }),
+    );
+  });
   applyConnectionLimits(httpServer, options.http);
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
   const apollo = new ApolloServer<GraphQLContext>({
@@ -233,26 +283,27 @@ export async function startServer(options: ServerOptions, port: number, host = '
   });
   await apollo.start();
 
-  app.use(requestId);
-  app.use(corsMiddleware(options.cors));
-  app.get('/healthz', livenessEndpoint);
-  app.get('/readyz', readinessEndpoint(options.readiness));
   const limit = rateLimit(options.rateLimit);
-  app.post(REVEAL_PATH, observeRequests(options.log, options.metrics, REVEAL_PATH), authenticate(options), limit, express.json({ limit: '2kb' }), revealEndpoint(options));
-  app.use(
-    '/graphql',
-    observeRequests(options.log, options.metrics, '/graphql'),
-    authenticate(options),
-    limit,
-    // Only GraphQL answers are compressed: /reveal's card secrets are small and never should be.
-    compression({ threshold: COMPRESSION_THRESHOLD_BYTES }),
-    express.json({ limit: options.bodyLimit ?? '100kb' }),
-    documentScan(limits),
-    expressMiddleware(apollo, {
-      context: async ({ res }) => createContext(options.gateway, res.locals.requestId as string, res.locals.viewer as Viewer, requestLogger(options.log, res)),
-    }),
-  );
-  app.use(bodyErrors);
+  routes.set('/healthz', { methods: READ, steps: [livenessEndpoint] });
+  routes.set('/readyz', { methods: READ, steps: [readinessEndpoint(options.readiness)] });
+  routes.set(REVEAL_PATH, {
+    methods: new Set(['POST']),
+    steps: [observeRequests(options.log, options.metrics, REVEAL_PATH), authenticate(options), limit, jsonBody('2kb'), revealEndpoint(options)],
+  });
+  routes.set('/graphql', {
+    steps: [
+      observeRequests(options.log, options.metrics, '/graphql'),
+      authenticate(options),
+      limit,
+      // Only GraphQL answers are compressed: /reveal's card secrets are small and never should be.
+      connectStep(compression({ threshold: COMPRESSION_THRESHOLD_BYTES }) as unknown as ConnectMiddleware),
+      jsonBody(options.bodyLimit ?? '100kb'),
+      documentScan(limits),
+      graphqlEndpoint(apollo, async (exchange) =>
+        createContext(options.gateway, exchange.requestId, exchange.viewer!, requestLogger(options.log, exchange)),
+      ),
+    ],
+  });
 
   const url = await listen(httpServer, port, host);
   return {

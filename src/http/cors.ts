@@ -11,8 +11,9 @@
  * for an allowed origin, without them (the browser then blocks the call) for any other.
  */
 import cors from 'cors';
-import type { RequestHandler } from 'express';
+import vary from 'vary';
 import { ConfigError, type Reader } from '../core/env.js';
+import type { Step } from './exchange.js';
 
 export interface CorsSettings {
   /** Exact origins allowed, e.g. `https://app.example.com`; `*` allows any (not in production). */
@@ -59,7 +60,7 @@ function isAllowedOrigin(settings: CorsSettings, origin: string): boolean {
   return settings.origins.includes('*') || settings.origins.includes(origin) || (settings.allowLocalhost && LOCALHOST.test(origin));
 }
 
-export function corsMiddleware(settings: CorsSettings): RequestHandler {
+export function corsStep(settings: CorsSettings): Step {
   const policy = cors({
     origin: (origin, done) => {
       if (origin === undefined) return done(null, false);
@@ -73,14 +74,15 @@ export function corsMiddleware(settings: CorsSettings): RequestHandler {
     maxAge: CORS_MAX_AGE_SECONDS,
     optionsSuccessStatus: 204,
   });
-  return (req, res, next) => {
+  return ({ req, res }, next) => {
     policy(req, res, (error?: unknown) => {
       if (error) return next(error);
       // Not an allowed origin (or no Origin at all): still answer a preflight here, before
       // authentication, just without permission — the browser blocks the real request.
-      res.vary('Origin');
+      vary(res, 'Origin');
       if (req.method === 'OPTIONS') {
-        res.status(204).end();
+        res.statusCode = 204;
+        res.end();
         return;
       }
       next();

@@ -8,7 +8,7 @@
  * - `draining`: failing from the start of shutdown, so a load balancer stops sending requests
  *   before the server stops accepting them.
  */
-import type { RequestHandler } from 'express';
+import { sendJson, type Step } from './exchange.js';
 
 export type CheckState = 'ok' | 'failing' | 'pending';
 
@@ -47,15 +47,15 @@ export class Readiness {
 }
 
 /** `GET /healthz`: liveness, always 200 while the process serves HTTP. */
-export const livenessEndpoint: RequestHandler = (_req, res) => {
-  res.json({ status: 'ok' });
+export const livenessEndpoint: Step = ({ res }) => {
+  sendJson(res, 200, { status: 'ok' });
 };
 
 /** `GET /readyz`: 200 with every check ok, else 503; never cached. */
-export function readinessEndpoint(readiness: Readiness): RequestHandler {
-  return async (_req, res) => {
+export function readinessEndpoint(readiness: Readiness): Step {
+  return async ({ res }) => {
     const report = await readiness.report();
     res.setHeader('cache-control', 'no-store');
-    res.status(report.status === 'ready' ? 200 : 503).json(report);
+    sendJson(res, report.status === 'ready' ? 200 : 503, report);
   };
 }

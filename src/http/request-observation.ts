@@ -9,11 +9,10 @@
  * `noteErrorCode`. Nothing here logs a variable, a query text or a token.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RequestHandler } from 'express';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../core/logger.js';
-import type { Viewer } from '../core/viewer.js';
 import type { Metrics } from './metrics.js';
+import type { Step } from './exchange.js';
 
 interface Observation {
   operationName?: string;
@@ -40,22 +39,23 @@ export function noteErrorCode(code: string): void {
 /** Longest operation name logged as sent (a client may send anything). */
 const MAX_LOGGED_NAME = 100;
 
-export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql' | '/reveal'): RequestHandler {
-  return (_req, res, next) => {
+export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql' | '/reveal'): Step {
+  return (exchange, next) => {
+    const { res } = exchange;
     const started = performance.now();
     const observation: Observation = { partial: false, errorCodes: new Set(), upstreamAttempts: 0 };
     res.once('finish', () => {
       const durationMs = performance.now() - started;
-      const viewer = res.locals.viewer as Viewer | undefined;
+      const viewer = exchange.viewer;
       const errorCodes = [...observation.errorCodes];
       const status = res.statusCode;
       const reveal = route === '/reveal';
       log.info(
         {
           event: 'request',
-          requestId: res.locals.requestId as string,
+          requestId: exchange.requestId,
           // The id a client offered, kept apart: the gateway's own id is the one that counts.
-          clientRequestId: res.locals.clientRequestId as string | undefined,
+          clientRequestId: exchange.clientRequestId,
           path: route,
           operationName: observation.operationName?.slice(0, MAX_LOGGED_NAME),
           operationType: observation.operationType,

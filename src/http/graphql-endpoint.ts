@@ -1,0 +1,39 @@
+/**
+ * Apollo Server on Node's own `http` server: the request (its body already parsed) goes to
+ * `executeHTTPGraphQLRequest` as Apollo's HTTPGraphQLRequest, and Apollo's answer is written
+ * back as it comes — one string, or chunks (incremental delivery) written as they are ready.
+ */
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import type { ServerResponse } from 'node:http';
+import type { Exchange, Step } from './exchange.js';
+
+/** Serves GraphQL with `apollo`; `context` builds each request's context from its exchange. */
+export function graphqlEndpoint<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (exchange: Exchange) => Promise<TContext>): Step {
+  return async (exchange) => {
+    const { req } = exchange;
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: exchange.search, body: req.body },
+      context: () => context(exchange),
+    });
+    await writeResponse(exchange.res, response);
+  };
+}
+
+async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) {
+    res.write(chunk);
+    // Compression buffers what it is given: push each part out as it is ready.
+    (res as ServerResponse & { flush?: () => void }).flush?.();
+  }
+  res.end();
+}
