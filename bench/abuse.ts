@@ -4,6 +4,7 @@
  * to another viewer's reads. Figures for reading; nothing here asserts.
  */
 import { Pool } from 'undici';
+import type { BenchRun, FloodIds, Harness } from './harness.js';
 import { percentile, runLoad } from './load.js';
 
 export interface Document {
@@ -117,12 +118,6 @@ export async function measureRefusal(
 
 // ---------------------------------------------------------------------------------------
 // noisy neighbour
-
-export interface FloodIds {
-  baasCardIds: string[];
-  baasCardholderIds: string[];
-  baasWalletIds: string[];
-}
 
 /**
  * The worst documents the limits still admit, each at one limit: a `nodes` look-up of 100
@@ -242,3 +237,96 @@ export async function noisyNeighbour(options: {
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// the runs
+
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+
+/**
+ * The refused documents are measured on a gateway whose per-viewer limits are out of the way
+ * (one viewer sends them all): what is measured is the refusal, not the rate limit.
+ */
+const OUT_OF_THE_WAY = {
+  RATE_LIMIT_PER_SECOND: '100000',
+  RATE_LIMIT_BURST: '100000',
+  COST_BUDGET_PER_SECOND: '10000000',
+  COST_BUDGET_BURST: '100000000',
+};
+
+export const refusedRun: BenchRun = {
+  name: 'refused',
+  description: 'what refusing each abusive document costs the gateway (CPU per refusal)',
+  async run(h: Harness) {
+    const { concurrency, durationMs } = h.settings;
+    const gateway = await h.startGateway(OUT_OF_THE_WAY);
+    const pool = new Pool(gateway.url, { connections: concurrency });
+    const send = graphqlClient(pool, await h.sign('refused'));
+    const refusals: Record<string, RefusedFigures> = {};
+    try {
+      for (const refused of REFUSED_DOCUMENTS) {
+        refusals[refused.name] = await measureRefusal(send, refused, { cpuMs: gateway.cpuMs, upstream: h.sandboxes.upstream }, concurrency, durationMs);
+      }
+    } finally {
+      await pool.close();
+      await gateway.stop();
+    }
+    const rows = [
+      `Refused documents — ${concurrency} concurrent clients, ${durationMs / 1000} s each (gateway CPU per refusal, from /proc)`,
+      '',
+      '| document | refusals/s | p50 ms | CPU ms/refusal | upstream calls | unexpected answers |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...REFUSED_DOCUMENTS.map((d) => {
+        const r = refusals[d.name]!;
+        return `| ${d.description} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.cpuMsPerRefusal, 3)} | ${r.upstreamCalls} | ${r.unexpected} |`;
+      }),
+    ];
+    return { markdown: rows.join('\n'), json: refusals };
+  },
+};
+
+/** The noisy neighbour: flooding clients, and the reader's pace (below its own rate limit). */
+const FLOOD_CONCURRENCY = Number(process.env.BENCH_FLOOD_CONCURRENCY ?? 50);
+const READER_INTERVAL_MS = Number(process.env.BENCH_READER_INTERVAL_MS ?? 50);
+
+export const noisyRun: BenchRun = {
+  name: 'noisy',
+  description: 'one viewer floods with the worst admitted documents while another reads (production default limits)',
+  async run(h: Harness) {
+    const gateway = await h.startGateway();
+    const readerPool = new Pool(gateway.url, { connections: 4 });
+    const floodPool = new Pool(gateway.url, { connections: FLOOD_CONCURRENCY });
+    const readCard = graphqlClient(readerPool, await h.sign('reader'));
+    const baasCard = gid('baas', 'Card', h.sandboxes.stores.baasCardIds[0]!);
+    let n: NoisyNeighbourFigures;
+    try {
+      n = await noisyNeighbour({
+        read: () => readCard({ query: 'query($id: ID!) { card(id: $id) { id status last4 expiryMonth expiryYear } }', variables: { id: baasCard } }),
+        flood: graphqlClient(floodPool, await h.sign('flooder')),
+        documents: floodDocuments(h.sandboxes.stores),
+        floodConcurrency: FLOOD_CONCURRENCY,
+        readerIntervalMs: READER_INTERVAL_MS,
+        durationMs: h.settings.durationMs,
+        measure: { cpuMs: gateway.cpuMs, upstream: h.sandboxes.upstream },
+      });
+    } finally {
+      await readerPool.close();
+      await floodPool.close();
+      await gateway.stop();
+    }
+    const rows = [
+      `Noisy neighbour — production default limits; one viewer floods with ${FLOOD_CONCURRENCY} clients cycling the worst admitted documents ` +
+        `(nodes of 100 baas ids, a 50×10×5 utgl list near the cost cap, 150 fields), another reads one baas card by id every ${READER_INTERVAL_MS} ms`,
+      '',
+      '| reader | reads | p50 ms | p99 ms | errors |',
+      '|---|---:|---:|---:|---:|',
+      `| alone | ${n.alone.requests} | ${f(n.alone.p50)} | ${f(n.alone.p99)} | ${n.alone.errors} |`,
+      `| under the flood | ${n.flooded.requests} | ${f(n.flooded.p50)} | ${f(n.flooded.p99)} | ${n.flooded.errors} |`,
+      `| flooded/alone | | ${f(n.flooded.p50 / n.alone.p50, 2)} (target ≤ 2) | ${f(n.flooded.p99 / n.alone.p99, 2)} | |`,
+      '',
+      `Flood while measured: ${f(n.flood.admittedPerSecond)} documents/s admitted, refused/s ${JSON.stringify(Object.fromEntries(Object.entries(n.flood.refusedPerSecond).map(([k, v]) => [k, Number(v.toFixed(1))])))}, ` +
+        `${f(n.flood.upstreamCallsPerSecond, 0)} upstream calls/s, gateway CPU ${f(n.flood.gatewayCpuPercent, 0)}%.`,
+    ];
+    return { markdown: rows.join('\n'), json: n };
+  },
+};

@@ -1,7 +1,13 @@
 /**
  * Benchmark child process: runs every provider's sandbox with a fixed added latency, prints
- * one JSON line (the gateway environment pointing at them, and an admin URL), then serves
- * request counts on the admin URL so the benchmark can count upstream calls per query.
+ * one JSON line (the gateway environment pointing at them, and an admin URL), then serves on
+ * the admin URL (development-only: this process exists only in the benchmark):
+ *
+ * - `GET /stats`, `POST /reset`: upstream calls per provider since the last reset;
+ * - `GET /arrivals`: when each call since the last reset reached its simulator (epoch ms, per
+ *   provider), so a run can see whether one provider's calls waited for another's;
+ * - `POST /latency?provider=baas&ms=200`: one provider's added latency from now on (`ms`
+ *   omitted: back to the host's SANDBOX_LATENCY_MS).
  */
 import 'reflect-metadata';
 import http from 'node:http';
@@ -13,12 +19,26 @@ import { endpointEnvironment } from './environment.js';
 async function main(): Promise<void> {
   const config = loadConfig({ SANDBOX_LATENCY_MS: process.env.SANDBOX_LATENCY_MS ?? '10', LOG_LEVEL: 'silent' });
   const sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs, simulate: true });
+  const servers = Object.entries(sandboxes.servers);
+  const perProvider = <T>(value: (server: (typeof servers)[number][1]) => T) => Object.fromEntries(servers.map(([key, s]) => [key, value(s!)]));
   const admin = http.createServer((req, res) => {
-    const servers = Object.entries(sandboxes.servers);
-    if (req.method === 'POST' && req.url === '/reset') servers.forEach(([, s]) => s!.resetRequests());
-    const counts = Object.fromEntries(servers.map(([key, s]) => [key, s!.totalRequests]));
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(counts));
+    const url = new URL(req.url ?? '/', 'http://admin');
+    let body: unknown;
+    if (req.method === 'POST' && url.pathname === '/reset') {
+      servers.forEach(([, s]) => s!.resetRequests());
+      body = perProvider((s) => s.totalRequests);
+    } else if (req.method === 'GET' && url.pathname === '/stats') {
+      body = perProvider((s) => s.totalRequests);
+    } else if (req.method === 'GET' && url.pathname === '/arrivals') {
+      body = perProvider((s) => s.requests.map((r) => r.at));
+    } else if (req.method === 'POST' && url.pathname === '/latency') {
+      const server = sandboxes.servers[url.searchParams.get('provider') as keyof typeof sandboxes.servers];
+      const ms = url.searchParams.get('ms');
+      if (server) server.baseLatencyMs = ms === null ? config.sandboxLatencyMs : Number(ms);
+      body = server ? { provider: server.name, latencyMs: server.baseLatencyMs } : undefined;
+    }
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body ?? { error: 'not found' }));
   });
   await new Promise<void>((resolve) => admin.listen(0, '127.0.0.1', resolve));
   const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;

@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Pool } from 'undici';
+import type { ProviderKey } from '../src/core/provider-key.js';
 import { openBody, seal } from '../src/providers/corporate/envelope.js';
 
 export interface BenchContext {
@@ -27,30 +28,45 @@ export interface Shape {
   name: string;
   /** Moves money: needs the funds:write scope, and is the shape that measures the state store. */
   write?: boolean;
+  /** The peer gateway (bench/peer/) answers it too: it implements this shape only. */
+  peer?: boolean;
+  /** One provider answers this much later than the others while the shape is measured. */
+  slowProvider?: { provider: ProviderKey; latencyMs: number };
   description: string;
   query(ctx: BenchContext, i: number): { query: string; variables?: Record<string, unknown> };
   /** Builds the direct client once; returns one iteration of the same upstream work. */
   baseline(ctx: BenchContext): (i: number) => Promise<void>;
 }
 
-/** Direct utgl calls: one signed request (a GET, or a POST of `body`). */
-function utglClient(ctx: BenchContext) {
-  const utgl = ctx.endpoints.utgl!;
-  const pool = new Pool(utgl.baseUrl, { connections: 64 });
+/**
+ * utgl's per-request JWT, signed the way the gateway signs it (`uri` the path with its query
+ * exactly as sent, the body's SHA-256): the direct client and the peer gateway both use it.
+ */
+export function utglRequestSigner(utgl: NonNullable<BenchContext['endpoints']['utgl']>) {
   const key: KeyObject = createPrivateKey(utgl.privateKeyPem);
   const emptyHash = createHash('sha256').update('').digest('hex');
-  return async (pathWithQuery: string, post?: { body: object; idempotencyKey: string }): Promise<any> => {
+  return (method: string, pathWithQuery: string, payload?: string): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
-    const method = post ? 'POST' : 'GET';
-    const payload = post ? JSON.stringify(post.body) : undefined;
     const bodyHash = payload === undefined ? emptyHash : createHash('sha256').update(payload).digest('hex');
-    const token = await new SignJWT({ uri: pathWithQuery, method, body_sha256: bodyHash })
+    return new SignJWT({ uri: pathWithQuery, method, body_sha256: bodyHash })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: utgl.accessKey })
       .setSubject(utgl.accessKey)
       .setIssuedAt(now)
       .setExpirationTime(now + 30)
       .setJti(randomUUID())
       .sign(key);
+  };
+}
+
+/** Direct utgl calls: one signed request (a GET, or a POST of `body`). */
+function utglClient(ctx: BenchContext) {
+  const utgl = ctx.endpoints.utgl!;
+  const pool = new Pool(utgl.baseUrl, { connections: 64 });
+  const sign = utglRequestSigner(utgl);
+  return async (pathWithQuery: string, post?: { body: object; idempotencyKey: string }): Promise<any> => {
+    const method = post ? 'POST' : 'GET';
+    const payload = post ? JSON.stringify(post.body) : undefined;
+    const token = await sign(method, pathWithQuery, payload);
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (post) Object.assign(headers, { 'content-type': 'application/json', 'idempotency-key': post.idempotencyKey });
     const res = await pool.request({ method, path: pathWithQuery, headers, body: payload });
@@ -120,10 +136,47 @@ const byNewest = (a: { t: number }, b: { t: number }) => b.t - a.t;
 /** Keys and references unique to this benchmark run (the sandboxes live as long as the run). */
 const RUN = randomUUID().slice(0, 8);
 
+const CARDS_LIST_50: Shape = {
+  name: 'cards-list-50',
+  description: 'cross-provider list of 50 cards',
+  query: () => ({ query: '{ cards(first: 50) { edges { cursor node { id provider status last4 createdAt } } pageInfo { hasNextPage endCursor } } }' }),
+  baseline(ctx) {
+    const utgl = ctx.endpoints.utgl ? utglClient(ctx) : undefined;
+    const ledger = ctx.endpoints.ledger ? ledgerClient(ctx) : undefined;
+    const baas = ctx.endpoints.baas ? baasClient(ctx) : undefined;
+    const corporate = ctx.endpoints.corporate ? corporateClient(ctx) : undefined;
+    const pushpull = ctx.endpoints.pushpull ? pushpullClient(ctx) : undefined;
+    const ledgerCards = async () => {
+      const customers = await Promise.all(ctx.ledgerCustomerIds.map((id) => ledger!(`/tenant/customer/customer-full-details/${id}`)));
+      const wallets = customers.flatMap((c) => c.body.data[0].wallets).slice(0, 50);
+      const cards = await Promise.all(wallets.map((w: any) => ledger!(`/cards/details?nameSpace=${encodeURIComponent(w.domainNamespace)}`)));
+      return cards.filter((c) => c.status === 200).map((c) => ({ t: 0, c: c.body.data }));
+    };
+    return async () => {
+      const lists = await Promise.all([
+        baas ? baas('/cards?page=1&limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.createdAt), c }))) : [],
+        corporate
+          ? corporate('/api/v1/cards/list', { page: 1, per_page: 50 }).then((b) => b.data.items.map((c: any) => ({ t: Date.parse(c.created_at), c })))
+          : [],
+        pushpull ? pushpull('/accounts?offset=0&limit=50').then((b) => b.accounts.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
+        utgl ? utgl('/v1/cards?limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
+      ]);
+      const dated = lists.flat().sort(byNewest).slice(0, 50);
+      // Like the gateway: undated ledger cards come last, read only when the page is short.
+      if (dated.length < 50 && ledger) dated.push(...(await ledgerCards()).slice(0, 50 - dated.length));
+    };
+  },
+};
+
+/** The provider that answers late in the slow-provider list, and by how much (BENCH_SLOW_PROVIDER, BENCH_SLOW_LATENCY_MS). */
+const SLOW_PROVIDER = (process.env.BENCH_SLOW_PROVIDER ?? 'baas') as ProviderKey;
+const SLOW_LATENCY_MS = Number(process.env.BENCH_SLOW_LATENCY_MS ?? 200);
+
 export const SHAPES: Shape[] = [
   {
     name: 'card-by-id',
     description: 'one card by id (utgl)',
+    peer: true,
     query: (ctx, i) => ({
       query: 'query($id: ID!) { card(id: $id) { id status last4 expiryMonth expiryYear } }',
       variables: { id: Buffer.from(`utgl:Card:${ctx.utglCardIds[i % ctx.utglCardIds.length]}`).toString('base64url') },
@@ -135,36 +188,12 @@ export const SHAPES: Shape[] = [
       };
     },
   },
+  CARDS_LIST_50,
   {
-    name: 'cards-list-50',
-    description: 'cross-provider list of 50 cards',
-    query: () => ({ query: '{ cards(first: 50) { edges { cursor node { id provider status last4 createdAt } } pageInfo { hasNextPage endCursor } } }' }),
-    baseline(ctx) {
-      const utgl = ctx.endpoints.utgl ? utglClient(ctx) : undefined;
-      const ledger = ctx.endpoints.ledger ? ledgerClient(ctx) : undefined;
-      const baas = ctx.endpoints.baas ? baasClient(ctx) : undefined;
-      const corporate = ctx.endpoints.corporate ? corporateClient(ctx) : undefined;
-      const pushpull = ctx.endpoints.pushpull ? pushpullClient(ctx) : undefined;
-      const ledgerCards = async () => {
-        const customers = await Promise.all(ctx.ledgerCustomerIds.map((id) => ledger!(`/tenant/customer/customer-full-details/${id}`)));
-        const wallets = customers.flatMap((c) => c.body.data[0].wallets).slice(0, 50);
-        const cards = await Promise.all(wallets.map((w: any) => ledger!(`/cards/details?nameSpace=${encodeURIComponent(w.domainNamespace)}`)));
-        return cards.filter((c) => c.status === 200).map((c) => ({ t: 0, c: c.body.data }));
-      };
-      return async () => {
-        const lists = await Promise.all([
-          baas ? baas('/cards?page=1&limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.createdAt), c }))) : [],
-          corporate
-            ? corporate('/api/v1/cards/list', { page: 1, per_page: 50 }).then((b) => b.data.items.map((c: any) => ({ t: Date.parse(c.created_at), c })))
-            : [],
-          pushpull ? pushpull('/accounts?offset=0&limit=50').then((b) => b.accounts.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
-          utgl ? utgl('/v1/cards?limit=50').then((b) => b.data.map((c: any) => ({ t: Date.parse(c.created_at), c }))) : [],
-        ]);
-        const dated = lists.flat().sort(byNewest).slice(0, 50);
-        // Like the gateway: undated ledger cards come last, read only when the page is short.
-        if (dated.length < 50 && ledger) dated.push(...(await ledgerCards()).slice(0, 50 - dated.length));
-      };
-    },
+    ...CARDS_LIST_50,
+    name: 'cards-list-50-slow',
+    description: `cross-provider list of 50 cards, ${SLOW_PROVIDER} answering in ${SLOW_LATENCY_MS} ms`,
+    slowProvider: { provider: SLOW_PROVIDER, latencyMs: SLOW_LATENCY_MS },
   },
   {
     name: 'cardholders-cards-tx',

@@ -1,0 +1,43 @@
+/**
+ * Benchmark child process: the hand-written direct client of one shape (the same upstream
+ * calls as the gateway, made with undici directly), measured the way every side is
+ * (measure.ts), with its own CPU and peak memory. Reads its job from BENCH_DIRECT, prints its
+ * figures as one JSON line.
+ */
+import { measureSide, type MeasureSettings } from './measure.js';
+import { SHAPES, type BenchContext } from './shapes.js';
+
+export interface DirectJob {
+  shape: string;
+  ctx: BenchContext;
+  settings: MeasureSettings;
+  adminUrl: string;
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.env.BENCH_DIRECT!) as DirectJob;
+  const shape = SHAPES.find((s) => s.name === job.shape);
+  if (!shape) throw new Error(`no shape ${job.shape}`);
+  const iteration = shape.baseline(job.ctx);
+  const counts = async (path: string, method: string) =>
+    Object.values((await (await fetch(`${job.adminUrl}${path}`, { method })).json()) as Record<string, number>).reduce((a, b) => a + b, 0);
+  const figures = await measureSide(
+    {
+      request: (i) => iteration(i),
+      cpuMs: () => {
+        const cpu = process.cpuUsage();
+        return (cpu.user + cpu.system) / 1000;
+      },
+      peakRssMb: () => process.resourceUsage().maxRSS / 1024,
+      upstream: (reset = false) => (reset ? counts('/reset', 'POST') : counts('/stats', 'GET')),
+    },
+    job.settings,
+  );
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
