@@ -234,6 +234,9 @@ export const SHAPES: Shape[] = [
     baseline(ctx) {
       const send = utglClient(ctx);
       return async (i) => {
+        // Like the gateway: the funding account's currency is checked before anything is sent.
+        const account = await send(`/v1/accounts/${ctx.utglTopUp!.fundingAccountId}`);
+        if (account.currency !== 'USD') throw new Error(`the funding account holds ${account.currency}`);
         const body = { source_account_id: ctx.utglTopUp!.fundingAccountId, destination_card_id: ctx.utglTopUp!.cardId, amount: '0.01', currency: 'USD', reference: `bench_${RUN}_base_${i}` };
         await send('/v1/transfers', { body, idempotencyKey: randomUUID() });
       };
