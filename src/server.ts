@@ -14,7 +14,7 @@ import compression from 'compression';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { VerifyToken } from './auth/verifier.js';
 import { Scope } from './core/viewer.js';
 import { createRequestScope } from './core/request-scope.js';
@@ -276,6 +276,9 @@ export async function startServer(options: ServerOptions, port: number, host = '
       observationPlugin<GraphQLContext>(),
       costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget), checkFirst: pageSizeProblem }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No cache hints anywhere in the schema: the plugin would wrap every field resolver only to
+      // conclude `no-store`, which graphqlEndpoint sets on every answer itself.
+      ApolloServerPluginCacheControlDisabled(),
       options.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -2,6 +2,9 @@
  * Apollo Server on Node's own `http` server: the request (its body already parsed) goes to
  * `executeHTTPGraphQLRequest` as Apollo's HTTPGraphQLRequest, and Apollo's answer is written
  * back as it comes — one string, or chunks (incremental delivery) written as they are ready.
+ * Every answer is `cache-control: no-store`: answers are per viewer and live, and the schema
+ * gives no cache hints (Apollo's cache-control plugin, which would say the same at the price of
+ * wrapping every field resolver, is off).
  */
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
@@ -24,6 +27,7 @@ export function graphqlEndpoint<TContext extends BaseContext>(apollo: ApolloServ
 }
 
 async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  res.setHeader('cache-control', 'no-store');
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

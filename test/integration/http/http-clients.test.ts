@@ -125,7 +125,12 @@ describe('compression', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) },
       body: JSON.stringify({ query }),
     });
-    return { encoding: res.headers['content-encoding'], vary: String(res.headers.vary ?? ''), body: Buffer.from(await res.body.arrayBuffer()) };
+    return {
+      encoding: res.headers['content-encoding'],
+      vary: String(res.headers.vary ?? ''),
+      cacheControl: res.headers['cache-control'],
+      body: Buffer.from(await res.body.arrayBuffer()),
+    };
   }
 
   it.each([
@@ -149,5 +154,11 @@ describe('compression', () => {
     expect(res.body.length).toBeLessThan(COMPRESSION_THRESHOLD_BYTES);
     expect(res.encoding).toBeUndefined();
     expect(JSON.parse(res.body.toString('utf8')).data.providers.length).toBeGreaterThan(0);
+  });
+
+  it('marks every GraphQL answer, small or compressed, as not to be cached', async () => {
+    expect((await post(SMALL)).cacheControl).toBe('no-store');
+    expect((await post(LARGE, 'br')).cacheControl).toBe('no-store');
+    expect((await post('{ cards(first: 1) { nodes { nope } } }')).cacheControl).toBe('no-store');
   });
 });
