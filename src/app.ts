@@ -20,6 +20,7 @@ import { Readiness } from './http/readiness.js';
 import { Metrics, startMetricsServer, type RunningMetricsServer } from './http/metrics.js';
 import { countUpstreamAttempt } from './http/request-observation.js';
 import type { AttemptReport } from './providers/transport/http.js';
+import type { CallContext } from './core/call-context.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 
 /** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
@@ -63,8 +64,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   // Every upstream attempt counts against its request (the request log line) and in metrics;
   // the metrics exist before the registry they read, so the observer forwards to them.
   let metrics: Metrics | undefined;
-  const observer = (report: AttemptReport) => {
-    countUpstreamAttempt();
+  const observer = (report: AttemptReport, cx: CallContext) => {
+    countUpstreamAttempt(cx.requestId);
     metrics?.observeAttempt(report);
   };
   const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: { ...config.upstream, observer } });

@@ -23,7 +23,7 @@ import { ErrorCode, extensionsOf, GatewayError } from './core/errors.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { type Gateway } from './gateway/gateway.js';
 import { REVEAL_PATH } from './gateway/reveal/card-reveal.js';
-import { errorPlugin, formatError, requestScope } from './graphql/error-plugin.js';
+import { errorPlugin, formatError } from './graphql/error-plugin.js';
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type QueryLimits } from './graphql/limits.js';
 import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
 import { documentScanError } from './graphql/document-scan.js';
@@ -105,7 +105,7 @@ function requestLogger(log: Logger, exchange: Exchange): Logger {
 
 /** A typed error body outside GraphQL execution (authentication, body parsing). */
 function sendError(exchange: Exchange, status: number, error: GatewayError): void {
-  noteErrorCode(error.code);
+  noteErrorCode(exchange.requestId, error.code);
   sendJson(exchange.res, status, { errors: [{ message: error.message, extensions: extensionsOf(error, exchange.requestId) }] });
 }
 
@@ -247,11 +247,9 @@ export async function startServer(options: ServerOptions, port: number, host = '
     const exchange = exchangeOf(req, res);
     const route = routes.get(routeKey(exchange.path));
     const steps = route && (!route.methods || route.methods.has(req.method ?? '')) ? route.steps : [notFound];
-    requestScope.run({ requestId: exchange.requestId }, () =>
-      runSteps([cors, ...steps], exchange, (error) => {
-        if (error !== undefined) answerFailure(exchange, error, options.log);
-      }),
-    );
+    runSteps([cors, ...steps], exchange, (error) => {
+      if (error !== undefined) answerFailure(exchange, error, options.log);
+    });
   });
   applyConnectionLimits(httpServer, options.http);
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;

@@ -4,14 +4,14 @@
  * GraphQL's own request errors (parse, validation, variables) into BAD_USER_INPUT, and masks
  * everything else as INTERNAL_SERVER_ERROR with no internals.
  * The plugin then stamps every error with the request id and appends the partial failures
- * lists collected, and logs what was masked (with the stack, server side only).
+ * lists collected, and logs what was masked (with the stack, server side only). Errors Apollo
+ * answers before its request pipeline (a body that is no operation, CSRF prevention) have no
+ * context to take the id from: the HTTP layer stamps those (`withRequestId`).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
-import type { RequestScope } from '../core/request-scope.js';
 import type { GraphQLContext } from '../context.js';
 
 /** Apollo's codes for a request the client got wrong. */
@@ -32,19 +32,12 @@ const PROTOCOL_CODES = new Set<string>([ErrorCode.PERSISTED_QUERY_NOT_FOUND, Err
 
 const OUR_CODES = new Set<string>(Object.values(ErrorCode));
 
-/**
- * The request id, for errors raised before Apollo's request pipeline has a context (the
- * viewer is not known yet: the request scope's id is all there is).
- */
-export const requestScope = new AsyncLocalStorage<Pick<RequestScope, 'requestId'>>();
-
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const shaped = shapeError(formatted, error);
-  const requestId = requestScope.getStore()?.requestId;
-  return requestId ? { ...shaped, extensions: { ...shaped.extensions, requestId } } : shaped;
+/** An answered error with the gateway's request id in its extensions. */
+export function withRequestId(error: GraphQLFormattedError, requestId: string): GraphQLFormattedError {
+  return { ...error, extensions: { ...error.extensions, requestId } };
 }
 
-function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const where = { locations: formatted.locations, path: formatted.path };
   if (original instanceof GatewayError) {
@@ -94,7 +87,7 @@ export function errorPlugin(): ApolloServerPlugin<GraphQLContext> {
           const partial = contextValue.partialErrors.map((e) => e.toJSON());
           const errors = [...(result.errors ?? []), ...partial];
           if (errors.length === 0) return;
-          result.errors = errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }));
+          result.errors = errors.map((e) => withRequestId(e, contextValue.requestId));
         },
       };
     },

@@ -8,6 +8,8 @@
  */
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import type { ServerResponse } from 'node:http';
+import type { GraphQLFormattedError } from 'graphql';
+import { withRequestId } from '../graphql/error-plugin.js';
 import type { Exchange, Step } from './exchange.js';
 
 /** Serves GraphQL with `apollo`; `context` builds each request's context from its exchange. */
@@ -22,8 +24,27 @@ export function graphqlEndpoint<TContext extends BaseContext>(apollo: ApolloServ
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: exchange.search, body: req.body },
       context: () => context(exchange),
     });
-    await writeResponse(exchange.res, response);
+    await writeResponse(exchange.res, withRequestIdOnRefusal(response, exchange.requestId));
   };
+}
+
+/**
+ * Apollo answers a request it refuses before its pipeline runs (a body that is no operation,
+ * CSRF prevention, batching off) with errors formatted outside any request, so without the
+ * request id; they get it here. Answers of the pipeline carry it already (graphql/error-plugin.ts).
+ */
+function withRequestIdOnRefusal(response: HTTPGraphQLResponse, requestId: string): HTTPGraphQLResponse {
+  if ((response.status ?? 200) < 400 || response.body.kind !== 'complete') return response;
+  let answer: { errors?: GraphQLFormattedError[] };
+  try {
+    answer = JSON.parse(response.body.string) as typeof answer;
+  } catch {
+    return response;
+  }
+  const errors = answer?.errors;
+  if (!Array.isArray(errors) || errors.every((error) => error.extensions?.requestId === requestId)) return response;
+  const string = `${JSON.stringify({ ...answer, errors: errors.map((error) => withRequestId(error, requestId)) })}\n`;
+  return { ...response, body: { kind: 'complete', string } };
 }
 
 async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {

@@ -3,12 +3,14 @@
  * one `info` log line (`event: "request"`: operation name and type, duration, HTTP status,
  * error codes, upstream attempts, tenant, subject, request id) and the request metrics.
  *
- * The observation travels with the request in async context: the Apollo plugin fills in the
- * operation and the error codes, the transport's observer counts upstream attempts, and
+ * Observations in progress are found by the gateway's request id, which everything acting for
+ * the request carries: the Apollo plugin (from the context) fills in the operation and the
+ * error codes, the transport's observer (from the call context) counts upstream attempts, and
  * errors answered before Apollo (authentication, rate limit, body) set their code through
- * `noteErrorCode`. Nothing here logs a variable, a query text or a token.
+ * `noteErrorCode`. No async context: AsyncLocalStorage would make Node run promise hooks on
+ * every promise of every request (issue 14). Nothing here logs a variable, a query text or a
+ * token.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from './metrics.js';
@@ -23,17 +25,18 @@ interface Observation {
   upstreamAttempts: number;
 }
 
-const current = new AsyncLocalStorage<Observation>();
+/** The observations of the requests being answered, by request id. */
+const inProgress = new Map<string, Observation>();
 
 /** Counts an upstream attempt against the request it is made for (the transport's observer). */
-export function countUpstreamAttempt(): void {
-  const observation = current.getStore();
+export function countUpstreamAttempt(requestId: string): void {
+  const observation = inProgress.get(requestId);
   if (observation) observation.upstreamAttempts += 1;
 }
 
 /** An error answered outside GraphQL execution, for the request's log line and metrics. */
-export function noteErrorCode(code: string): void {
-  current.getStore()?.errorCodes.add(code);
+export function noteErrorCode(requestId: string, code: string): void {
+  inProgress.get(requestId)?.errorCodes.add(code);
 }
 
 /** Longest operation name logged as sent (a client may send anything). */
@@ -44,6 +47,9 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
     const { res } = exchange;
     const started = performance.now();
     const observation: Observation = { partial: false, errorCodes: new Set(), upstreamAttempts: 0 };
+    inProgress.set(exchange.requestId, observation);
+    // 'close' follows 'finish', and comes alone when the client went away before the answer.
+    res.once('close', () => inProgress.delete(exchange.requestId));
     res.once('finish', () => {
       const durationMs = performance.now() - started;
       const viewer = exchange.viewer;
@@ -75,15 +81,15 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
       const outcome = errorCodes.length === 0 && status < 400 ? 'ok' : observation.partial ? 'partial' : 'error';
       metrics.requestFinished({ operationName: observation.operationName, operationType: observation.operationType ?? 'unknown', outcome, durationMs, errorCodes });
     });
-    current.run(observation, next);
+    next();
   };
 }
 
 /** Tells the request's observation which operation ran and which error codes it answered. */
-export function observationPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+export function observationPlugin<TContext extends { requestId: string }>(): ApolloServerPlugin<TContext> {
   return {
-    async requestDidStart() {
-      const observation = current.getStore();
+    async requestDidStart({ contextValue }) {
+      const observation = inProgress.get(contextValue.requestId);
       if (!observation) return;
       return {
         async didResolveOperation({ operationName, operation }) {

@@ -54,7 +54,8 @@ export interface AttemptReport {
   durationMs: number;
 }
 
-export type AttemptObserver = (report: AttemptReport) => void;
+/** Told of each attempt, with the call context of the request it was made for. */
+export type AttemptObserver = (report: AttemptReport, cx: CallContext) => void;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -282,12 +283,12 @@ export abstract class ProviderHttpClient {
       try {
         // The bulkhead caps calls in flight; the breaker refuses to call a failing provider.
         const response = await this.bulkhead.run(() => this.breaker.run(() => this.attempt(outgoing, cx)), cx.signal);
-        this.observe(spec, attempt, 'ok', started);
+        this.observe(spec, attempt, 'ok', started, cx);
         return response;
       } catch (error) {
         failure = error instanceof GatewayError ? error : this.networkFailure(error, networkErrorCode(error), spec, cx);
       }
-      this.observe(spec, attempt, failure.code, started);
+      this.observe(spec, attempt, failure.code, started, cx);
       const decision = cx.signal?.aborted ? NO_RETRY : this.retryDecision(spec, failure, history);
       if (!decision.retry) throw failure;
       if (decision.note) cx.log.warn({ provider: this.provider, op: spec.name, attempt }, decision.note);
@@ -296,8 +297,8 @@ export abstract class ProviderHttpClient {
     }
   }
 
-  private observe(spec: RequestSpec, attempt: number, outcome: AttemptReport['outcome'], started: number): void {
-    this.options.observer?.({ provider: this.provider, operation: spec.name, kind: spec.kind, attempt, outcome, durationMs: performance.now() - started });
+  private observe(spec: RequestSpec, attempt: number, outcome: AttemptReport['outcome'], started: number, cx: CallContext): void {
+    this.options.observer?.({ provider: this.provider, operation: spec.name, kind: spec.kind, attempt, outcome, durationMs: performance.now() - started }, cx);
   }
 
   /** One attempt: the response if it is a success, else the mapped error (thrown). */
