@@ -10,6 +10,7 @@
  * markdown and JSON), listed in RUNS below.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { noisyRun, refusedRun } from './abuse.js';
 import { openHarness, ROOT, settingsFromEnv, type BenchRun } from './harness.js';
@@ -26,10 +27,26 @@ function selectedRuns(): BenchRun[] {
   return RUNS.filter((r) => names.includes(r.name));
 }
 
+/** The machine, for reading the figures: CPU, cores, memory, and how busy it was (1-minute load average). */
+function machine(loadAtStart: number): { description: string; cpu: string; cores: number; memoryGb: number; loadAverage: { start: number; end: number } } {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cores = cpus().length;
+  const memoryGb = totalmem() / 2 ** 30;
+  const end = loadavg()[0]!;
+  return {
+    description: `${cores} × ${cpu}, ${memoryGb.toFixed(0)} GB, load average ${loadAtStart.toFixed(1)} at the start and ${end.toFixed(1)} at the end`,
+    cpu,
+    cores,
+    memoryGb,
+    loadAverage: { start: loadAtStart, end },
+  };
+}
+
 async function main(): Promise<void> {
   const runs = selectedRuns();
   const settings = settingsFromEnv();
   const started = Date.now();
+  const loadAtStart = loadavg()[0]!;
   const harness = await openHarness(settings);
   const sections: string[] = [];
   const results: Record<string, unknown> = {};
@@ -54,11 +71,12 @@ async function main(): Promise<void> {
     await harness.close();
   }
   const minutes = (Date.now() - started) / 60_000;
-  const title = `# Cardplane benchmark — ${new Date().toISOString()}, Node ${process.version}, ${minutes.toFixed(1)} min`;
+  const host = machine(loadAtStart);
+  const title = `# Cardplane benchmark — ${new Date().toISOString()}, Node ${process.version}, ${minutes.toFixed(1)} min\n\nMachine: ${host.description}.`;
   const markdown = [title, ...sections].join('\n\n');
   console.log(markdown);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, minutes, settings, runs: results }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, machine: host, minutes, settings, runs: results }, null, 2)}\n`);
   writeFileSync(join(ROOT, 'bench/results/latest.md'), `${markdown}\n`);
   if (failed) process.exitCode = 1;
 }
