@@ -34,7 +34,7 @@ function loader<T>(registry: ProviderRegistry, cx: CallContext, fetch: Fetch<T>)
         [...byProvider].map(async ([provider, positions]) => {
           try {
             const found = await fetch(registry.get(provider), positions.map((i) => keys[i]!.ref), cx);
-            positions.forEach((keyIndex, j) => (results[keyIndex] = found[j] ?? null));
+            positions.forEach((keyIndex, j) => (results[keyIndex] = asked(keys[keyIndex]!.ref, found[j] ?? null)));
           } catch (error) {
             // One provider failing fails only its own keys.
             positions.forEach((keyIndex) => (results[keyIndex] = error as Error));
@@ -45,6 +45,18 @@ function loader<T>(registry: ProviderRegistry, cx: CallContext, fetch: Fetch<T>)
     },
     { cacheKeyFn: (key) => `${key.provider}\u0000${key.ref}`, maxBatchSize: 100 },
   );
+}
+
+/**
+ * An object answered for another ref than the one asked is no answer. A composite ref names its
+ * owner (corporate's `<external_user_id>/<card_id>`): when the provider's answer names another
+ * owner — the card exists but is someone else's — its mapped ref differs from the one asked, and
+ * the id is NOT_FOUND rather than another owner's object under a forged id. (A provider whose
+ * answer does not carry the owner checks it itself: ledger's `ownedWallet`.)
+ */
+function asked<T>(ref: string, found: T | Error | null): T | Error | null {
+  if (found === null || found instanceof Error || typeof found !== 'object' || !('ref' in found)) return found;
+  return found.ref === ref ? found : null;
 }
 
 export function createLoaders(registry: ProviderRegistry, cx: CallContext) {

@@ -44,8 +44,13 @@ export class CardReveals {
       await this.audit.record(entry('DENIED', { code: ErrorCode.RATE_LIMITED }));
       throw rateLimitedError(allowed.retryAfterSeconds);
     }
+    // A card the provider does not have for the id's owner (a forged composite id naming
+    // another customer's card included, see loaders.ts) is refused and audited like a denial.
     const card = await scope.loaders.card.load({ provider, ref });
-    if (!card) throw notFound(`Card ${cardId}`, provider);
+    if (!card) {
+      await this.audit.record(entry('DENIED', { code: ErrorCode.NOT_FOUND }));
+      throw notFound(`Card ${cardId}`, provider);
+    }
     if (!scope.registry.get(provider).capabilities.has(Capability.CARD_REVEAL)) throw unsupported(provider, "revealing a card's number and CVV");
     if (UNREVEALABLE.has(card.status)) {
       await this.audit.record(entry('DENIED', { code: ErrorCode.INVALID_STATE }));

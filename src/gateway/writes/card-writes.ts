@@ -143,8 +143,7 @@ export class CardWrites {
     const { provider: key, ref } = this.ref(scope, cardId, 'Card');
     const cleanReason = check.optionalText('reason', reason);
     const provider = scope.registry.require(key, ACTION_CAPABILITY[action], `the card action ${action}`);
-    const card = await scope.loaders.card.load({ provider: key, ref });
-    if (!card) throw notFound(`Card ${cardId}`, key);
+    const card = await this.existingCard(scope, cardId, { provider: key, ref });
     if ((action === CardAction.FREEZE || action === CardAction.UNFREEZE) && TERMINAL.has(card.status)) {
       throw new GatewayError(ErrorCode.INVALID_STATE, `The card is ${card.status.toLowerCase()}: it can no longer be ${action === CardAction.FREEZE ? 'frozen' : 'unfrozen'}`, { provider: key });
     }
@@ -167,6 +166,7 @@ export class CardWrites {
     if (funding && funding.provider !== card.provider) throw badInput('input.fundingWalletId belongs to another provider than input.cardId');
     const amount = check.money('input', args.amount, args.currency);
     const provider = scope.registry.require(card.provider, Capability.CARD_TOP_UP, 'topping up cards');
+    await this.existingCard(scope, args.cardId, card);
     if (funding) await this.walletHolds(scope, 'input.fundingWalletId', args.fundingWalletId!, funding, amount.currency);
     const input = { cardRef: card.ref, amount, fundingWalletRef: funding?.ref ?? null };
     return this.money(scope, key, provider, 'topUpCard', OperationKind.TOP_UP, args.cardId, input, (w) => provider.topUpCard(input, w));
@@ -206,6 +206,18 @@ export class CardWrites {
     run: MutationSpec<Operation>['run'],
   ): Promise<Operation> {
     return this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: asOperation });
+  }
+
+  /**
+   * The card a write names, read through the request's loader before anything is recorded or
+   * sent: NOT_FOUND when the provider has no such card for the id's owner (a forged composite
+   * id — another user's card under this user's id — answers like a card that does not exist,
+   * see loaders.ts), so no write reaches the provider for it.
+   */
+  private async existingCard(scope: WriteScope, cardId: string, key: { provider: ProviderKey; ref: string }): Promise<Card> {
+    const card = await scope.loaders.card.load(key);
+    if (!card) throw notFound(`Card ${cardId}`, key.provider);
+    return card;
   }
 
   /**

@@ -43,6 +43,7 @@ import {
   parseWalletRef,
   withChangedStatus,
   type HistoryType,
+  type WalletRef,
 } from './mapping.js';
 
 export interface LedgerProviderOptions extends LedgerClientOptions {
@@ -123,11 +124,7 @@ export class LedgerProvider extends BaseProvider {
   }
 
   override async getWallets(refs: readonly string[], cx: CallContext): Promise<Found<Wallet>> {
-    return Promise.all(refs.map(async (ref) => {
-      const parsed = parseWalletRef(ref);
-      const customer = parsed && (await this.customer(parsed.customerId, cx));
-      return customer ? customerWallets(customer).find((w) => w.ref === ref) ?? null : null;
-    }));
+    return Promise.all(refs.map((ref) => this.ownedWallet(ref, cx)));
   }
 
   override async listWallets(filter: WalletFilter, page: PageRequest, cx: CallContext): Promise<Page<Wallet>> {
@@ -137,7 +134,7 @@ export class LedgerProvider extends BaseProvider {
 
   override getWalletBalances(refs: readonly string[], cx: CallContext): Promise<Found<Money>> {
     return Promise.all(refs.map(async (ref) => {
-      const parsed = parseWalletRef(ref);
+      const parsed = await this.owned(ref, cx);
       if (!parsed) return null;
       try {
         const body = await this.client.request(
@@ -152,11 +149,13 @@ export class LedgerProvider extends BaseProvider {
     }));
   }
 
-  override listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {
+  override async listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {
     const scopeRef = filter.cardRef ?? filter.walletRef;
-    if (!scopeRef) return Promise.reject(unsupported('ledger', 'listing transactions that are not narrowed to a card or wallet'));
-    const parsed = parseWalletRef(scopeRef);
-    if (!parsed) return Promise.resolve({ items: [], hasMore: false });
+    if (!scopeRef) throw unsupported('ledger', 'listing transactions that are not narrowed to a card or wallet');
+    // Another customer's namespace is no card or wallet of this ref's: NOT_FOUND, like a
+    // provider that reads a card's history by its owner and id (corporate's card_user_mismatch).
+    const parsed = await this.owned(scopeRef, cx);
+    if (!parsed) throw notFound(`${filter.cardRef ? 'Card' : 'Wallet'} ${scopeRef}`, 'ledger');
     // A card's transactions are its wallet's off-chain history; a wallet's, its on-chain history.
     const type: HistoryType = filter.cardRef ? 'off-chain' : 'on-chain';
     const scope = { cardRef: filter.cardRef ?? null, walletRef: scopeRef };
@@ -178,15 +177,12 @@ export class LedgerProvider extends BaseProvider {
 
   /**
    * The card's PAN, CVV and expiry from `GET /cards/details`. Unlike `card()`, this read never
-   * goes through the request's memo: the answer is used once and kept nowhere. The ref's
-   * customer must own the wallet (ledger reads a card by namespace alone), so a ref pairing
-   * one customer with another's namespace reveals nothing.
+   * goes through the request's memo: the answer is used once and kept nowhere. Like every
+   * read by ref, it is checked against the ref's owner first (`owned`).
    */
   override async revealCard(ref: string, cx: CallContext): Promise<CardSecrets | null> {
-    const parsed = parseWalletRef(ref);
+    const parsed = await this.owned(ref, cx);
     if (!parsed) return null;
-    const customer = await this.customer(parsed.customerId, cx);
-    if (!customer || !customerWallets(customer).some((w) => w.ref === ref)) return null;
     const read = this.client.request(
       { method: 'GET', path: '/cards/details', query: { nameSpace: parsed.nameSpace }, kind: 'read', name: 'revealCard' },
       cx,
@@ -224,8 +220,8 @@ export class LedgerProvider extends BaseProvider {
     const { cx } = w;
     const { walletRef } = input;
     if (walletRef === null) throw badInput('walletRef is required for LEDGER: its debit cards are issued on a wallet, one card per wallet');
-    const wallet = parseWalletRef(walletRef);
-    if (!wallet || wallet.customerId !== input.cardholderRef || !(await this.owns(walletRef, cx))) {
+    const wallet = await this.owned(walletRef, cx);
+    if (!wallet || wallet.customerId !== input.cardholderRef) {
       throw notFound(`Wallet ${walletRef} of cardholder ${input.cardholderRef}`, 'ledger');
     }
     const existing = await this.readCard(walletRef, cx);
@@ -262,14 +258,15 @@ export class LedgerProvider extends BaseProvider {
   /**
    * Freeze / unfreeze (`PATCH /cards/block-unblock`) and report lost / stolen
    * (`POST /cards/report/lost|stolen`, dated today). ledger has no close. The card is read
-   * first — its ref's customer must own the wallet, as ledger acts on the namespace alone —
-   * and answered with the status the change returned. A change the card's state forbids
+   * first — through the owner check (`owned`), as ledger acts on the namespace alone — and
+   * answered with the status the change returned. A change the card's state forbids
    * (unblocking a lost or stolen card) is ledger's `400 catch`, mapped to INVALID_STATE.
    */
   override async changeCardState(cardRef: string, action: CardAction, reason: string | null, cx: CallContext): Promise<Card> {
     if (action === CardAction.CLOSE) throw unsupported('ledger', `the card action ${action}`);
     const wallet = parseWalletRef(cardRef);
-    const card = wallet && (await this.owns(cardRef, cx)) ? await this.readCard(cardRef, cx) : null;
+    // readCard checks the ref's owner (`owned`) before anything is sent.
+    const card = await this.readCard(cardRef, cx);
     if (!wallet || !card) throw notFound(`Card ${cardRef}`, 'ledger');
     const why = reason?.trim() || DEFAULT_REASON[action];
     const spec =
@@ -315,11 +312,23 @@ export class LedgerProvider extends BaseProvider {
     if (this.issues.size > MAX_REMEMBERED_ISSUES) this.issues.delete(this.issues.keys().next().value!);
   }
 
-  /** Whether the ref's customer has the wallet (ledger reads and changes cards by namespace alone). */
-  private async owns(walletRefText: string, cx: CallContext): Promise<boolean> {
-    const parsed = parseWalletRef(walletRefText);
+  /**
+   * The one owner check of a wallet or card ref (`<customerAccountId>/<nameSpace>`): ledger
+   * reads, reveals and changes a card and reads a wallet's balance and history by namespace
+   * alone, so a ref pairing one customer with another's namespace would reach that other
+   * customer's wallet. The namespace must be among the ref's customer's wallets (the customer's
+   * details, read once per request); otherwise the ref names nothing (null), before anything
+   * else is sent.
+   */
+  private async ownedWallet(ref: string, cx: CallContext): Promise<Wallet | null> {
+    const parsed = parseWalletRef(ref);
     const customer = parsed && (await this.customer(parsed.customerId, cx));
-    return !!customer && customerWallets(customer).some((w) => w.ref === walletRefText);
+    return customer ? customerWallets(customer).find((w) => w.ref === ref) ?? null : null;
+  }
+
+  /** The ref's customer and namespace when the customer owns the namespace (`ownedWallet`), else null. */
+  private async owned(ref: string, cx: CallContext): Promise<WalletRef | null> {
+    return (await this.ownedWallet(ref, cx)) ? parseWalletRef(ref) : null;
   }
 
   /** A customer's full details, read once per request; null when ledger does not know it. */
@@ -351,9 +360,12 @@ export class LedgerProvider extends BaseProvider {
     return cx.memo(`ledger:card:${ref}`, () => this.readCard(ref, cx));
   }
 
-  /** The card on a wallet, read afresh (the writes must see its current state). */
+  /**
+   * The card on a wallet, read afresh (the writes must see its current state); null when the
+   * wallet has none or is not the ref's customer's (`owned`).
+   */
   private async readCard(ref: string, cx: CallContext): Promise<Card | null> {
-    const parsed = parseWalletRef(ref);
+    const parsed = await this.owned(ref, cx);
     if (!parsed) return null;
     try {
       const body = await this.client.request(
