@@ -11,6 +11,7 @@ import type { ProviderKey } from '../core/provider-key.js';
 import type { ProviderRegistry } from './registry.js';
 import type { CardProvider } from '../providers/provider.js';
 import type { Found } from '../core/page.js';
+import { GatewayError } from '../core/errors.js';
 import type { Operation } from '../core/writes.js';
 
 export interface ObjectKey {
@@ -59,6 +60,12 @@ function asked<T>(ref: string, found: T | Error | null): T | Error | null {
   return found.ref === ref ? found : null;
 }
 
+/** A typed failure answered for its own key; anything else still fails the batch. */
+function ownError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  throw error;
+}
+
 export function createLoaders(registry: ProviderRegistry, cx: CallContext) {
   return {
     cardholder: loader<Cardholder>(registry, cx, (p, refs, c) => p.getCardholders(refs, c)),
@@ -66,7 +73,8 @@ export function createLoaders(registry: ProviderRegistry, cx: CallContext) {
     wallet: loader<Wallet>(registry, cx, (p, refs, c) => p.getWallets(refs, c)),
     walletBalance: loader<Money>(registry, cx, (p, refs, c) => p.getWalletBalances(refs, c)),
     transaction: loader<Transaction>(registry, cx, (p, refs, c) => p.getTransactions(refs, c)),
-    operation: loader<Operation>(registry, cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c)))),
+    // Operations are looked up one by one: one refused look-up (pushpull's per-request cap) fails its own id only.
+    operation: loader<Operation>(registry, cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c).catch(ownError)))),
   };
 }
 

@@ -37,11 +37,15 @@ import { PushpullClient, type PushpullClientOptions } from './client.js';
 import { deletedCard, listAnswer, mapAccount, mapTransaction, mapTransactionOperation, toMinorUnits } from './mapping.js';
 
 /**
- * Look-ups by id that may 404 at pushpull (a card or transaction not already cached), per
- * request. Each 404 counts towards pushpull's automatic IP block (the simulator's: 20 errors in
- * 60 s) and the gateway's own error-burst guard (10): one request of unknown ids must neither
- * trip the block nor open the guard on every other viewer. Past it, a ref is answered with a
- * typed LIMIT_EXCEEDED without calling pushpull.
+ * Look-ups by id that may 404 at pushpull, per request: a card (`getCards`: node, nodes, card,
+ * a transaction's or operation's card, a reveal's card check), a transaction or an operation
+ * not already cached (`getTransactions`, `getOperation`), and the transactions of a card this
+ * request has not seen pushpull answer (`listTransactions`: an unknown account is a 404). Each
+ * 404 counts towards pushpull's automatic IP block (the simulator's: 20 errors in 60 s) and the
+ * gateway's own error-burst guard (10): one request of unknown ids must neither trip the block
+ * nor open the guard on every other viewer. Past it, a ref is answered with a typed
+ * LIMIT_EXCEEDED without calling pushpull. A constant, not a setting: it must stay below the
+ * guard's threshold, which stays below pushpull's block.
  */
 export const PUSHPULL_LOOKUPS_PER_REQUEST = 5;
 
@@ -82,14 +86,16 @@ export class PushpullProvider extends BaseProvider {
   }
 
   override getCards(refs: readonly string[], cx: CallContext): Promise<Found<Card>> {
-    return Promise.all(refs.map((ref) => this.withinLookupBudget(cx, () => this.card(ref, cx))));
+    return Promise.all(refs.map((ref) => this.withinLookupBudget(cx, () => this.card(ref, cx), this.lookups(cx).known.has(ref))));
   }
 
   override async listCards(filter: CardFilter, page: PageRequest, cx: CallContext): Promise<Page<Card>> {
     if (filter.cardholderRef || filter.walletRef) {
       throw unsupported('pushpull', 'listing cards by cardholder or wallet (its cards belong to the client, not to cardholders or wallets)');
     }
-    return this.offsetPage(this.client.path('/accounts'), 'listAccounts', 'accounts', mapAccount, page, cx);
+    const cards = await this.offsetPage(this.client.path('/accounts'), 'listAccounts', 'accounts', mapAccount, page, cx);
+    for (const { node } of cards.items) this.lookups(cx).known.add(node.ref);
+    return cards;
   }
 
   override getTransactions(refs: readonly string[], cx: CallContext): Promise<Found<Transaction>> {
@@ -107,17 +113,27 @@ export class PushpullProvider extends BaseProvider {
     );
   }
 
-  /** What each request has left of PUSHPULL_LOOKUPS_PER_REQUEST (keyed by its call context). */
-  private readonly lookupsLeft = new WeakMap<CallContext, { left: number }>();
+  /**
+   * Each request's look-ups (keyed by its call context): what it has left of
+   * PUSHPULL_LOOKUPS_PER_REQUEST, and the cards pushpull answered it (listed or found), which
+   * cannot 404 again within the request and are looked into for free.
+   */
+  private readonly requestLookups = new WeakMap<CallContext, { left: number; known: Set<string> }>();
+
+  private lookups(cx: CallContext): { left: number; known: Set<string> } {
+    let lookups = this.requestLookups.get(cx);
+    if (!lookups) this.requestLookups.set(cx, (lookups = { left: PUSHPULL_LOOKUPS_PER_REQUEST, known: new Set() }));
+    return lookups;
+  }
 
   /**
-   * Runs a look-up that may 404 upstream if the request has budget left (a cached answer is
-   * free); otherwise answers LIMIT_EXCEEDED for this ref alone, without calling pushpull.
+   * Runs a look-up that may 404 upstream if the request has budget left (a cached answer, or a
+   * card already answered to this request, is free); otherwise answers LIMIT_EXCEEDED for this
+   * ref alone, without calling pushpull.
    */
   private async withinLookupBudget<T>(cx: CallContext, lookUp: () => Promise<T>, free = false): Promise<T | GatewayError> {
     if (!free) {
-      let budget = this.lookupsLeft.get(cx);
-      if (!budget) this.lookupsLeft.set(cx, (budget = { left: PUSHPULL_LOOKUPS_PER_REQUEST }));
+      const budget = this.lookups(cx);
       if (budget.left <= 0) {
         return new GatewayError(
           ErrorCode.LIMIT_EXCEEDED,
@@ -130,12 +146,22 @@ export class PushpullProvider extends BaseProvider {
     return lookUp();
   }
 
+  /** `withinLookupBudget` for a single look-up whose refusal is thrown rather than answered. */
+  private async budgeted<T>(cx: CallContext, lookUp: () => Promise<T>, free: boolean): Promise<T> {
+    const answer = await this.withinLookupBudget(cx, lookUp, free);
+    if (answer instanceof GatewayError) throw answer;
+    return answer;
+  }
+
   override async listTransactions(filter: TransactionFilter, page: PageRequest, cx: CallContext): Promise<Page<Transaction>> {
     if (!filter.cardRef || filter.walletRef) {
       throw unsupported('pushpull', 'listing transactions that are not narrowed to a card (it has no wallets)');
     }
     const path = this.client.path(`/accounts/${id(filter.cardRef)}/transactions`);
-    return this.offsetPage(path, 'listTransactions', 'transactions', mapTransaction, page, cx);
+    // An account pushpull does not have is a 404: a card this request has not seen answered
+    // spends a look-up, one it has (a card's transactions under `cards`) does not.
+    const cardRef = filter.cardRef;
+    return this.budgeted(cx, () => this.offsetPage(path, 'listTransactions', 'transactions', mapTransaction, page, cx), this.lookups(cx).known.has(cardRef));
   }
 
   // --- writes ---
@@ -181,7 +207,7 @@ export class PushpullProvider extends BaseProvider {
    * seconds.
    */
   override async getOperation(ref: string, cx: CallContext): Promise<Operation | null> {
-    const raw = await this.transaction(ref, cx);
+    const raw = await this.budgeted(cx, () => this.transaction(ref, cx), this.transactionCache.holds(ref));
     return raw === null ? null : mapTransactionOperation(raw);
   }
 
@@ -237,6 +263,7 @@ export class PushpullProvider extends BaseProvider {
   private async card(ref: string, cx: CallContext): Promise<Card | null> {
     try {
       const body = await this.client.request({ method: 'GET', path: this.client.path(`/accounts/${id(ref)}`), kind: 'read', name: 'getAccount' }, cx);
+      this.lookups(cx).known.add(ref);
       return mapAccount(body);
     } catch (error) {
       if (isNotFound(error) && error.upstream?.status === 410) return deletedCard(ref);

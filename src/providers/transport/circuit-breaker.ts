@@ -78,6 +78,8 @@ export interface BreakerStatus {
   /** In the current window. */
   calls: number;
   errors: number;
+  /** Calls admitted and not yet answered. */
+  inFlight: number;
 }
 
 const CALL: BreakerVerdict = { kind: 'call' };
@@ -250,6 +252,7 @@ export class CircuitBreaker {
       remainingMs: open ? this.openUntil - now : 0,
       calls: this.events.length - this.head,
       errors: this.errorsInWindow,
+      inFlight: this.inFlight,
     };
   }
 

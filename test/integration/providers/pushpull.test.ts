@@ -348,6 +348,44 @@ describe('pushpull through the gateway', () => {
       expect(card.errors).toBeUndefined();
     });
 
+    /** The LIMIT_EXCEEDED errors of a response, each checked to be pushpull's and retryable. */
+    const lookupRefusals = (res: { errors?: GraphQLErrorJson[] }) => {
+      const limited = (res.errors ?? []).filter((e) => e.extensions.code === 'LIMIT_EXCEEDED');
+      for (const error of limited) expect(error.extensions).toMatchObject({ provider: 'PUSHPULL', retryable: true });
+      return limited;
+    };
+
+    it('caps operation look-ups per request too: 20 unknown operation ids read at most the cap, the rest LIMIT_EXCEEDED', async () => {
+      const ids = Array.from({ length: 20 }, (_, i) => gid('Operation', unknownTransactionRef(700 + i)));
+      const res: any = await gw.query('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids });
+      expect(transactionReads()).toBe(PUSHPULL_LOOKUPS_PER_REQUEST);
+      expect(res.data.nodes).toEqual(Array(20).fill(null));
+      expect(lookupRefusals(res)).toHaveLength(20 - PUSHPULL_LOOKUPS_PER_REQUEST);
+      expect(provider.guard.status().open).toBe(false);
+    });
+
+    it("caps the transaction lists of cards the request has not seen: unknown accounts' histories read at most the cap", async () => {
+      const aliases = Array.from({ length: 12 }, (_, i) => `t${i}: transactions(first: 1, filter: { cardId: "${gid('Card', `acct_${(900 + i).toString(16).padStart(16, 'e')}`)}" }) { nodes { id } }`);
+      const res: any = await gw.query(`query { ${aliases.join(' ')} }`);
+      // The first refusal ends the (non-null) document, so fewer may have been sent, never more.
+      expect(server.count('GET', '/v1/clients/:clientId/accounts/:accountId/transactions')).toBeLessThanOrEqual(PUSHPULL_LOOKUPS_PER_REQUEST);
+      const refused = lookupRefusals(res).map((e) => Number(String(e.path![0]).slice(1)));
+      expect(refused.length).toBeGreaterThan(0);
+      for (const alias of refused) expect(alias).toBeGreaterThanOrEqual(PUSHPULL_LOOKUPS_PER_REQUEST);
+      expect(provider.guard.status().open).toBe(false);
+      // The look-ups still in flight answer after the response: let them, before the next test.
+      while (provider.guard.status().inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+
+    it('spends no look-up on the transactions of cards pushpull just listed, however many', async () => {
+      // More than the cap, fewer than the error-burst guard admits in flight at once (10).
+      const first = PUSHPULL_LOOKUPS_PER_REQUEST + 3;
+      const res: any = await gw.query(`query { cards(first: ${first}, filter: { provider: PUSHPULL }) { nodes { id transactions(first: 1) { nodes { id } } } } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.cards.nodes).toHaveLength(first);
+      expect(server.count('GET', '/v1/clients/:clientId/accounts/:accountId/transactions')).toBe(first);
+    });
+
     it('counts calls in flight against the error budget: a burst of parallel failing calls stays under the threshold', async () => {
       // Each request looks up one unknown card, all at once: the guard admits only as many as
       // could fail without passing its threshold, so pushpull never sees more errors than that.
