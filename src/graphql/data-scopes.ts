@@ -5,15 +5,22 @@
  * token sees the fields of the object its mutation returned (the card it froze, the operation
  * it started, the cardholder it created, an issued card or its order) and FORBIDDEN, with
  * `missingScopes`, for anything reached from there (`topUpCard { card { wallet … } }`).
+ *
+ * Data the viewer may not read is withheld at the edge that reaches it (`Card.wallet`,
+ * `Card.transactions`), before anything is read for it: a nullable edge answers null, a
+ * connection answers empty, each with its FORBIDDEN error in `errors`. Refused deeper — at the
+ * first field of each withheld transaction — a non-null chain would carry the null up and erase
+ * the object the viewer may see, down to the mutation's own result.
  */
-import type { GraphQLResolveInfo } from 'graphql';
+import { getNamedType, GraphQLError, isNonNullType, isObjectType, responsePathAsArray, type GraphQLOutputType, type GraphQLResolveInfo } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
-import { ErrorCode, GatewayError } from '../core/errors.js';
+import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
 import { Scope } from '../core/viewer.js';
 import type { GraphQLContext } from '../context.js';
+import type { ConnectionShape } from './types/connection.type.js';
 
 /** For each guarded type, the read scopes of which any one lets its fields resolve. */
-const READ_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
+export const READ_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   Card: [Scope.CARDS_READ],
   Wallet: [Scope.CARDS_READ],
   Transaction: [Scope.CARDS_READ],
@@ -34,10 +41,45 @@ function isMutationsOwnResult(info: GraphQLResolveInfo): boolean {
   return true;
 }
 
-export const dataScopes: MiddlewareFn<GraphQLContext> = ({ context, info }, next) => {
-  const anyOf = READ_SCOPES[info.parentType.name];
-  if (!anyOf || anyOf.some((scope) => context.viewer.scopes.has(scope)) || isMutationsOwnResult(info)) return next();
-  throw new GatewayError(ErrorCode.FORBIDDEN, `${info.parentType.name}.${info.fieldName} needs the scope ${anyOf.join(' or ')}`, {
+/** The guarded type a field's value holds: the type itself, or a connection's nodes. */
+function reachedType(type: GraphQLOutputType): string | undefined {
+  const named = getNamedType(type);
+  if (READ_SCOPES[named.name]) return named.name;
+  const nodes = isObjectType(named) ? named.getFields().nodes : undefined;
+  const inner = nodes && getNamedType(nodes.type).name;
+  return inner && READ_SCOPES[inner] ? inner : undefined;
+}
+
+function forbidden(info: GraphQLResolveInfo, type: string): GatewayError {
+  const anyOf = READ_SCOPES[type]!;
+  return new GatewayError(ErrorCode.FORBIDDEN, `${info.parentType.name}.${info.fieldName} needs the scope ${anyOf.join(' or ')}`, {
     details: { missingScopes: [anyOf[0]!] },
   });
+}
+
+const EMPTY_CONNECTION: ConnectionShape<never> = {
+  edges: [],
+  nodes: [],
+  pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+  failures: [],
+};
+
+/** An edge to data the viewer may not read: null or an empty connection, refused in `errors`. */
+function withheld(context: GraphQLContext, info: GraphQLResolveInfo, type: string): null | ConnectionShape<never> {
+  // A non-null edge to a single object cannot be answered empty: refused, as any field is.
+  if (isNonNullType(info.returnType) && READ_SCOPES[getNamedType(info.returnType).name]) throw forbidden(info, type);
+  const error = forbidden(info, type);
+  context.partialErrors.push(new GraphQLError(error.message, { path: responsePathAsArray(info.path), extensions: { ...extensionsOf(error, context.requestId) } }));
+  return isNonNullType(info.returnType) ? EMPTY_CONNECTION : null;
+}
+
+const readable = (context: GraphQLContext, type: string) => READ_SCOPES[type]!.some((scope) => context.viewer.scopes.has(scope));
+
+export const dataScopes: MiddlewareFn<GraphQLContext> = async ({ context, info }, next) => {
+  const parent = info.parentType.name;
+  if (!READ_SCOPES[parent]) return next();
+  if (!readable(context, parent) && !isMutationsOwnResult(info)) throw forbidden(info, parent);
+  const reached = reachedType(info.returnType);
+  if (reached && !readable(context, reached)) return withheld(context, info, reached);
+  return next();
 };
