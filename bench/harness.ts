@@ -88,6 +88,8 @@ export interface SandboxHost {
   arrivals(): Promise<Record<string, number[]>>;
   /** One provider's added latency from now on; `undefined` restores SANDBOX_LATENCY_MS. */
   setLatency(provider: ProviderKey, ms?: number): Promise<void>;
+  /** Pads every successful JSON answer of one provider with `bytes` more (0: none). */
+  setPadding(provider: ProviderKey, bytes: number): Promise<void>;
 }
 
 /** A state store engine a gateway can run on. */
@@ -241,6 +243,9 @@ async function startSandboxHost(settings: BenchSettings, children: ChildProcess[
     arrivals: () => admin('/arrivals'),
     async setLatency(provider, ms) {
       await admin(`/latency?provider=${provider}${ms === undefined ? '' : `&ms=${ms}`}`, 'POST');
+    },
+    async setPadding(provider, bytes) {
+      await admin(`/padding?provider=${provider}&bytes=${bytes}`, 'POST');
     },
   };
   return { host, endpoints: started.endpoints, ledgerCustomerIds: (started.env.LEDGER_CUSTOMER_IDS ?? '').split(',').filter(Boolean) };

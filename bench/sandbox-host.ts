@@ -7,7 +7,9 @@
  * - `GET /arrivals`: when each call since the last reset reached its simulator (epoch ms, per
  *   provider), so a run can see whether one provider's calls waited for another's;
  * - `POST /latency?provider=baas&ms=200`: one provider's added latency from now on (`ms`
- *   omitted: back to the host's SANDBOX_LATENCY_MS).
+ *   omitted: back to the host's SANDBOX_LATENCY_MS);
+ * - `POST /padding?provider=utgl&bytes=8000000`: every successful JSON answer of one provider
+ *   padded to carry that many more bytes (0: none), for the large-answers run.
  */
 import 'reflect-metadata';
 import http from 'node:http';
@@ -36,6 +38,10 @@ async function main(): Promise<void> {
       const ms = url.searchParams.get('ms');
       if (server) server.baseLatencyMs = ms === null ? config.sandboxLatencyMs : Number(ms);
       body = server ? { provider: server.name, latencyMs: server.baseLatencyMs } : undefined;
+    } else if (req.method === 'POST' && url.pathname === '/padding') {
+      const server = sandboxes.servers[url.searchParams.get('provider') as keyof typeof sandboxes.servers];
+      if (server) server.answerPaddingBytes = Number(url.searchParams.get('bytes') ?? 0);
+      body = server ? { provider: server.name, paddingBytes: server.answerPaddingBytes } : undefined;
     }
     res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body ?? { error: 'not found' }));

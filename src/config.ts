@@ -13,6 +13,7 @@ import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js
 import { settleWindowFromEnv, type SettleWindow } from './providers/provider-module.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
 import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from './providers/transport/retry-policy.js';
+import { AnswerMemory, DEFAULT_ANSWER_MEMORY_BYTES, DEFAULT_MAX_ANSWER_BYTES } from './providers/transport/answer-memory.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
 import type { HttpServerLimits } from './http/connection-limits.js';
 import type { StateStoreSettings } from './store/open-store.js';
@@ -90,6 +91,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxRetries: read.int('UPSTREAM_MAX_RETRIES', 2, 0, 2),
     maxConcurrency,
     maxRetryAfterSeconds: read.int('UPSTREAM_MAX_RETRY_AFTER_SECONDS', DEFAULT_MAX_RETRY_AFTER_SECONDS, 1, 3_600),
+    maxAnswerBytes: read.int('UPSTREAM_MAX_ANSWER_BYTES', DEFAULT_MAX_ANSWER_BYTES, 64 * 1024, 256 * 1024 * 1024),
+    // One for every provider: the memory large answers may take at once, process-wide.
+    answerMemory: new AnswerMemory(read.int('UPSTREAM_ANSWER_MEMORY_BYTES', DEFAULT_ANSWER_MEMORY_BYTES, 1024 * 1024, 4 * 1024 * 1024 * 1024)),
   };
   return {
     nodeEnv,

@@ -123,6 +123,13 @@ export class SandboxServer {
   private readonly server: http.Server | https.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   baseLatencyMs: number;
+  /**
+   * Development-only knob for measuring large answers (the benchmark's `large-answers` run):
+   * every successful JSON object answer carries a `sandboxPadding` string of this many bytes,
+   * which no mapping reads. 0 (the default) adds nothing.
+   */
+  answerPaddingBytes = 0;
+  private padding = '';
   private url: string | undefined;
 
   constructor(private readonly options: SandboxServerOptions) {
@@ -278,6 +285,14 @@ export class SandboxServer {
     this.send(res, sreq, { ...response, headers: { ...response.headers, ...fault?.headers } });
   }
 
+  /** The answer's body with `answerPaddingBytes` of padding, when it is a successful JSON object. */
+  private padded(response: SandboxResponse): unknown {
+    const body = response.body;
+    if (this.answerPaddingBytes <= 0 || response.status >= 300 || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+    if (this.padding.length !== this.answerPaddingBytes) this.padding = 'x'.repeat(this.answerPaddingBytes);
+    return { ...body, sandboxPadding: this.padding };
+  }
+
   private send(res: http.ServerResponse, req: SandboxRequest, response: SandboxResponse): void {
     const headers: Record<string, string> = {
       'x-request-id': randomUUID(),
@@ -292,7 +307,7 @@ export class SandboxServer {
     } else if (typeof response.body === 'string') {
       payload = Buffer.from(response.body);
     } else {
-      payload = Buffer.from(JSON.stringify(response.body));
+      payload = Buffer.from(JSON.stringify(this.padded(response)));
       headers['content-type'] ??= 'application/json';
     }
     headers['content-length'] = String(payload.length);

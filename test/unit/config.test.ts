@@ -33,7 +33,9 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
     expect(Object.values(config.providers).every((p) => p === null)).toBe(true);
-    expect(config.upstream).toEqual({ connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, maxRetries: 2, maxConcurrency: 64, maxRetryAfterSeconds: 60 });
+    const { answerMemory, ...upstream } = config.upstream;
+    expect(upstream).toEqual({ connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, maxRetries: 2, maxConcurrency: 64, maxRetryAfterSeconds: 60, maxAnswerBytes: 16 * 1024 * 1024 });
+    expect(answerMemory?.capacityBytes).toBe(16 * 1024 * 1024);
   });
 
   it('accepts utgl keys in PKCS#8 and PKCS#1, with literal \\n line breaks', () => {
@@ -47,6 +49,8 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, 'PORT', 'must be an integer'],
     [{ PORT: '70000' }, 'PORT', 'must be an integer from 0 to 65535'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
+    [{ UPSTREAM_MAX_ANSWER_BYTES: '1024' }, 'UPSTREAM_MAX_ANSWER_BYTES', 'must be an integer from 65536'],
+    [{ UPSTREAM_ANSWER_MEMORY_BYTES: 'lots' }, 'UPSTREAM_ANSWER_MEMORY_BYTES', 'must be an integer'],
     [{ UTGL_BASE_URL: 'https://access.utgl.io' }, 'UTGL_ACCESS_KEY', 'is required'],
     [{ UTGL_BASE_URL: 'https://access.utgl.io/v1', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: pkcs8 }, 'UTGL_BASE_URL', 'scheme, host and port only'],
     [{ UTGL_BASE_URL: 'not a url', UTGL_ACCESS_KEY: 'a', UTGL_PRIVATE_KEY: pkcs8 }, 'UTGL_BASE_URL', 'absolute URL'],

@@ -25,6 +25,7 @@ import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
 import { clampRetryAfter, DEFAULT_MAX_RETRY_AFTER_SECONDS, isTlsFailure, NO_RETRY, shouldRetry, type AttemptOutcome, type RequestKind, type RetryDecision } from './retry-policy.js';
 import type { UpstreamAnswer } from './upstream-errors.js';
+import { DEFAULT_MAX_ANSWER_BYTES, SMALL_ANSWER_BYTES, type AnswerMemory } from './answer-memory.js';
 
 /** Timeouts, retries and concurrency of one provider's transport. */
 export interface UpstreamTimeouts {
@@ -38,6 +39,10 @@ export interface UpstreamTimeouts {
   observer?: AttemptObserver;
   /** The longest upstream Retry-After believed (`UPSTREAM_MAX_RETRY_AFTER_SECONDS`); longer ones are clamped to it. */
   maxRetryAfterSeconds?: number;
+  /** The largest answer read from the provider (`UPSTREAM_MAX_ANSWER_BYTES`); a larger one is an UPSTREAM_ERROR. */
+  maxAnswerBytes?: number;
+  /** The memory large answers share while read, one for every provider of the process (`UPSTREAM_ANSWER_MEMORY_BYTES`). */
+  answerMemory?: AnswerMemory;
 }
 
 /** One attempt, as reported to an observer: bounded values only (no ids, paths or tokens). */
@@ -78,6 +83,10 @@ export interface TransportOptions {
   dispatcher?: Dispatcher;
   /** Told of every attempt (see `UpstreamTimeouts.observer`). */
   observer?: AttemptObserver;
+  /** See `UpstreamTimeouts.maxAnswerBytes` (default 16 MiB). */
+  maxAnswerBytes?: number;
+  /** See `UpstreamTimeouts.answerMemory`; none: large answers are read without waiting. */
+  answerMemory?: AnswerMemory;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -119,8 +128,6 @@ export interface UpstreamResponse {
 const DEFAULT_MAX_CONCURRENCY = 64;
 export const DEFAULT_MAX_QUEUE = 8_192;
 
-/** Upstream bodies beyond this are refused rather than buffered. */
-const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** Network errors raised before any byte of the request could reach the provider. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -245,12 +252,33 @@ export abstract class ProviderHttpClient {
 
   /** Sends the request (retrying reads), and returns the parsed success body. */
   request<T = unknown>(spec: RequestSpec, cx: CallContext): Promise<T> {
-    return this.guarded(async () => this.parseBody(await this.attempts(spec, cx), spec) as T);
+    return this.guarded(async () => {
+      const response = await this.attempts(spec, cx);
+      try {
+        return this.parseBody(response, spec) as T;
+      } finally {
+        this.settle(response);
+      }
+    });
   }
 
   /** Sends the request (retrying reads) and returns the raw successful response. */
   send(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
-    return this.guarded(() => this.attempts(spec, cx));
+    return this.guarded(async () => {
+      const response = await this.attempts(spec, cx);
+      // The caller decodes it: its share of the answer memory ends here.
+      this.settle(response);
+      return response;
+    });
+  }
+
+  /** Each answer's share of the answer memory, until it is decoded (see `readAnswer`). */
+  private readonly reservations = new WeakMap<UpstreamResponse, () => void>();
+
+  /** Gives an answer's share of the answer memory back, once it has been decoded. */
+  private settle(response: UpstreamResponse): void {
+    this.reservations.get(response)?.();
+    this.reservations.delete(response);
   }
 
   /** `call` through every guard, the first one outermost. */
@@ -320,7 +348,11 @@ export abstract class ProviderHttpClient {
       'upstream response',
     );
     if (this.isSuccess(response)) return response;
-    throw this.errorFromResponse(response, spec);
+    try {
+      throw this.errorFromResponse(response, spec);
+    } finally {
+      this.settle(response);
+    }
   }
 
   /**
@@ -367,24 +399,66 @@ export abstract class ProviderHttpClient {
       headersTimeout: this.options.headersTimeoutMs,
       bodyTimeout: this.options.bodyTimeoutMs,
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_RESPONSE_BYTES) {
-        body.destroy();
-        throw new GatewayError(ErrorCode.UPSTREAM_ERROR, `The provider's answer exceeded ${MAX_RESPONSE_BYTES} bytes`, {
-          provider: this.provider,
-          upstream: { status: statusCode },
-        });
-      }
-      chunks.push(chunk as Buffer);
-    }
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(headers)) {
       if (value !== undefined) flat[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
-    return { status: statusCode, headers: flat, body: Buffer.concat(chunks), requestId: flat['x-request-id'] };
+    const { bytes, release } = await this.readAnswer(body, statusCode, flat, signal);
+    const response = { status: statusCode, headers: flat, body: bytes, requestId: flat['x-request-id'] };
+    if (release) this.reservations.set(response, release);
+    return response;
+  }
+
+  /**
+   * An answer's body, in one buffer: copied into a buffer of its announced length as it
+   * arrives (no list of chunks joined at the end, which held it twice), refused as soon as it
+   * is announced or grows past `maxAnswerBytes`, and — when large — read only once the shared
+   * answer memory has room for it. The reservation is answered with the bytes and given back
+   * once they are decoded (`settle`), so it covers the text and objects made from them too.
+   */
+  private async readAnswer(
+    body: Dispatcher.ResponseData['body'],
+    status: number,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Buffer; release?: () => void }> {
+    const max = this.options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    const announced = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+    const tooLarge = () => {
+      body.destroy();
+      return new GatewayError(ErrorCode.UPSTREAM_ERROR, `${this.provider.toUpperCase()}'s answer is larger than the ${max} bytes the gateway reads (UPSTREAM_MAX_ANSWER_BYTES)`, {
+        provider: this.provider,
+        retryable: false,
+        upstream: { status, requestId: headers['x-request-id'] },
+      });
+    };
+    if (announced !== undefined && announced > max) throw tooLarge();
+    const memory = this.options.answerMemory;
+    let release: (() => void) | undefined;
+    const reserve = async (bytes: number) => {
+      if (memory && !release && bytes > SMALL_ANSWER_BYTES) release = await memory.reserve(bytes, this.provider, signal);
+    };
+    try {
+      // An answer of unknown length reserves for the largest it may be once it is no longer small.
+      if (announced !== undefined) await reserve(announced);
+      let buffer = Buffer.allocUnsafe(announced !== undefined && Number.isSafeInteger(announced) ? announced : 0);
+      let size = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        if (size + chunk.length > max) throw tooLarge();
+        if (size + chunk.length > buffer.length) {
+          if (size + chunk.length > SMALL_ANSWER_BYTES) await reserve(max);
+          const grown = Buffer.allocUnsafe(Math.min(max, Math.max(buffer.length * 2, size + chunk.length)));
+          buffer.copy(grown, 0, 0, size);
+          buffer = grown;
+        }
+        chunk.copy(buffer, size);
+        size += chunk.length;
+      }
+      return { bytes: size === buffer.length ? buffer : buffer.subarray(0, size), release };
+    } catch (error) {
+      release?.();
+      throw error;
+    }
   }
 
   /** A failure with no HTTP answer, classified by whether the request may have been received. */
