@@ -146,6 +146,8 @@ export interface ReaderFigures {
   p50: number;
   p99: number;
   errors: number;
+  /** The reader's failures by code (`code:limit`): a reader refused by its own limits would spoil the comparison. */
+  errorCodes: Record<string, number>;
 }
 
 export interface NoisyNeighbourFigures {
@@ -168,6 +170,11 @@ export interface NoisyNeighbourFigures {
 async function readPaced(read: () => Promise<Answer>, intervalMs: number, durationMs: number): Promise<ReaderFigures> {
   const latencies: number[] = [];
   let errors = 0;
+  const errorCodes: Record<string, number> = {};
+  const failed = (code: string) => {
+    errors += 1;
+    errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+  };
   const inFlight: Array<Promise<void>> = [];
   const end = performance.now() + durationMs;
   while (performance.now() < end) {
@@ -176,18 +183,16 @@ async function readPaced(read: () => Promise<Answer>, intervalMs: number, durati
       read().then(
         (answer) => {
           if (answer.status === 200 && !answer.code) latencies.push(performance.now() - t0);
-          else errors += 1;
+          else failed(answer.code ?? `HTTP ${answer.status}`);
         },
-        () => {
-          errors += 1;
-        },
+        (error: Error) => failed(error.message),
       ),
     );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return { requests: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, errorCodes };
 }
 
 export async function noisyNeighbour(options: {
@@ -242,6 +247,8 @@ export async function noisyNeighbour(options: {
 // the runs
 
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+/** Error codes and counts, for a table cell; empty when there are none. */
+const codes = (counts: Record<string, number>) => (Object.keys(counts).length === 0 ? '' : JSON.stringify(counts));
 
 /**
  * The refused documents are measured on a gateway whose per-viewer limits are out of the way
@@ -320,8 +327,8 @@ export const noisyRun: BenchRun = {
       '',
       '| reader | reads | p50 ms | p99 ms | errors |',
       '|---|---:|---:|---:|---:|',
-      `| alone | ${n.alone.requests} | ${f(n.alone.p50)} | ${f(n.alone.p99)} | ${n.alone.errors} |`,
-      `| under the flood | ${n.flooded.requests} | ${f(n.flooded.p50)} | ${f(n.flooded.p99)} | ${n.flooded.errors} |`,
+      `| alone | ${n.alone.requests} | ${f(n.alone.p50)} | ${f(n.alone.p99)} | ${n.alone.errors} ${codes(n.alone.errorCodes)} |`,
+      `| under the flood | ${n.flooded.requests} | ${f(n.flooded.p50)} | ${f(n.flooded.p99)} | ${n.flooded.errors} ${codes(n.flooded.errorCodes)} |`,
       `| flooded/alone | | ${f(n.flooded.p50 / n.alone.p50, 2)} (target ≤ 2) | ${f(n.flooded.p99 / n.alone.p99, 2)} | |`,
       '',
       `Flood while measured: ${f(n.flood.admittedPerSecond)} documents/s admitted, refused/s ${JSON.stringify(Object.fromEntries(Object.entries(n.flood.refusedPerSecond).map(([k, v]) => [k, Number(v.toFixed(1))])))}, ` +
