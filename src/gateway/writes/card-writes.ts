@@ -189,6 +189,10 @@ export class CardWrites {
     const card = this.ref(scope, args.cardId, 'Card');
     const amount = check.money('input', args.amount, args.currency);
     const provider = scope.registry.require(card.provider, Capability.CARD_PUSH_PULL, `${direction === 'PUSH' ? 'pushing to' : 'pulling from'} cards`);
+    // Read first: a card pushpull does not have is NOT_FOUND before anything is recorded, and
+    // the read counts towards the request's look-ups that can 404 (aliased writes to unknown
+    // cards cannot open pushpull's error-burst guard for everyone).
+    await this.existingCard(scope, args.cardId, card);
     const input: PushPull = { cardRef: card.ref, direction, amount };
     const name = direction === 'PUSH' ? 'pushToCard' : 'pullFromCard';
     const kind = direction === 'PUSH' ? OperationKind.PUSH : OperationKind.PULL;

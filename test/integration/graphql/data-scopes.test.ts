@@ -214,6 +214,18 @@ describe('authorization on the data: every mutation × every scope subset', () =
     expect(MUTATIONS.filter((m) => documentOf(m).probes.some((p) => p.role === 'nested')).length).toBeGreaterThanOrEqual(MUTATIONS.length - 1);
   });
 
+  it("withholds guarded data at the edge on reads too: a cardholders:read token sees a cardholder, and its cards as FORBIDDEN, not an erased answer", async () => {
+    const holder = [...gw.sandboxes.stores.utgl!.cardholders.values()][0]!;
+    const token = await gw.token({ scopes: ['cardholders:read'], subject: 'edge-reader' });
+    const res = await gw.query<any>('query($id: ID!) { cardholder(id: $id) { id firstName cards(first: 5) { nodes { id } } } }', { id: gid('utgl', 'Cardholder', holder.id) }, {
+      authorization: `Bearer ${token}`,
+    });
+    expect(res.data.cardholder).toMatchObject({ id: expect.any(String), firstName: expect.any(String), cards: { nodes: [] } });
+    expect(res.errors!.map((e) => [e.path, e.extensions.code, (e.extensions as { missingScopes?: string[] }).missingScopes])).toEqual([
+      [['cardholder', 'cards'], 'FORBIDDEN', ['cards:read']],
+    ]);
+  });
+
   describe.each(MUTATIONS.map((m) => [m.name, m] as const))('%s', (name, mutation) => {
     const write = declaredScopes('Mutation', name);
     const document = documentOf(mutation);

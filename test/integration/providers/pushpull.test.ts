@@ -377,6 +377,17 @@ describe('pushpull through the gateway', () => {
       while (provider.guard.status().inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     });
 
+    it('reads the card of a push first: a push to an unknown card is NOT_FOUND, and nothing is written', async () => {
+      const unknown = gid('Card', `acct_${(950).toString(16).padStart(16, 'e')}`);
+      const res: any = await gw.query(
+        'mutation($k: String!, $id: ID!) { pushToCard(idempotencyKey: $k, input: { cardId: $id, amount: "1.00", currency: "USD" }) { id } }',
+        { k: `unknown-push-${Date.now()}`, id: unknown },
+      );
+      expect(res.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', provider: 'PUSHPULL' });
+      expect(server.count('GET', '/v1/clients/:clientId/accounts/:accountId')).toBe(1);
+      expect(server.requests.filter((r) => r.method === 'POST')).toEqual([]);
+    });
+
     it('spends no look-up on the transactions of cards pushpull just listed, however many', async () => {
       // More than the cap, fewer than the error-burst guard admits in flight at once (10).
       const first = PUSHPULL_LOOKUPS_PER_REQUEST + 3;
