@@ -19,8 +19,9 @@ import { startServer } from './server.js';
 import { Readiness } from './http/readiness.js';
 import { Metrics, startMetricsServer, type RunningMetricsServer } from './http/metrics.js';
 import { countUpstreamAttempt } from './http/request-observation.js';
-import type { AttemptReport } from './providers/transport/http.js';
-import type { CallContext } from './core/call-context.js';
+import { traceUpstreamAttempt } from './http/request-tracing.js';
+import { startTracing } from './http/tracing.js';
+import type { AttemptObserver } from './providers/transport/http.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 
 /** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
@@ -49,6 +50,9 @@ export interface App {
 
 export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
+  // Before anything can start a span; nothing is registered when the OTEL_* variables are absent.
+  const tracing = startTracing(config.tracing);
+  if (tracing) log.info({ event: 'tracing.started', exporters: config.tracing.exporters, endpoint: config.tracing.endpoint }, 'traces exported');
   // First: a damaged or unreachable store stops start-up before anything listens.
   const store = overrides.store ?? (await openStateStore(config.state, log));
   log.info({ event: 'state_store.opened', engine: store.engine }, 'state store ready');
@@ -57,16 +61,22 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   try {
     sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs, simulate: config.development });
   } catch (error) {
+    await tracing?.shutdown();
     await retention.stop();
     if (!overrides.store) await store.close();
     throw error;
   }
-  // Every upstream attempt counts against its request (the request log line) and in metrics;
-  // the metrics exist before the registry they read, so the observer forwards to them.
+  // Every upstream attempt is a span (its trace context sent upstream), counts against its
+  // request (the request log line) and in metrics; the metrics exist before the registry they
+  // read, so the observer forwards to them.
   let metrics: Metrics | undefined;
-  const observer = (report: AttemptReport, cx: CallContext) => {
-    countUpstreamAttempt(cx.requestId);
-    metrics?.observeAttempt(report);
+  const observer: AttemptObserver = (attempt, headers, cx) => {
+    const traced = traceUpstreamAttempt(attempt, headers, cx);
+    return (report) => {
+      traced(report);
+      countUpstreamAttempt(cx.requestId);
+      metrics?.observeAttempt(report);
+    };
   };
   const registry = createRegistry({ endpoints: sandboxes.endpoints, sandboxed: sandboxes.sandboxed, transport: { ...config.upstream, observer } });
   const gateway = createGateway({
@@ -132,6 +142,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       await sandboxes.stop();
       await retention.stop();
       if (!overrides.store) await store.close();
+      await tracing?.shutdown();
     },
   };
 }
@@ -170,6 +181,8 @@ export function startupBanner(config: Config, url: string, metricsUrl?: string):
     lines.push('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
   }
   lines.push(`Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);
-  lines.push(metricsUrl ? `Metrics: ${metricsUrl}\n` : 'Metrics: off (set METRICS_PORT to serve them)\n');
+  lines.push(metricsUrl ? `Metrics: ${metricsUrl}` : 'Metrics: off (set METRICS_PORT to serve them)');
+  const { tracing } = config;
+  lines.push(tracing.enabled ? `Traces: exported (${tracing.exporters.join(', ')}${tracing.endpoint ? ` to ${tracing.endpoint}` : ''})\n` : 'Traces: off (set OTEL_EXPORTER_OTLP_ENDPOINT to export them)\n');
   return lines;
 }

@@ -16,6 +16,7 @@ import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from './providers/transport/retry-pol
 import { AnswerMemory, DEFAULT_ANSWER_MEMORY_BYTES, DEFAULT_MAX_ANSWER_BYTES } from './providers/transport/answer-memory.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
 import type { HttpServerLimits } from './http/connection-limits.js';
+import { tracingSettingsFromEnv, type TracingSettings } from './http/tracing.js';
 import type { StateStoreSettings } from './store/open-store.js';
 import { persistedQuerySettingsFromEnv, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 
@@ -61,6 +62,8 @@ export interface Config {
    * public port; undefined (METRICS_PORT unset): no metrics listener.
    */
   metrics?: { port: number; host: string };
+  /** Whether traces are exported (the standard OTEL_* variables; off without them, see http/tracing.ts). */
+  tracing: TracingSettings;
   /** How long a client may take to send a request, and how many connections one address may hold (server.ts). */
   http: HttpServerLimits;
   logLevel: string;
@@ -112,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     http: httpServerLimits(read),
     host: read.string('HOST', '0.0.0.0'),
     metrics: metricsListener(read),
+    tracing: tracingSettingsFromEnv(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
     upstream,

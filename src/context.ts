@@ -6,6 +6,7 @@
  * the write and reveal paths act in.
  */
 import type { GraphQLError } from 'graphql';
+import type { Context } from '@opentelemetry/api';
 import type { Viewer } from './core/viewer.js';
 import { createRequestScope } from './core/request-scope.js';
 import { createLoaders } from './gateway/loaders.js';
@@ -23,8 +24,8 @@ export interface GraphQLContext extends TenantScope {
   partialErrors: GraphQLError[];
 }
 
-export function createContext(gateway: Gateway, requestId: string, viewer: Viewer, log: Logger): GraphQLContext {
-  const scope = createRequestScope(requestId, viewer, log, gateway.requestDeadlineMs);
+export function createContext(gateway: Gateway, requestId: string, viewer: Viewer, log: Logger, trace?: Context): GraphQLContext {
+  const scope = createRequestScope(requestId, viewer, log, gateway.requestDeadlineMs, trace);
   const tenant = gateway.viewer(viewer);
   return {
     ...scope,

@@ -173,7 +173,7 @@ function revealEndpoint(options: ServerOptions): Step {
       }
       const token = (req.body as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !/^rvl_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'token must be a reveal token');
-      const scope = createRequestScope(requestId, viewer, requestLogger(options.log, exchange), options.gateway.requestDeadlineMs);
+      const scope = createRequestScope(requestId, viewer, requestLogger(options.log, exchange), options.gateway.requestDeadlineMs, exchange.trace);
       const secrets = await options.gateway.reveals.redeem({ ...scope, registry: options.gateway.tenant(viewer.tenant).registry }, token);
       sendJson(res, 200, secrets);
     } catch (error) {
@@ -265,6 +265,10 @@ export async function startServer(options: ServerOptions, port: number, host = '
     parseOptions: limitParseOptions(limits),
     validationRules: [...limitRules(limits), noSubscriptionsRule],
     allowBatchedHttpRequests: false,
+    // The application stops on SIGTERM/SIGINT itself (main.ts → app.close(): drain, close the
+    // store, flush traces). Apollo's own handler would stop only Apollo and then re-raise the
+    // signal, killing the process before any of that finished.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     persistedQueries: apolloPersistedQueries(options.persistedQueries),
     plugins: [
@@ -301,7 +305,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
       jsonBody(options.bodyLimit ?? '100kb'),
       documentScan(limits),
       graphqlEndpoint(apollo, async (exchange) =>
-        createContext(options.gateway, exchange.requestId, exchange.viewer!, requestLogger(options.log, exchange)),
+        createContext(options.gateway, exchange.requestId, exchange.viewer!, requestLogger(options.log, exchange), exchange.trace),
       ),
     ],
   });

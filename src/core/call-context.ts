@@ -1,23 +1,28 @@
 /**
  * What a provider operation receives from the request that caused it: the gateway's request
  * id (sent upstream and logged), an abort signal carrying the request's deadline, a logger,
- * and a request-scoped memo so two resolvers needing the same upstream read share one call.
+ * a request-scoped memo so two resolvers needing the same upstream read share one call, and
+ * the trace context its spans are children of (passed along explicitly: no async context).
  */
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from './logger.js';
 
 export interface CallContext {
   requestId: string;
   signal?: AbortSignal;
   log: Logger;
+  /** The span upstream work is done under (the request's, then the provider operation's); none when untraced. */
+  trace?: Context;
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
-export function createCallContext(requestId: string, log: Logger, signal?: AbortSignal): CallContext {
+export function createCallContext(requestId: string, log: Logger, signal?: AbortSignal, trace?: Context): CallContext {
   const cache = new Map<string, Promise<unknown>>();
   return {
     requestId,
     signal,
     log,
+    trace,
     memo<T>(key: string, load: () => Promise<T>): Promise<T> {
       let hit = cache.get(key) as Promise<T> | undefined;
       if (!hit) {

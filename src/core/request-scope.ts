@@ -5,6 +5,7 @@
  * and the audit trail reads its viewer and request id. It is declared here only.
  */
 import { setMaxListeners } from 'node:events';
+import type { Context } from '@opentelemetry/api';
 import { createCallContext, type CallContext } from './call-context.js';
 import type { Logger } from './logger.js';
 import type { Viewer } from './viewer.js';
@@ -18,11 +19,11 @@ export interface RequestScope {
   cx: CallContext;
 }
 
-/** A request's scope, its upstream calls bounded by a deadline `deadlineMs` from now. */
-export function createRequestScope(requestId: string, viewer: Viewer, log: Logger, deadlineMs: number): RequestScope {
+/** A request's scope, its upstream calls bounded by a deadline `deadlineMs` from now and traced under `trace`. */
+export function createRequestScope(requestId: string, viewer: Viewer, log: Logger, deadlineMs: number, trace?: Context): RequestScope {
   const requestLog = log.child({ requestId, tenant: viewer.tenant, sub: viewer.subject });
   const deadline = AbortSignal.timeout(deadlineMs);
   // Every upstream call of the request listens to the deadline: many listeners are expected.
   setMaxListeners(0, deadline);
-  return { requestId, viewer, cx: createCallContext(requestId, requestLog, deadline) };
+  return { requestId, viewer, cx: createCallContext(requestId, requestLog, deadline, trace) };
 }

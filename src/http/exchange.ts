@@ -9,6 +9,7 @@
  * decorations cost a quarter of the CPU of a one-card request (issue 14).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from '@opentelemetry/api';
 import type { Viewer } from '../core/viewer.js';
 
 /** An incoming request, with the body a body parser read (undefined until one ran). */
@@ -27,6 +28,8 @@ export interface Exchange {
   clientRequestId?: string;
   /** The verified token's viewer, once authentication has run. */
   viewer?: Viewer;
+  /** The request's trace context (its server span), once observation has started; carried on in the call context. */
+  trace?: Context;
 }
 
 export type Next = (error?: unknown) => void;

@@ -1,7 +1,9 @@
 /**
  * One observation per HTTP request to `/graphql` or `/reveal`, finished when the response is:
  * one `info` log line (`event: "request"`: operation name and type, duration, HTTP status,
- * error codes, upstream attempts, tenant, subject, request id) and the request metrics.
+ * error codes, upstream attempts, tenant, subject, request id, and the trace id when tracing
+ * is on), the request metrics, and the request's server span (request-tracing.ts), whose
+ * context the exchange carries on to the request's call context.
  *
  * Observations in progress are found by the gateway's request id, which everything acting for
  * the request carries: the Apollo plugin (from the context) fills in the operation and the
@@ -12,9 +14,11 @@
  * token.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from './metrics.js';
 import type { Step } from './exchange.js';
+import { endRequestSpan, nameOperationSpan, startRequestSpan, traceIdOf } from './request-tracing.js';
 
 interface Observation {
   operationName?: string;
@@ -23,6 +27,7 @@ interface Observation {
   partial: boolean;
   errorCodes: Set<string>;
   upstreamAttempts: number;
+  span: Span;
 }
 
 /** The observations of the requests being answered, by request id. */
@@ -46,7 +51,9 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
   return (exchange, next) => {
     const { res } = exchange;
     const started = performance.now();
-    const observation: Observation = { partial: false, errorCodes: new Set(), upstreamAttempts: 0 };
+    const trace = startRequestSpan(exchange.req.headers, route, exchange.requestId);
+    exchange.trace = trace.context;
+    const observation: Observation = { partial: false, errorCodes: new Set(), upstreamAttempts: 0, span: trace.span };
     inProgress.set(exchange.requestId, observation);
     // 'close' follows 'finish', and comes alone when the client went away before the answer.
     res.once('close', () => inProgress.delete(exchange.requestId));
@@ -62,6 +69,7 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
           requestId: exchange.requestId,
           // The id a client offered, kept apart: the gateway's own id is the one that counts.
           clientRequestId: exchange.clientRequestId,
+          traceId: traceIdOf(trace.span),
           path: route,
           operationName: observation.operationName?.slice(0, MAX_LOGGED_NAME),
           operationType: observation.operationType,
@@ -74,11 +82,12 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
         },
         'request finished',
       );
+      const outcome = errorCodes.length === 0 && status < 400 ? 'ok' : observation.partial ? 'partial' : 'error';
+      endRequestSpan(trace.span, { status, outcome, errorCodes, tenant: viewer?.tenant });
       if (reveal) {
         metrics.revealFinished(status === 200 ? 'ok' : errorCodes[0] ?? String(status));
         return;
       }
-      const outcome = errorCodes.length === 0 && status < 400 ? 'ok' : observation.partial ? 'partial' : 'error';
       metrics.requestFinished({ operationName: observation.operationName, operationType: observation.operationType ?? 'unknown', outcome, durationMs, errorCodes });
     });
     next();
@@ -95,6 +104,7 @@ export function observationPlugin<TContext extends { requestId: string }>(): Apo
         async didResolveOperation({ operationName, operation }) {
           observation.operationName = operationName ?? undefined;
           observation.operationType = operation?.operation;
+          nameOperationSpan(observation.span, observation.operationType, observation.operationName?.slice(0, MAX_LOGGED_NAME));
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;

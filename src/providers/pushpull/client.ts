@@ -22,6 +22,7 @@ import {
   type TransportOptions,
   type UpstreamResponse,
 } from '../transport/http.js';
+import { routeTemplate } from '../transport/route-template.js';
 import { mapPushpullError, readErrorBody } from './errors.js';
 
 export interface PushpullClientOptions extends TransportOptions {
@@ -53,6 +54,12 @@ export class PushpullClient extends ProviderHttpClient {
   /** A contract path (`/accounts/…`, relative to the client) as sent: under `/v1/clients/{clientId}`. */
   path(relative = ''): string {
     return `${this.clientPrefix}${relative}`;
+  }
+
+  /** The ClientID may be a plain word, which the default template would keep: it is named instead. */
+  protected override route(spec: RequestSpec): string {
+    const relative = spec.path.startsWith(this.clientPrefix) ? spec.path.slice(this.clientPrefix.length) : spec.path;
+    return `/v1/clients/{clientId}${routeTemplate(relative)}`;
   }
 
   protected override willSendRequest(request: OutgoingRequest): void {

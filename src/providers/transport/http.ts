@@ -11,8 +11,9 @@
  * - `retryDecision`: whether a failed attempt is sent again (default: retry-policy.ts);
  * - `guards`: circuit breakers of its own around each logical call (retries included),
  *   folded into `health()`.
- * Every attempt is reported to the `observer` the application wires in (metrics), so no
- * provider needs to know how attempts are counted.
+ * Every attempt is reported to the `observer` the application wires in (metrics, traces: it
+ * may add the trace context to the attempt's headers), so no provider needs to know how
+ * attempts are counted or traced.
  */
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ErrorCode, GatewayError } from '../../core/errors.js';
@@ -24,6 +25,7 @@ import { BREAKER_PRESETS, CircuitBreaker, type CircuitBreakerOptions } from './c
 import { LatencyWindow } from './latency-window.js';
 import { mutualTlsConnector, type ClientTls } from './mutual-tls.js';
 import { clampRetryAfter, DEFAULT_MAX_RETRY_AFTER_SECONDS, isTlsFailure, NO_RETRY, shouldRetry, type AttemptOutcome, type RequestKind, type RetryDecision } from './retry-policy.js';
+import { routeTemplate } from './route-template.js';
 import type { UpstreamAnswer } from './upstream-errors.js';
 import { DEFAULT_MAX_ANSWER_BYTES, SMALL_ANSWER_BYTES, type AnswerMemory } from './answer-memory.js';
 
@@ -45,22 +47,37 @@ export interface UpstreamTimeouts {
   answerMemory?: AnswerMemory;
 }
 
-/** One attempt, as reported to an observer: bounded values only (no ids, paths or tokens). */
-export interface AttemptReport {
+/** An attempt about to be sent, as reported to an observer: bounded values only (no ids, raw paths or tokens). */
+export interface AttemptStart {
   provider: ProviderKey;
   /** The RequestSpec's `name`, e.g. `getCard`. */
   operation: string;
   kind: RequestKind;
+  method: HttpMethod;
+  /** The path as a template, ids replaced by `{id}` (see route-template.ts), e.g. `/v1/cards/{id}`. */
+  route: string;
   /** 0 for the first attempt of a call, 1 for its first retry, … */
   attempt: number;
+}
+
+/** One finished attempt, as reported to an observer. */
+export interface AttemptReport extends AttemptStart {
   /** `ok`, or the gateway error code the attempt failed with. */
   outcome: 'ok' | ErrorCode;
+  /** The HTTP status the provider answered; none when no answer came (network failure, refused before sending). */
+  status?: number;
   /** From asking for a slot to the answer (a wait in the bulkhead included). */
   durationMs: number;
 }
 
-/** Told of each attempt, with the call context of the request it was made for. */
-export type AttemptObserver = (report: AttemptReport, cx: CallContext) => void;
+/**
+ * Told of every attempt as it starts, once it is signed and just before it asks for a slot,
+ * with the call context of the request it is made for; returns the function told how it
+ * ended. Headers it adds to `headers` are sent upstream with the attempt (the trace context):
+ * they are outside every provider's signature or envelope, which cover the method, path and
+ * body only.
+ */
+export type AttemptObserver = (attempt: AttemptStart, headers: Record<string, string>, cx: CallContext) => (report: AttemptReport) => void;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -286,11 +303,20 @@ export abstract class ProviderHttpClient {
     return this.guards().reduceRight<() => Promise<T>>((inner, guard) => () => guard.run(inner), call)();
   }
 
+  /**
+   * The request's path as a template for traces and metrics: ids replaced (see
+   * route-template.ts). A client whose paths carry a fixed value of its own overrides it.
+   */
+  protected route(spec: RequestSpec): string {
+    return routeTemplate(spec.path);
+  }
+
   /** The attempts of one call, until one succeeds or `retryDecision` says to stop. */
   private async attempts(spec: RequestSpec, cx: CallContext): Promise<UpstreamResponse> {
     const pathWithQuery = buildPathWithQuery(spec.path, spec.query);
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body), 'utf8');
     const history: GatewayError[] = [];
+    const route = this.options.observer ? this.route(spec) : '';
     for (let attempt = 0; ; attempt += 1) {
       const outgoing: OutgoingRequest = {
         method: spec.method,
@@ -306,27 +332,25 @@ export abstract class ProviderHttpClient {
         attempt,
       };
       await this.willSendRequest(outgoing);
+      const start: AttemptStart = { provider: this.provider, operation: spec.name, kind: spec.kind, method: spec.method, route, attempt };
+      const finished = this.options.observer?.(start, outgoing.headers, cx);
       let failure: GatewayError;
       const started = performance.now();
       try {
         // The bulkhead caps calls in flight; the breaker refuses to call a failing provider.
         const response = await this.bulkhead.run(() => this.breaker.run(() => this.attempt(outgoing, cx)), cx.signal);
-        this.observe(spec, attempt, 'ok', started, cx);
+        finished?.({ ...start, outcome: 'ok', status: response.status, durationMs: performance.now() - started });
         return response;
       } catch (error) {
         failure = error instanceof GatewayError ? error : this.networkFailure(error, networkErrorCode(error), spec, cx);
       }
-      this.observe(spec, attempt, failure.code, started, cx);
+      finished?.({ ...start, outcome: failure.code, status: failure.upstream?.status, durationMs: performance.now() - started });
       const decision = cx.signal?.aborted ? NO_RETRY : this.retryDecision(spec, failure, history);
       if (!decision.retry) throw failure;
       if (decision.note) cx.log.warn({ provider: this.provider, op: spec.name, attempt }, decision.note);
       history.push(failure);
       await sleep(decision.delayMs, cx.signal);
     }
-  }
-
-  private observe(spec: RequestSpec, attempt: number, outcome: AttemptReport['outcome'], started: number, cx: CallContext): void {
-    this.options.observer?.({ provider: this.provider, operation: spec.name, kind: spec.kind, attempt, outcome, durationMs: performance.now() - started }, cx);
   }
 
   /** One attempt: the response if it is a success, else the mapped error (thrown). */

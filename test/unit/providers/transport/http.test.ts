@@ -8,7 +8,7 @@ import { fallbackError } from '../../../../src/providers/transport/upstream-erro
 import { CircuitBreaker } from '../../../../src/providers/transport/circuit-breaker.js';
 import { NO_RETRY, type RetryDecision } from '../../../../src/providers/transport/retry-policy.js';
 import { createLogger } from '../../../../src/core/logger.js';
-import { ProviderHttpClient, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../../src/providers/transport/http.js';
+import { ProviderHttpClient, type AttemptObserver, type AttemptReport, type RequestSpec, type TransportOptions, type UpstreamResponse } from '../../../../src/providers/transport/http.js';
 import { SandboxServer } from '../../../../src/sandbox/server.js';
 import { failure } from '../../../support/failure.js';
 
@@ -255,5 +255,42 @@ describe('the transport hooks', () => {
     expect(guarded.health()).toMatchObject({ circuitOpen: false, circuitOpenReason: null, circuitRetryAfterMs: 0 });
     await expect(guarded.request(read, cx())).resolves.toEqual({ ok: true });
     await guarded.close();
+  });
+});
+
+describe('the attempt observer', () => {
+  it('is told of each attempt as it starts and as it ends, and its headers go upstream with that attempt', async () => {
+    const events: string[] = [];
+    const observer: AttemptObserver = (start, headers) => {
+      headers.traceparent = `attempt-${start.attempt}`;
+      events.push(`start ${start.provider} ${start.operation} ${start.method} ${start.route} #${start.attempt}`);
+      return (report) => events.push(`end #${report.attempt} ${report.outcome} ${report.status ?? '-'}`);
+    };
+    const observed = new TestClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 300, bodyTimeoutMs: 300, maxRetries: 2, observer });
+    server.inject({ path: '/thing', status: 503, times: 1 });
+    try {
+      await expect(observed.request({ ...read, path: '/thing', query: { ids: 'card_1,card_2' } }, cx())).resolves.toEqual({ ok: true });
+    } finally {
+      await observed.close();
+    }
+    expect(events).toEqual([
+      'start utgl read GET /thing #0',
+      'end #0 UPSTREAM_UNAVAILABLE 503',
+      'start utgl read GET /thing #1',
+      'end #1 ok 200',
+    ]);
+    expect(server.requests.map((r) => r.headers.traceparent)).toEqual(['attempt-0', 'attempt-1']);
+  });
+
+  it('reports an attempt that got no answer without a status', async () => {
+    const reports: AttemptReport[] = [];
+    const observed = new TestClient({ baseUrl: server.baseUrl, connectTimeoutMs: 500, headersTimeoutMs: 300, bodyTimeoutMs: 300, maxRetries: 0, observer: () => (report) => reports.push(report) });
+    server.inject({ path: '/thing', drop: true, times: 1 });
+    try {
+      await failure(observed.request(read, cx()));
+    } finally {
+      await observed.close();
+    }
+    expect(reports).toEqual([expect.objectContaining({ attempt: 0, outcome: ErrorCode.UPSTREAM_UNAVAILABLE, status: undefined })]);
   });
 });
