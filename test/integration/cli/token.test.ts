@@ -1,6 +1,7 @@
 /**
  * `npm run token` as a developer uses it: the launcher (scripts/token.cjs) compiles only when
- * the build is older than the sources, the token alone goes to stdout (so `TOKEN=$(…)` works),
+ * the build is older than the sources, the token alone goes to stdout (so `TOKEN=$(…)` works,
+ * through npm too: the project's .npmrc sends npm's script banner to stderr),
  * scopes may be separated by commas or spaces, and a misspelt tenant is refused with the
  * known ones listed.
  */
@@ -56,6 +57,27 @@ describe('npm run token', () => {
     expect(misspelt.stderr).toContain('unknown tenant "acmee"; known tenants (PROVIDER_TENANTS): acme, globex');
     const configured = token(['--tenant', 'globex'], { PROVIDER_TENANTS: 'corporate=initech,ledger=initech' });
     expect(configured.stderr).toContain('known tenants (PROVIDER_TENANTS): acme, initech');
+  });
+
+  it('prints only the token on stdout through `npm run token`, exactly as the README shows, banner and all', () => {
+    // From the project (its .npmrc applies), with npm's own environment and no `-s`.
+    const run = (args: string[]) =>
+      spawnSync('npm', ['run', 'token', '--', ...args], {
+        cwd: root,
+        env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? keysDir, AUTH_DEV_KEYS_DIR: keysDir },
+        encoding: 'utf8',
+      });
+    const ok = run(['--tenant', 'acme']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(decodeJwt(ok.stdout.trim())).toMatchObject({ tenant: 'acme', iss: 'cardplane-dev' });
+    // npm's banner is still written, to stderr.
+    expect(ok.stderr).toContain('> cardplane@');
+    // A refusal still says why on stderr, fails, and leaves no token on stdout.
+    const refused = run(['--tenant', 'acmee']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('unknown tenant "acmee"');
+    expect(refused.stdout).not.toMatch(/[\w-]+\.[\w-]+\.[\w-]+/);
   });
 
   it('refuses an unknown scope and production', () => {
