@@ -114,7 +114,7 @@ export interface Harness {
    * Starts the built gateway like production, everything on: NODE_ENV=production, token
    * verification, the default rate limit and cost budget, tenancy, metrics on a port of their
    * own, tracing off; a fresh SQLite state file unless `env` selects another engine. `env`
-   * overrides any of it.
+   * overrides any of it (`METRICS_PORT: ''` turns metrics off).
    */
   startGateway(env?: Record<string, string>): Promise<Service>;
   /** Starts `dist/<script>` (a process printing `{"url": …}` as its first line) with `env`. */
@@ -325,15 +325,14 @@ export async function openHarness(settings: BenchSettings): Promise<Harness & { 
     viewerTokens: () => (tokens ??= Promise.all(Array.from({ length: settings.viewers }, (_, i) => sign(`viewer-${i}`)))),
     startService,
     async startGateway(env = {}) {
-      const [port, metricsPort] = [await freePort(), await freePort()];
+      const [port, metricsPort] = [await freePort(), env.METRICS_PORT === '' ? undefined : await freePort()];
       const engine = env.DATABASE_URL || env.STATE_DB_PATH ? {} : sqliteEngine.env();
       const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
         env: childEnvironment({
           ...host.env,
           ...authEnv,
           PROVIDER_TENANTS: 'utgl=bench,baas=bench,corporate=bench,ledger=bench,pushpull=bench',
-          METRICS_PORT: String(metricsPort),
-          METRICS_HOST: '127.0.0.1',
+          ...(metricsPort === undefined ? { METRICS_PORT: '', METRICS_HOST: '' } : { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' }),
           ...engine,
           LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
@@ -346,7 +345,7 @@ export async function openHarness(settings: BenchSettings): Promise<Harness & { 
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitUntilAnswers(`${url}/readyz`, child);
-      await waitUntilAnswers(`http://127.0.0.1:${metricsPort}/metrics`, child);
+      if (metricsPort !== undefined) await waitUntilAnswers(`http://127.0.0.1:${metricsPort}/metrics`, child);
       return service(child, url);
     },
     stateEngines: () => (engines ??= postgresEngine(harness).then((pgEngine) => [sqliteEngine, ...(pgEngine ? [pgEngine] : [])])),

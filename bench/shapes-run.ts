@@ -26,7 +26,8 @@ const selected = (pick: (s: Shape) => boolean) => SHAPES.filter((s) => pick(s) &
 /** Comparisons measured so far in this benchmark (the writes run reads the card's). */
 const measured = new Map<string, Comparison>();
 
-async function measureGraphql(h: Harness, service: Service, shape: Shape): Promise<SideFigures> {
+/** The shape against a running GraphQL service, measured as every side is (measure.ts). */
+export async function measureGraphql(h: Pick<Harness, 'settings' | 'viewerTokens' | 'ctx' | 'sandboxes'>, service: Service, shape: Shape): Promise<SideFigures> {
   const pool = new Pool(service.url, { connections: h.settings.concurrency });
   try {
     return await measureSide(graphqlSide(service, pool, await h.viewerTokens(), (i) => shape.query(h.ctx, i), h.sandboxes.upstream), h.settings);
