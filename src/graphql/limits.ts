@@ -39,6 +39,7 @@ import {
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../core/errors.js';
 import { DEFAULT_PAGE_SIZE } from '../core/page.js';
+import { priceCache } from './price-cache.js';
 
 export interface QueryLimits {
   /** Deepest field nesting of an operation, fragments expanded (`{ a { b } }` is 2). */
@@ -418,29 +419,31 @@ function idsError(operation: OperationDefinitionNode, ids: number, maxIds: numbe
 /**
  * Apollo Server plugin refusing, before execution, an operation whose cost (with the
  * request's variables) exceeds `maxCost` or that looks up more than `maxIds` ids, and
- * charging the cost of what it admits. Needs no schema: it uses the request's.
+ * charging the cost of what it admits. Needs no schema: it uses the request's. Prices are
+ * computed once per document and shape of its variables (price-cache.ts).
  */
 export function costPlugin<TContext extends BaseContext = BaseContext>(options: CostPluginOptions<TContext>): ApolloServerPlugin<TContext> {
   const { maxCost, maxIds } = options;
   if (!(maxCost > 0)) throw new RangeError('maxCost must be a positive number');
+  const price = priceCache((schema, document, operation, variables) => operationPrice(schema, document, operation, variables, options));
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
       return {
         async didResolveOperation({ schema, document, operation, operationName, request, contextValue }) {
           // No operation resolved: execution refuses the request without running a resolver.
           if (!operation) return;
-          let price: OperationPrice;
+          let priced: OperationPrice;
           try {
-            price = operationPrice(schema, document, operation, request.variables ?? {}, options);
+            priced = price(schema, document, operation, request.variables ?? {});
           } catch (error) {
             // Invalid variables or arguments: execution would refuse them as well.
             if (error instanceof GraphQLError) throw withStatus400(error);
             throw error;
           }
-          options.onCost?.(price.cost, operationName);
-          if (maxIds !== undefined && price.ids > maxIds) throw idsError(operation, price.ids, maxIds);
-          if (price.cost > maxCost) throw costError(operation, price.cost, maxCost, options.maxNodes);
-          options.charge?.(contextValue, price.cost);
+          options.onCost?.(priced.cost, operationName);
+          if (maxIds !== undefined && priced.ids > maxIds) throw idsError(operation, priced.ids, maxIds);
+          if (priced.cost > maxCost) throw costError(operation, priced.cost, maxCost, options.maxNodes);
+          options.charge?.(contextValue, priced.cost);
         },
       };
     },
