@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { KEY_BYTES, MIN_ENVELOPE_BYTES, NONCE_BYTES, open, openBody, seal } from '../../../../src/providers/corporate/envelope.js';
+import { decodeBase64, KEY_BYTES, MIN_ENVELOPE_BYTES, NONCE_BYTES, open, openBody, seal } from '../../../../src/providers/corporate/envelope.js';
 
 const key = nacl.randomBytes(KEY_BYTES);
 const payload = { request_timestamp: 1_700_000_000_000_000, external_user_id: 'emp-1', amount: '25.00' };
@@ -58,6 +59,29 @@ describe('corporate envelope', () => {
       expect(open({ encrypted }, key)).toEqual({ ok: false, failure: 'not_base64' });
     },
   );
+
+  it('accepts exactly canonical base64 (the regex that defines it), and decodes it as Node does', () => {
+    const CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const char = fc.oneof(fc.constantFrom(...ALPHABET), fc.constantFrom('=', '-', '_', ' ', '\n', '*', '.', 'é', '\u0000'));
+    const candidates = fc.oneof(
+      fc.array(char, { maxLength: 14 }).map((chars) => chars.join('')),
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+      fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), char).map(([bytes, at, c]) => {
+        const text = Buffer.from(bytes).toString('base64');
+        const i = at % text.length;
+        return text.slice(0, i) + c + text.slice(i + 1);
+      }),
+    );
+    fc.assert(
+      fc.property(candidates, (text) => {
+        const decoded = decodeBase64(text);
+        expect(decoded !== undefined).toBe(CANONICAL.test(text));
+        if (decoded) expect(decoded).toEqual(Buffer.from(text, 'base64'));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
 
   it('refuses fewer bytes than a nonce and a tag as too short', () => {
     expect(open({ encrypted: toBase64(new Uint8Array(MIN_ENVELOPE_BYTES - 1)) }, key)).toEqual({ ok: false, failure: 'too_short' });
