@@ -3,11 +3,11 @@
  * hand-written direct upstream calls (undici, the provider's own auth) doing the same work:
  * the physical limit the gateway is measured against.
  */
-import { createHash, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createPrivateKey, randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import type { ProviderKey } from '../src/core/provider-key.js';
 import { openBody, seal } from '../src/providers/corporate/envelope.js';
+import { requestTokenSigner } from '../src/providers/utgl/request-token.js';
 
 export interface BenchContext {
   endpoints: {
@@ -43,19 +43,8 @@ export interface Shape {
  * exactly as sent, the body's SHA-256): the direct client and the peer gateway both use it.
  */
 export function utglRequestSigner(utgl: NonNullable<BenchContext['endpoints']['utgl']>) {
-  const key: KeyObject = createPrivateKey(utgl.privateKeyPem);
-  const emptyHash = createHash('sha256').update('').digest('hex');
-  return (method: string, pathWithQuery: string, payload?: string): Promise<string> => {
-    const now = Math.floor(Date.now() / 1000);
-    const bodyHash = payload === undefined ? emptyHash : createHash('sha256').update(payload).digest('hex');
-    return new SignJWT({ uri: pathWithQuery, method, body_sha256: bodyHash })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: utgl.accessKey })
-      .setSubject(utgl.accessKey)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 30)
-      .setJti(randomUUID())
-      .sign(key);
-  };
+  const sign = requestTokenSigner(utgl.accessKey, createPrivateKey(utgl.privateKeyPem));
+  return (method: string, pathWithQuery: string, payload?: string): Promise<string> => sign({ method, pathWithQuery, body: payload });
 }
 
 /** Direct utgl calls: one signed request (a GET, or a POST of `body`). */
