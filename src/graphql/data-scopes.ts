@@ -13,7 +13,6 @@
  * the object the viewer may see, down to the mutation's own result.
  */
 import { getNamedType, GraphQLError, isNonNullType, isObjectType, responsePathAsArray, type GraphQLOutputType, type GraphQLResolveInfo } from 'graphql';
-import type { MiddlewareFn } from 'type-graphql';
 import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
 import { Scope } from '../core/viewer.js';
 import type { GraphQLContext } from '../context.js';
@@ -75,11 +74,24 @@ function withheld(context: GraphQLContext, info: GraphQLResolveInfo, type: strin
 
 const readable = (context: GraphQLContext, type: string) => READ_SCOPES[type]!.some((scope) => context.viewer.scopes.has(scope));
 
-export const dataScopes: MiddlewareFn<GraphQLContext> = async ({ context, info }, next) => {
-  const parent = info.parentType.name;
-  if (!READ_SCOPES[parent]) return next();
-  if (!readable(context, parent) && !isMutationsOwnResult(info)) throw forbidden(info, parent);
-  const reached = reachedType(info.returnType);
-  if (reached && !readable(context, reached)) return withheld(context, info, reached);
-  return next();
-};
+/** The field resolves as it would: the viewer may read what it holds. */
+export const PROCEED = Symbol('proceed');
+
+/**
+ * The read-scope check of a field of `parentType` whose type is `returnType`, or undefined
+ * when the parent type is not guarded. It throws FORBIDDEN for a field the viewer may not see,
+ * answers the withheld value (null or an empty connection) for an edge to data it may not
+ * read, and PROCEED otherwise. Synchronous: field-guards.ts runs it before the field resolves.
+ */
+export function dataScopeCheck(
+  parentType: string,
+  returnType: GraphQLOutputType,
+): ((context: GraphQLContext, info: GraphQLResolveInfo) => typeof PROCEED | null | ConnectionShape<never>) | undefined {
+  if (!READ_SCOPES[parentType]) return undefined;
+  const reached = reachedType(returnType);
+  return (context, info) => {
+    if (!readable(context, parentType) && !isMutationsOwnResult(info)) throw forbidden(info, parentType);
+    if (reached && !readable(context, reached)) return withheld(context, info, reached);
+    return PROCEED;
+  };
+}

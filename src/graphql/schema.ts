@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { scopeChecker } from './auth-checker.js';
-import { dataScopes } from './data-scopes.js';
+import { guardFields } from './field-guards.js';
 import './enums.js';
 import { CardResolver } from './resolvers/card.resolver.js';
 import { CardholderResolver } from './resolvers/cardholder.resolver.js';
@@ -30,9 +30,11 @@ export function buildGatewaySchema(): GraphQLSchema {
     resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver],
     orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
     validate: false,
+    // Required with @Authorized; checks what type-graphql wraps itself (queries, mutations) once more.
     authChecker: scopeChecker,
-    globalMiddlewares: [dataScopes],
   });
+  // Scopes are checked synchronously, by one wrapper on the fields that need them.
+  guardFields(built);
   // type-graphql has no option for the root types' descriptions.
   built.getQueryType()!.description =
     'Cardholders, cards, wallets and transactions across every configured card-issuing provider.';

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 
-@ObjectType('CardReveal', { description: "A single-use ticket to read a card's number and CVV once, from `POST /reveal`." })
+@ObjectType('CardReveal', { simpleResolvers: true, description: "A single-use ticket to read a card's number and CVV once, from `POST /reveal`." })
 export class CardRevealObject {
   @Field(() => String, {
     description: 'Send as `{"token": …}` in the body of `POST /reveal` with the same Authorization header. Usable once.',

@@ -3,7 +3,7 @@ import { CardStatus, CardType } from '../../core/model.js';
 import { MoneyObject } from './money.type.js';
 import { NodeInterface } from './node.type.js';
 
-@ObjectType('Card', {
+@ObjectType('Card', { simpleResolvers: true,
   implements: NodeInterface,
   description: 'A payment card. Its number and CVV are never part of it: only the last four digits are.',
 })

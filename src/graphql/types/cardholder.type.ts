@@ -3,7 +3,7 @@ import { Scope } from '../../core/viewer.js';
 import { KycStatus } from '../../core/model.js';
 import { NodeInterface } from './node.type.js';
 
-@ObjectType('Cardholder', { implements: NodeInterface, description: 'A person cards are issued to.' })
+@ObjectType('Cardholder', { simpleResolvers: true, implements: NodeInterface, description: 'A person cards are issued to.' })
 export class CardholderObject extends NodeInterface {
   @Authorized(Scope.CARDHOLDERS_READ)
   @Field(() => String, { nullable: true, description: 'Given name.' })

@@ -11,7 +11,7 @@ import { CardholderObject } from './cardholder.type.js';
 import { TransactionObject } from './transaction.type.js';
 import { WalletObject } from './wallet.type.js';
 
-@ObjectType('PageInfo', { description: 'Where a page ends, for fetching the next one.' })
+@ObjectType('PageInfo', { simpleResolvers: true, description: 'Where a page ends, for fetching the next one.' })
 class PageInfoObject {
   @Field(() => Boolean, { description: 'Whether more items follow (among the providers that answered).' })
   hasNextPage!: boolean;
@@ -26,7 +26,7 @@ class PageInfoObject {
   endCursor!: string | null;
 }
 
-@ObjectType('ProviderFailure', { description: 'A provider that could not contribute to a list.' })
+@ObjectType('ProviderFailure', { simpleResolvers: true, description: 'A provider that could not contribute to a list.' })
 class ProviderFailureObject {
   @Field(() => Provider, { description: 'The provider that failed.' })
   provider!: Provider;
@@ -52,7 +52,7 @@ export interface ConnectionShape<T> {
 }
 
 function connectionType<T extends object>(name: string, nodeType: ClassType<T>, what: string) {
-  @ObjectType(`${name}Edge`, { description: `One ${what} in a page, with its cursor.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `One ${what} in a page, with its cursor.` })
   class EdgeObject {
     @Field(() => nodeType, { description: `The ${what}.` })
     node!: T;
@@ -61,7 +61,7 @@ function connectionType<T extends object>(name: string, nodeType: ClassType<T>, 
     cursor!: string;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${what}s, newest first.` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: `A page of ${what}s, newest first.` })
   class ConnectionObject implements ConnectionShape<T> {
     @Field(() => [EdgeObject], { description: 'The items with their cursors.' })
     edges!: EdgeObject[];

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { CardObject } from './card.type.js';
 import { OperationObject } from './operation.type.js';
 
-@ObjectType('IssueCardPayload', { description: 'An issued card, or the order to follow where the provider issues asynchronously.' })
+@ObjectType('IssueCardPayload', { simpleResolvers: true, description: 'An issued card, or the order to follow where the provider issues asynchronously.' })
 export class IssueCardPayloadObject {
   @Field(() => CardObject, { nullable: true, description: 'The card, when issued at once.' })
   card!: CardObject | null;

@@ -3,7 +3,7 @@ import { OperationKind, OperationStatus } from '../../core/writes.js';
 import { MoneyObject } from './money.type.js';
 import { NodeInterface } from './node.type.js';
 
-@ObjectType('Operation', {
+@ObjectType('Operation', { simpleResolvers: true,
   implements: NodeInterface,
   description: 'A write at a provider that may finish later (a top-up order, a transfer, a push/pull): follow it with `node(id)`.',
 })

@@ -2,7 +2,7 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Capability } from '../../providers/provider.js';
 import { Provider } from '../enums.js';
 
-@ObjectType('ProviderHealth', { description: "How a provider has been doing lately, as this gateway instance saw it." })
+@ObjectType('ProviderHealth', { simpleResolvers: true, description: "How a provider has been doing lately, as this gateway instance saw it." })
 export class ProviderHealthObject {
   @Field(() => Boolean, {
     description: 'True while the circuit breaker is open: the gateway answers UPSTREAM_UNAVAILABLE for this provider without calling it.',
@@ -37,7 +37,7 @@ export class ProviderHealthObject {
   queued!: number;
 }
 
-@ObjectType('ProviderInfo', { description: 'A provider configured on this gateway and what it can do.' })
+@ObjectType('ProviderInfo', { simpleResolvers: true, description: 'A provider configured on this gateway and what it can do.' })
 export class ProviderInfoObject {
   @Field(() => Provider, { description: 'The provider.' })
   provider!: Provider;

@@ -3,7 +3,7 @@ import { TransactionDirection, TransactionStatus, TransactionType } from '../../
 import { MoneyObject } from './money.type.js';
 import { NodeInterface } from './node.type.js';
 
-@ObjectType('Merchant', { description: 'Where a card was used.' })
+@ObjectType('Merchant', { simpleResolvers: true, description: 'Where a card was used.' })
 export class MerchantObject {
   @Field(() => String, { description: 'Merchant name.' })
   name!: string;
@@ -15,7 +15,7 @@ export class MerchantObject {
   country!: string | null;
 }
 
-@ObjectType('Transaction', { implements: NodeInterface, description: 'A movement of money on a card or wallet.' })
+@ObjectType('Transaction', { simpleResolvers: true, implements: NodeInterface, description: 'A movement of money on a card or wallet.' })
 export class TransactionObject extends NodeInterface {
   @Field(() => TransactionType, { description: 'Unified type.' })
   type!: TransactionType;

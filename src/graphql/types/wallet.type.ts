@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { NodeInterface } from './node.type.js';
 
-@ObjectType('Wallet', { implements: NodeInterface, description: 'An account or wallet holding money that cards spend from.' })
+@ObjectType('Wallet', { simpleResolvers: true, implements: NodeInterface, description: 'An account or wallet holding money that cards spend from.' })
 export class WalletObject extends NodeInterface {
   @Field(() => String, { nullable: true, description: 'A display name (ledger: the custom namespace, or the namespace).' })
   name!: string | null;
