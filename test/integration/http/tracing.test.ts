@@ -16,6 +16,7 @@ import type { ProviderKey } from '../../../src/core/provider-key.js';
 
 const CARDS = 'query TracedCards { cards(first: 5) { nodes { id provider } failures { provider code } } }';
 const REVEAL = 'mutation TracedReveal($id: ID!) { revealCard(cardId: $id) { token } }';
+const TRANSFER = 'mutation TracedTransfer($input: TransferFundsInput!, $key: String!) { transferFunds(input: $input, idempotencyKey: $key) { id status } }';
 
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -173,6 +174,21 @@ describe('traces', () => {
       expect(String(span.attributes['url.template'])).not.toContain(cardRef);
       expect(span.name).not.toContain(cardRef);
     }
+  });
+
+  it('traces a write like a read: the mutation, the provider operation, its attempt, and the write still lands once', async () => {
+    const usd = [...gw.sandboxes.stores.utgl!.accounts.values()].filter((a) => a.currency === 'USD' && Number(a.balance) > 100);
+    const input = { fromWalletId: globalId('utgl', 'Wallet', usd[0]!.id), toWalletId: globalId('utgl', 'Wallet', usd[1]!.id), amount: '1.00', currency: 'USD' };
+    const res = await gw.query(TRANSFER, { key: 'traced-transfer-1', input });
+    expect(res.errors).toBeUndefined();
+    const [server] = (await serverSpans(1)) as [ReadableSpan];
+    expect(server.name).toBe('mutation TracedTransfer');
+    const spans = exporter.getFinishedSpans();
+    const write = childrenOf(spans, server).find((s) => s.name === 'utgl transferFunds');
+    expect(write).toBeDefined();
+    const attempts = childrenOf(spans, write!);
+    expect(attempts.map((s) => `${s.name} ${s.attributes['http.response.status_code']}`)).toEqual(['POST /v1/transfers 201']);
+    expect(gw.sandboxes.servers.utgl!.count('POST', '/v1/transfers')).toBe(1);
   });
 
   it('puts no card number, token or provider secret in any span, revealing a card included', async () => {
