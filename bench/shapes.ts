@@ -208,10 +208,12 @@ export const SHAPES: Shape[] = [
     name: 'top-up-fresh-key',
     description: 'a top-up with a fresh idempotency key (utgl, write)',
     write: true,
-    query: (ctx, i) => ({
+    query: (ctx) => ({
       query: 'mutation($input: TopUpCardInput!, $key: String!) { topUpCard(input: $input, idempotencyKey: $key) { id status } }',
       variables: {
-        key: `bench-${RUN}-gw-${i}`,
+        // Never reused: the gateway derives utgl's idempotency key from it, and the gateways of
+        // both store engines write to the same utgl (a repeated key would be a replay there).
+        key: `bench-${randomUUID()}`,
         input: {
           cardId: Buffer.from(`utgl:Card:${ctx.utglTopUp!.cardId}`).toString('base64url'),
           fundingWalletId: Buffer.from(`utgl:Wallet:${ctx.utglTopUp!.fundingAccountId}`).toString('base64url'),
