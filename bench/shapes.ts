@@ -225,7 +225,10 @@ export const SHAPES: Shape[] = [
     baseline(ctx) {
       const send = utglClient(ctx);
       return async (i) => {
-        // Like the gateway: the funding account's currency is checked before anything is sent.
+        // Like the gateway: the card is read (it exists), then the funding account's currency
+        // checked, before anything is sent.
+        const cards = await send(`/v1/cards?ids=${ctx.utglTopUp!.cardId}`);
+        if (cards.data.length !== 1) throw new Error('the card does not exist');
         const account = await send(`/v1/accounts/${ctx.utglTopUp!.fundingAccountId}`);
         if (account.currency !== 'USD') throw new Error(`the funding account holds ${account.currency}`);
         const body = { source_account_id: ctx.utglTopUp!.fundingAccountId, destination_card_id: ctx.utglTopUp!.cardId, amount: '0.01', currency: 'USD', reference: `bench_${RUN}_base_${i}` };
