@@ -1,101 +1,26 @@
 /**
- * The embedded engine: one SQLite file (better-sqlite3 12) in `.cardplane/`, for `npm start`
- * and any single-machine deployment. WAL journal with `synchronous=FULL`, so a transaction is
- * on disk when its call resolves and a crash (even `kill -9` mid-write) leaves each transaction
- * wholly there or wholly absent; every multi-row write (attempt + audit entry, outcome + audit
- * entry, a purge) is one transaction. A file that is not a database, or fails SQLite's
- * `quick_check`, stops start-up with a message naming it: never a silent fresh start over lost
- * idempotency records.
+ * The embedded engine, for `npm start` and any single-machine deployment: the StateStore
+ * contract over one SQLite file (sqlite-database.ts: WAL, `synchronous=FULL`, one transaction
+ * per call), run in a worker thread of its own (sqlite-worker.ts).
  *
- * better-sqlite3 is synchronous: statements are prepared once, each call runs in microseconds
- * and blocks nothing for long; the methods still return promises to keep the contract's shape.
- * Several processes may share one file (SQLite locks it; writers wait up to the busy timeout),
- * but several replicas on several machines need PostgreSQL.
+ * Why a thread: better-sqlite3 is synchronous and a durable commit waits for its fsync
+ * (milliseconds on most disks, three commits per fresh-key write). On the event loop, every
+ * commit would stall every request the gateway is serving — reads that never touch the store
+ * would queue behind writes. Here each contract call is one message to the worker, which runs
+ * it as one transaction while the event loop goes on — the calls made during a commit share the
+ * next one (group commit: one fsync for many) — and the promise resolves once it is committed.
+ * Calls are answered in the order they were made.
+ *
+ * If the worker dies (it should not: SQLite's errors are answered as errors), every pending
+ * and later call rejects with a StateDatabaseError naming the file, and `check()` fails
+ * readiness until the process is restarted.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { StateDatabaseError, UnknownKeyError } from './errors.js';
-import { mayRecordAttempt, mayReplaceStatus, SETTLED_STATUSES, UNCERTAIN_STATUSES } from './record-rules.js';
-import {
-  AUDIT_COLUMNS,
-  auditFromRow,
-  auditValues,
-  grantFromRow,
-  jsonText,
-  recordFromRow,
-  type AttemptRow,
-  type AuditRow,
-  type GrantRow,
-  type RecordRow,
-} from './rows.js';
-import type { AttemptRecord, AuditEntry, ClaimResult, IdempotencyRecord, Outcome, RevealGrant, StateStore } from './state-store.js';
-
-/** The schema, one step per version (`PRAGMA user_version`); applied in order, never edited once released. */
-const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
-  {
-    version: 1,
-    sql: `
-      CREATE TABLE idempotency_records (
-        tenant TEXT NOT NULL,
-        key TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        mutation TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        provider TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'OUTCOME_UNKNOWN', 'NOT_SENT')),
-        result TEXT,
-        error TEXT,
-        duplicate_detected INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (tenant, key)
-      );
-      CREATE INDEX idempotency_records_updated ON idempotency_records (updated_at);
-      CREATE TABLE write_attempts (
-        tenant TEXT NOT NULL,
-        key TEXT NOT NULL,
-        number INTEGER NOT NULL,
-        reference TEXT NOT NULL,
-        sent_at TEXT NOT NULL,
-        resend INTEGER NOT NULL,
-        PRIMARY KEY (tenant, key, number),
-        FOREIGN KEY (tenant, key) REFERENCES idempotency_records (tenant, key) ON DELETE CASCADE
-      );
-      CREATE TABLE audit_entries (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL CHECK (at <> ''),
-        request_id TEXT NOT NULL CHECK (request_id <> ''),
-        tenant TEXT NOT NULL CHECK (tenant <> ''),
-        subject TEXT NOT NULL CHECK (subject <> ''),
-        action TEXT NOT NULL CHECK (action <> ''),
-        target TEXT NOT NULL CHECK (target <> ''),
-        provider TEXT NOT NULL CHECK (provider <> ''),
-        outcome TEXT NOT NULL CHECK (outcome <> ''),
-        idempotency_key TEXT,
-        attempt INTEGER,
-        code TEXT,
-        upstream_request_id TEXT
-      );
-      CREATE INDEX audit_entries_key ON audit_entries (idempotency_key, tenant);
-      CREATE INDEX audit_entries_at ON audit_entries (at);
-      CREATE TABLE reveal_tokens (
-        digest TEXT PRIMARY KEY,
-        tenant TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        provider TEXT NOT NULL,
-        ref TEXT NOT NULL,
-        card_id TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
-      );
-      CREATE TABLE leases (
-        name TEXT PRIMARY KEY,
-        owner TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
-      );
-    `,
-  },
-];
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { StateDatabaseError } from './errors.js';
+import type { SqliteCall, SqliteError, SqliteOperation, SqliteOperations } from './sqlite-database.js';
+import type { SqliteReply, SqliteRequest, SqliteWorkerData } from './sqlite-worker.js';
+import type { AttemptRecord, AuditEntry, IdempotencyRecord, Outcome, RevealGrant, StateStore } from './state-store.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -105,256 +30,149 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
-
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<StateStore> {
+/** Opens (creating if need be), verifies and migrates the file; rejects with a StateDatabaseError naming it. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStateStore> {
   return SqliteStateStore.open(options);
+}
+
+/**
+ * The worker's script beside this module: the compiled `.js` in a build. When Cardplane runs
+ * from its TypeScript sources (jest, the tests' child processes) it is the `.ts` source, loaded
+ * through the tests' transpile-on-load hook — never the case in a build.
+ */
+function workerScript(): { filename: string; execArgv?: string[] } {
+  if (__filename.endsWith('.js')) return { filename: join(__dirname, 'sqlite-worker.js') };
+  return { filename: join(__dirname, 'sqlite-worker.ts'), execArgv: [...process.execArgv, '--require', join(__dirname, '../../test/support/register-ts.cjs')] };
+}
+
+/** A StateDatabaseError as thrown in the worker, or another error with its name and message. */
+function rebuild({ name, message }: SqliteError): Error {
+  const error = name === StateDatabaseError.name ? new StateDatabaseError(message) : new Error(message);
+  error.name = name;
+  return error;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
 }
 
 export class SqliteStateStore implements StateStore {
   readonly engine = 'sqlite';
-  private readonly now: () => Date;
-  private readonly sql;
-  private readonly tx;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  /** Why calls are refused: closed, or the worker died. */
+  private stopped: Error | undefined;
 
   private constructor(
-    private readonly db: Database.Database,
+    private readonly worker: Worker,
     readonly path: string,
-    now: () => Date,
+    private readonly now: () => Date,
   ) {
-    this.now = now;
-    const auditInsert = `INSERT INTO audit_entries (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
-    this.sql = {
-      record: db.prepare<[string, string], RecordRow>('SELECT * FROM idempotency_records WHERE tenant = ? AND key = ?'),
-      attempts: db.prepare<[string, string], AttemptRow>('SELECT * FROM write_attempts WHERE tenant = ? AND key = ? ORDER BY number'),
-      claim: db.prepare(
-        `INSERT INTO idempotency_records (tenant, key, subject, mutation, fingerprint, provider, status, result, error, duplicate_detected, created_at, updated_at)
-         VALUES (@tenant, @key, @subject, @mutation, @fingerprint, @provider, 'IN_PROGRESS', @result, @error, @duplicate, @createdAt, @updatedAt)
-         ON CONFLICT (tenant, key) DO NOTHING`,
-      ),
-      attemptWritten: db.prepare<[string, string, number], { number: number }>('SELECT number FROM write_attempts WHERE tenant = ? AND key = ? AND number = ?'),
-      writeAttempt: db.prepare(
-        `INSERT INTO write_attempts (tenant, key, number, reference, sent_at, resend) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant, key, number) DO UPDATE SET reference = excluded.reference, sent_at = excluded.sent_at, resend = excluded.resend`,
-      ),
-      setInProgress: db.prepare(`UPDATE idempotency_records SET status = 'IN_PROGRESS', updated_at = ? WHERE tenant = ? AND key = ?`),
-      setOutcome: db.prepare('UPDATE idempotency_records SET status = ?, result = ?, error = ?, updated_at = ? WHERE tenant = ? AND key = ?'),
-      setDuplicate: db.prepare('UPDATE idempotency_records SET duplicate_detected = 1, updated_at = ? WHERE tenant = ? AND key = ?'),
-      uncertain: db.prepare<[string | null, string | null, number], RecordRow>(
-        `SELECT r.* FROM idempotency_records r
-         WHERE (r.status IN (${inList(UNCERTAIN_STATUSES)}) OR r.duplicate_detected = 1
-                OR EXISTS (SELECT 1 FROM write_attempts a WHERE a.tenant = r.tenant AND a.key = r.key AND a.resend = 1))
-           AND (? IS NULL OR r.updated_at < ?)
-         ORDER BY r.updated_at, r.tenant, r.key
-         LIMIT ?`,
-      ),
-      audit: db.prepare(auditInsert),
-      auditList: db.prepare<[string | null, string | null, string | null, string | null, number], AuditRow>(
-        `SELECT * FROM (
-           SELECT * FROM audit_entries WHERE (? IS NULL OR tenant = ?) AND (? IS NULL OR idempotency_key = ?) ORDER BY id DESC LIMIT ?
-         ) ORDER BY id`,
-      ),
-      issueToken: db.prepare('INSERT INTO reveal_tokens (digest, tenant, subject, provider, ref, card_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      consumeToken: db.prepare<[string, string, string], GrantRow>('DELETE FROM reveal_tokens WHERE digest = ? AND tenant = ? AND subject = ? RETURNING *'),
-      acquireLease: db.prepare(
-        `INSERT INTO leases (name, owner, expires_at) VALUES (@name, @owner, @expiresAt)
-         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-         WHERE leases.owner = excluded.owner OR leases.expires_at <= @now`,
-      ),
-      releaseLease: db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?'),
-      purgeRecords: db.prepare(`DELETE FROM idempotency_records WHERE status IN (${inList(SETTLED_STATUSES)}) AND duplicate_detected = 0 AND updated_at < ?`),
-      purgeAudit: db.prepare('DELETE FROM audit_entries WHERE at < ?'),
-      purgeTokens: db.prepare('DELETE FROM reveal_tokens WHERE expires_at < ?'),
-      purgeLeases: db.prepare('DELETE FROM leases WHERE expires_at <= ?'),
-    };
-    this.tx = {
-      claim: db.transaction(this.claimTx),
-      attempt: db.transaction(this.attemptTx),
-      outcome: db.transaction(this.outcomeTx),
-      duplicate: db.transaction(this.duplicateTx),
-      purge: db.transaction(this.purgeTx),
-    };
+    worker.on('message', (reply: SqliteReply) => this.answer(reply));
+    worker.on('error', (error) => this.fail(`its worker thread failed: ${error.message}`));
+    worker.on('exit', (code) => this.fail(`its worker thread exited (code ${code})`));
+    // An idle store does not keep the process alive; a call in flight does (see `call`).
+    worker.unref();
   }
 
-  /** Opens (creating if need be), verifies and migrates the file; throws StateDatabaseError naming it. */
-  static open({ path, now = () => new Date(), busyTimeoutMs = 5_000 }: SqliteStoreOptions): SqliteStateStore {
-    const file = resolve(path);
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    // Created by us first, so the file (and its -wal and -shm, which copy its mode) is private.
-    closeSync(openSync(file, 'a', 0o600));
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(file, { timeout: busyTimeoutMs });
-      const check = db.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new Error(String(check));
-    } catch (error) {
-      db?.close();
-      throw new StateDatabaseError(
-        `The state database ${file} is damaged or is not a SQLite database (${(error as Error).message}). ` +
-          'Cardplane will not start on it: its idempotency records protect against paying twice. Restore it from a backup, or move it aside to start empty.',
-        { cause: error },
-      );
-    }
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      migrate(db, file);
-      return new SqliteStateStore(db, file, now);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
-  }
-
-  private recordOf(tenant: string, key: string): IdempotencyRecord | undefined {
-    const row = this.sql.record.get(tenant, key);
-    return row ? recordFromRow(row, this.sql.attempts.all(tenant, key)) : undefined;
-  }
-
-  private statusOf(tenant: string, key: string) {
-    const row = this.sql.record.get(tenant, key);
-    if (!row) throw new UnknownKeyError(tenant, key);
-    return row.status as IdempotencyRecord['status'];
-  }
-
-  private appendAudit(entry: AuditEntry): void {
-    this.sql.audit.run(...auditValues(entry));
-  }
-
-  // Each write is an IMMEDIATE transaction: it takes the write lock before reading, so what it
-  // decides on (a status, an existing attempt) cannot change under it, even from another process.
-  private readonly claimTx = (record: Omit<IdempotencyRecord, 'attempts' | 'status'>): ClaimResult => {
-    const inserted = this.sql.claim.run({
-      ...record,
-      result: jsonText(record.result),
-      error: jsonText(record.error),
-      duplicate: record.duplicateDetected ? 1 : 0,
+  static async open({ path, now = () => new Date(), busyTimeoutMs = 5_000 }: SqliteStoreOptions): Promise<SqliteStateStore> {
+    const { filename, execArgv } = workerScript();
+    const workerData: SqliteWorkerData = { path, busyTimeoutMs };
+    const worker = new Worker(filename, { workerData, execArgv });
+    const opened = await new Promise<{ ready: true } | { failed: SqliteError }>((resolve, reject) => {
+      const failed = (reason: string, cause?: unknown) => reject(new StateDatabaseError(`The state database ${path} could not be opened: ${reason}`, { cause }));
+      const listeners = {
+        message: (reply: { ready: true } | { failed: SqliteError }) => done(() => resolve(reply)),
+        error: (error: Error) => done(() => failed(error.message, error)),
+        exit: (code: number) => done(() => failed(`its worker thread exited (code ${code})`)),
+      };
+      const done = (settle: () => void) => {
+        worker.off('message', listeners.message).off('error', listeners.error).off('exit', listeners.exit);
+        settle();
+      };
+      worker.on('message', listeners.message).on('error', listeners.error).on('exit', listeners.exit);
     });
-    return { claimed: inserted.changes === 1, record: this.recordOf(record.tenant, record.key)! };
-  };
-
-  private readonly attemptTx = (tenant: string, key: string, attempt: AttemptRecord, audit: AuditEntry): boolean => {
-    const written = this.sql.attemptWritten.get(tenant, key, attempt.number) !== undefined;
-    if (!mayRecordAttempt(this.statusOf(tenant, key), written)) return false;
-    this.sql.writeAttempt.run(tenant, key, attempt.number, attempt.reference, attempt.sentAt, attempt.resend ? 1 : 0);
-    this.sql.setInProgress.run(this.now().toISOString(), tenant, key);
-    this.appendAudit(audit);
-    return true;
-  };
-
-  private readonly outcomeTx = (tenant: string, key: string, outcome: Outcome, audit: AuditEntry): void => {
-    if (mayReplaceStatus(this.statusOf(tenant, key))) {
-      this.sql.setOutcome.run(outcome.status, jsonText(outcome.result), jsonText(outcome.error), this.now().toISOString(), tenant, key);
+    if ('failed' in opened) {
+      await worker.terminate();
+      throw rebuild(opened.failed);
     }
-    this.appendAudit(audit);
-  };
+    return new SqliteStateStore(worker, path, now);
+  }
 
-  private readonly duplicateTx = (tenant: string, key: string, audit: AuditEntry): void => {
-    if (this.sql.setDuplicate.run(this.now().toISOString(), tenant, key).changes === 0) throw new UnknownKeyError(tenant, key);
-    this.appendAudit(audit);
-  };
+  private call<K extends SqliteOperation>(op: K, ...args: Parameters<SqliteOperations[K]>): Promise<ReturnType<SqliteOperations[K]>> {
+    return this.send({ op, args, now: this.now().getTime() } as SqliteCall) as Promise<ReturnType<SqliteOperations[K]>>;
+  }
 
-  private readonly purgeTx = (olderThan: Date) => {
-    const cutoff = olderThan.toISOString();
-    const result = {
-      records: this.sql.purgeRecords.run(cutoff).changes,
-      audit: this.sql.purgeAudit.run(cutoff).changes,
-      revealTokens: this.sql.purgeTokens.run(olderThan.getTime()).changes,
-    };
-    this.sql.purgeLeases.run(this.now().getTime());
-    return result;
-  };
+  private send(body: SqliteCall | { op: 'close' }): Promise<unknown> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const request: SqliteRequest = { id: (this.nextId += 1), ...body };
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(request.id, { resolve, reject });
+      this.worker.postMessage(request);
+    });
+  }
 
-  /**
-   * Runs one synchronous call, turning SQLite's own errors into StateDatabaseErrors that name
-   * the file (a full disk, a lock held too long): one error type for callers, whatever failed.
-   */
-  private async run<T>(work: () => T): Promise<T> {
-    try {
-      return work();
-    } catch (error) {
-      if (error instanceof UnknownKeyError || error instanceof StateDatabaseError) throw error;
-      throw new StateDatabaseError(`The state database ${this.path} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-    }
+  private answer(reply: SqliteReply): void {
+    if (!('id' in reply)) return;
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if ('error' in reply) waiting.reject(rebuild(reply.error));
+    else waiting.resolve(reply.value);
+  }
+
+  private fail(reason: string): void {
+    this.stopped ??= new StateDatabaseError(`The state database ${this.path} is unavailable: ${reason}`);
+    for (const waiting of this.pending.values()) waiting.reject(this.stopped);
+    this.pending.clear();
   }
 
   readonly records = {
-    get: (tenant: string, key: string) => this.run(() => this.recordOf(tenant, key)),
-    claim: (record: Omit<IdempotencyRecord, 'attempts' | 'status'>) => this.run(() => this.tx.claim.immediate(record)),
-    recordAttempt: (tenant: string, key: string, attempt: AttemptRecord, audit: AuditEntry) => this.run(() => this.tx.attempt.immediate(tenant, key, attempt, audit)),
-    recordOutcome: (tenant: string, key: string, outcome: Outcome, audit: AuditEntry) => this.run(() => this.tx.outcome.immediate(tenant, key, outcome, audit)),
-    markDuplicate: (tenant: string, key: string, audit: AuditEntry) => this.run(() => this.tx.duplicate.immediate(tenant, key, audit)),
-    listUncertain: ({ updatedBefore, limit }: { updatedBefore?: Date; limit: number }) =>
-      this.run(() => {
-        const before = updatedBefore?.toISOString() ?? null;
-        return this.sql.uncertain.all(before, before, limit).map((row) => recordFromRow(row, this.sql.attempts.all(row.tenant, row.key)));
-      }),
+    get: (tenant: string, key: string) => this.call('get', tenant, key),
+    claim: (record: Omit<IdempotencyRecord, 'attempts' | 'status'>) => this.call('claim', record),
+    recordAttempt: (tenant: string, key: string, attempt: AttemptRecord, audit: AuditEntry) => this.call('recordAttempt', tenant, key, attempt, audit),
+    recordOutcome: (tenant: string, key: string, outcome: Outcome, audit: AuditEntry) => this.call('recordOutcome', tenant, key, outcome, audit),
+    markDuplicate: (tenant: string, key: string, audit: AuditEntry) => this.call('markDuplicate', tenant, key, audit),
+    listUncertain: (options: { updatedBefore?: Date; limit: number }) => this.call('listUncertain', options),
   };
 
   readonly audit = {
-    record: (entry: AuditEntry) => this.run(() => this.appendAudit(entry)),
-    list: ({ tenant, idempotencyKey, limit }: { tenant?: string; idempotencyKey?: string; limit: number }) =>
-      this.run(() => this.sql.auditList.all(tenant ?? null, tenant ?? null, idempotencyKey ?? null, idempotencyKey ?? null, limit).map(auditFromRow)),
+    record: (entry: AuditEntry) => this.call('recordAudit', entry),
+    list: (filter: { tenant?: string; idempotencyKey?: string; limit: number }) => this.call('listAudit', filter),
   };
 
   readonly revealTokens = {
-    issue: (digest: string, grant: RevealGrant) =>
-      this.run(() => {
-        this.sql.issueToken.run(digest, grant.tenant, grant.subject, grant.provider, grant.ref, grant.cardId, grant.expiresAt);
-      }),
-    consume: (digest: string, viewer: { tenant: string; subject: string }) =>
-      this.run(() => {
-        const row = this.sql.consumeToken.get(digest, viewer.tenant, viewer.subject);
-        return row ? grantFromRow(row) : null;
-      }),
+    issue: (digest: string, grant: RevealGrant) => this.call('issueRevealToken', digest, grant),
+    consume: (digest: string, viewer: { tenant: string; subject: string }) => this.call('consumeRevealToken', digest, viewer),
   };
 
   readonly leases = {
-    acquire: (name: string, owner: string, ttlMs: number) =>
-      this.run(() => {
-        const now = this.now().getTime();
-        return this.sql.acquireLease.run({ name, owner, expiresAt: now + ttlMs, now }).changes === 1;
-      }),
-    release: (name: string, owner: string) =>
-      this.run(() => {
-        this.sql.releaseLease.run(name, owner);
-      }),
+    acquire: (name: string, owner: string, ttlMs: number) => this.call('acquireLease', name, owner, ttlMs),
+    release: (name: string, owner: string) => this.call('releaseLease', name, owner),
   };
 
-  async check(): Promise<void> {
-    try {
-      this.db.prepare('SELECT 1').get();
-    } catch (error) {
-      throw new StateDatabaseError(`The state database ${this.path} does not answer: ${(error as Error).message}`, { cause: error });
-    }
+  check(): Promise<void> {
+    return this.call('check');
   }
 
   purge(olderThan: Date) {
-    return this.run(() => this.tx.purge.immediate(olderThan));
-  }
-
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    return this.call('purge', olderThan);
   }
 
   /** The journal settings in force (for tests and start-up logs). */
-  settings(): { journalMode: string; synchronous: number } {
-    return { journalMode: String(this.db.pragma('journal_mode', { simple: true })), synchronous: Number(this.db.pragma('synchronous', { simple: true })) };
+  settings() {
+    return this.call('settings');
   }
-}
 
-function migrate(db: Database.Database, file: string): void {
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-  db.transaction(() => {
-    const current = Number(db.pragma('user_version', { simple: true }));
-    if (current > latest) {
-      throw new StateDatabaseError(`The state database ${file} has schema version ${current}, newer than this Cardplane knows (${latest}): run a newer version, or restore a backup`);
-    }
-    for (const step of MIGRATIONS) {
-      if (step.version <= current) continue;
-      db.exec(step.sql);
-      db.pragma(`user_version = ${step.version}`);
-    }
-  }).immediate();
+  /** Waits for every call made before it, closes the database and ends the thread. */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    const closed = this.send({ op: 'close' });
+    this.stopped = new StateDatabaseError(`The state database ${this.path} is closed`);
+    await closed;
+    await this.worker.terminate();
+  }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteStore, SqliteStateStore } from '../../../src/store/sqlite-store.js';
+import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import { auditOf, claimOf, describeStateStoreContract } from '../../support/state-store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cardplane-sqlite-'));
@@ -45,8 +45,8 @@ async function killAfter(file: string, mode: 'once' | 'stream', writes: number):
 describe('the sqlite state store on disk', () => {
   it('runs in WAL mode with synchronous=FULL, in a file only its owner can read', async () => {
     const file = freshFile();
-    const store = SqliteStateStore.open({ path: file });
-    expect(store.settings()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    const store = await openSqliteStore({ path: file });
+    expect(await store.settings()).toEqual({ journalMode: 'wal', synchronous: 2 });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     await store.close();
   });
@@ -116,6 +116,32 @@ describe('the sqlite state store on disk', () => {
     db.pragma('user_version = 999');
     db.close();
     await expect(openSqliteStore({ path: file })).rejects.toThrow(/schema version 999, newer than this Cardplane knows/);
+  });
+
+  it('commits calls made together in one transaction, each still all-or-nothing on its own', async () => {
+    const store = await openSqliteStore({ path: freshFile() });
+    await store.records.claim(claimOf('grouped'));
+    // Sent together, so the worker runs them in one batch: the broken entry fails alone.
+    const [good, broken, after] = await Promise.allSettled([
+      store.records.recordAttempt('acme', 'grouped', { number: 0, reference: 'ref-0', sentAt: '2026-03-01T12:00:00.000Z', resend: false }, auditOf('grouped')),
+      store.records.recordOutcome('acme', 'grouped', { status: 'SUCCEEDED' }, auditOf('grouped', { action: undefined as unknown as string })),
+      store.records.claim(claimOf('grouped-after')),
+    ]);
+    expect([good.status, broken.status, after.status]).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await store.records.get('acme', 'grouped')).toMatchObject({ status: 'IN_PROGRESS', attempts: [{ number: 0 }] });
+    expect((await store.audit.list({ idempotencyKey: 'grouped', limit: 10 })).map((e) => e.outcome)).toEqual(['ATTEMPTED']);
+    expect((await store.records.claim(claimOf('grouped-after'))).claimed).toBe(false);
+    await store.close();
+  });
+
+  it('fails every call naming the file, readiness included, once its worker thread has died', async () => {
+    const file = freshFile();
+    const store = await openSqliteStore({ path: file });
+    // As if the thread had crashed: the store must refuse, never hang.
+    await (store as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(store.check()).rejects.toThrow(`The state database ${file} is unavailable: its worker thread exited`);
+    await expect(store.records.claim(claimOf('after-death'))).rejects.toThrow(file);
+    await store.close();
   });
 
   it('keeps its records across a clean restart, migrating nothing twice', async () => {
