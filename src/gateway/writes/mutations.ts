@@ -34,7 +34,7 @@ import { badInput, ErrorCode, GatewayError } from '../../core/errors.js';
 import { auditBuilder, type AuditBuilder } from '../audit.js';
 import { crashPoint } from './crash-points.js';
 import { deriveKeys } from './idempotency-keys.js';
-import { cannotLookUp, fromStored, idempotencyConflict, notRecorded, statusOf, stillSettling, storedError } from './outcomes.js';
+import { cannotLookUp, fromStored, idempotencyConflict, notRecorded, resubmitAfter, statusOf, stillSettling, storedError } from './outcomes.js';
 import { StoreHealth, writeCounters, type WriteCounters } from './write-health.js';
 
 export type MutationScope = RequestScope;
@@ -267,7 +267,7 @@ export class Mutations {
       result = await spec.run(w);
     } catch (error) {
       crashPoint('after-answer');
-      return this.recordFailure(call, next.number, error);
+      return this.recordFailure(call, attempt, error);
     }
     crashPoint('after-answer');
     await this.recordOutcome(call, { status: 'SUCCEEDED', result: spec.serialize(result) }, call.audit('SUCCEEDED', { attempt: next.number }));
@@ -275,7 +275,7 @@ export class Mutations {
     return result;
   }
 
-  private async recordFailure<T>(call: Call<T>, attempt: number, error: unknown): Promise<never> {
+  private async recordFailure<T>(call: Call<T>, attempt: AttemptRecord, error: unknown): Promise<never> {
     const { spec } = call;
     const status = statusOf(error);
     const typed = error instanceof GatewayError ? error : undefined;
@@ -283,18 +283,23 @@ export class Mutations {
       call,
       { status, error: typed ? storedError(typed) : undefined },
       call.audit(status === 'OUTCOME_UNKNOWN' ? 'OUTCOME_UNKNOWN' : 'FAILED', {
-        attempt,
+        attempt: attempt.number,
         code: typed?.code ?? ErrorCode.OUTCOME_UNKNOWN,
         upstreamRequestId: typed?.upstream?.requestId,
       }),
     );
-    if (!typed) {
-      throw new GatewayError(ErrorCode.OUTCOME_UNKNOWN, 'The mutation failed unexpectedly after it may have reached the provider; resubmit the same idempotency key to reconcile', {
+    const answer =
+      typed ??
+      new GatewayError(ErrorCode.OUTCOME_UNKNOWN, 'The mutation failed unexpectedly after it may have reached the provider; resubmit the same idempotency key to reconcile', {
         provider: spec.provider.key,
         cause: error,
       });
+    // An uncertain outcome that a resubmit can settle (by look-up) is the client's to retry
+    // under the same key, once the attempt can no longer land: the first answer says when.
+    if (answer.code === ErrorCode.OUTCOME_UNKNOWN && spec.kind !== null) {
+      throw resubmitAfter(answer, this.timeLeft(spec.provider.key, attempt, typed?.upstream?.status !== undefined));
     }
-    throw typed;
+    throw answer;
   }
 
   /** The provider has the write an earlier attempt sent: that is the outcome. */
@@ -403,8 +408,13 @@ export class Mutations {
    * a dropped connection, a crash) may be processed late, until its settle window closes.
    */
   private unsettledFor(record: IdempotencyRecord, last: AttemptRecord): number {
-    if (record.status === 'OUTCOME_UNKNOWN' && record.error?.upstream?.status !== undefined) return 0;
-    return Date.parse(last.sentAt) + this.setup.settle(record.provider).windowMs - Date.now();
+    return this.timeLeft(record.provider, last, record.status === 'OUTCOME_UNKNOWN' && record.error?.upstream?.status !== undefined);
+  }
+
+  /** How long `attempt` may still land (ms): none once the provider answered it, else until its window closes. */
+  private timeLeft(provider: ProviderKey, attempt: AttemptRecord, answered: boolean): number {
+    if (answered) return 0;
+    return Date.parse(attempt.sentAt) + this.setup.settle(provider).windowMs - Date.now();
   }
 
   private holding<T>(spec: MutationSpec<T>, leftMs: number): GatewayError {

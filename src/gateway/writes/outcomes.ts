@@ -65,14 +65,25 @@ export function notRecorded(provider: ProviderKey): GatewayError {
   );
 }
 
+/** Whole seconds until `leftMs` has passed (at least 1): what `retryAfterSeconds` says. */
+const secondsLeft = (leftMs: number) => Math.max(1, Math.ceil(leftMs / 1000));
+
 /** An earlier attempt may still land: answered without sending anything. */
 export function stillSettling(provider: ProviderKey, mutation: string, leftMs: number): GatewayError {
-  const seconds = Math.max(1, Math.ceil(leftMs / 1000));
+  const seconds = secondsLeft(leftMs);
   return new GatewayError(
     ErrorCode.OUTCOME_UNKNOWN,
     `An earlier attempt of this ${mutation} may still be processed by ${provider.toUpperCase()}: nothing was sent again. Resubmit the same idempotency key after ${seconds} s to learn its outcome.`,
     { provider, retryable: true, retryAfterSeconds: seconds },
   );
+}
+
+/**
+ * The first answer of an attempt whose outcome is unknown: retryable under the same key (the
+ * resubmit reconciles, never resends blindly), after the time the attempt may still land.
+ */
+export function resubmitAfter(error: GatewayError, leftMs: number): GatewayError {
+  return error.with({ retryable: true, retryAfterSeconds: secondsLeft(leftMs) });
 }
 
 export function cannotLookUp(provider: ProviderKey, mutation: string): GatewayError {

@@ -85,7 +85,9 @@ describe('mutations', () => {
     const before = cents(from.balance);
     gw.sandboxes.servers.utgl!.inject({ method: 'POST', path: '/v1/transfers', dropAfterHandling: true, times: 1 });
     const lost = await transfer('transfer-lost-1', '5.00');
-    expect(lost.errors![0]!.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', provider: 'UTGL', retryable: false });
+    // Retryable under the same key: the resubmit reconciles by reference (it never resends blindly).
+    expect(lost.errors![0]!.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', provider: 'UTGL', retryable: true });
+    expect(lost.errors![0]!.extensions.retryAfterSeconds).toBeGreaterThan(0);
     expect(cents(from.balance)).toBe(before - 500);
     const reconciled: any = await transfer('transfer-lost-1', '5.00');
     expect(reconciled.errors).toBeUndefined();

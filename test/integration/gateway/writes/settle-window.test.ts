@@ -54,12 +54,18 @@ describe('a write the provider processes after the gateway gave up on it', () =>
 
     const sentAt = Date.now();
     const first = await gw.query(query, { ...variables, key });
-    expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', provider: provider.toUpperCase() });
+    // The first answer already tells the client it may resubmit the same key, and when: once
+    // the attempt can no longer land (the window, less the time the attempt took).
+    expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', provider: provider.toUpperCase(), retryable: true });
+    const firstWait = first.errors![0]!.extensions.retryAfterSeconds as number;
+    expect(firstWait).toBeGreaterThan(0);
+    expect(firstWait).toBeLessThanOrEqual(WINDOW_MS / 1000);
     expect(race.effects(stores)).toBe(before); // the held write has not landed yet
 
     const again = await gw.query(query, { ...variables, key });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'OUTCOME_UNKNOWN', retryable: true });
     expect(again.errors![0]!.extensions.retryAfterSeconds).toBeGreaterThan(0);
+    expect(again.errors![0]!.extensions.retryAfterSeconds).toBeLessThanOrEqual(firstWait);
     expect(posts()).toBe(1);
 
     // The held write lands, then the window closes.

@@ -31,7 +31,8 @@ describe('never resending while an earlier attempt can still land', () => {
     p.set('lands-late');
     const store = new MemoryStateStore();
     const mutations = engine(store, 400);
-    expect(await failure(mutations.execute(scope(), 'key-late-01', p.spec()))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN, retryable: false });
+    // The first answer says when a resubmit can learn the outcome: when the window closes (400 ms: 1 s).
+    expect(await failure(mutations.execute(scope(), 'key-late-01', p.spec()))).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN, retryable: true, retryAfterSeconds: 1 });
     p.set('ok');
     const held = await failure(mutations.execute(scope(), 'key-late-01', p.spec()));
     expect(held).toMatchObject({ code: ErrorCode.OUTCOME_UNKNOWN, retryable: true });
