@@ -26,7 +26,7 @@ export interface AuditSubject {
   idempotencyKey?: string;
 }
 
-export type AuditDetails = Pick<AuditEntry, 'code' | 'upstreamRequestId' | 'attempt'>;
+export type AuditDetails = Pick<AuditEntry, 'code' | 'upstreamRequestId' | 'attempt' | 'resend'>;
 
 /** Builds the entries of one action: each call is one outcome, stamped with its own time. */
 export type AuditBuilder = (outcome: AuditOutcome, details?: AuditDetails) => AuditEntry;

@@ -97,6 +97,11 @@ const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> 
       );
     `,
   },
+  {
+    version: 2,
+    name: 'an ATTEMPTED audit entry says whether it is a resend',
+    sql: 'ALTER TABLE audit_entries ADD COLUMN resend BOOLEAN;',
+  },
 ];
 
 export interface PostgresStoreOptions {

@@ -76,10 +76,11 @@ export interface AuditRow {
   attempt: number | null;
   code: string | null;
   upstream_request_id: string | null;
+  resend: boolean | number | null;
 }
 
 /** The audit columns in insert order, and their values for one entry (missing fields are NULL). */
-export const AUDIT_COLUMNS = ['at', 'request_id', 'tenant', 'subject', 'action', 'target', 'provider', 'outcome', 'idempotency_key', 'attempt', 'code', 'upstream_request_id'] as const;
+export const AUDIT_COLUMNS = ['at', 'request_id', 'tenant', 'subject', 'action', 'target', 'provider', 'outcome', 'idempotency_key', 'attempt', 'code', 'upstream_request_id', 'resend'] as const;
 
 export function auditValues(entry: AuditEntry): unknown[] {
   return [
@@ -95,6 +96,8 @@ export function auditValues(entry: AuditEntry): unknown[] {
     entry.attempt ?? null,
     entry.code ?? null,
     entry.upstreamRequestId ?? null,
+    // 1 rather than true: SQLite binds no booleans, PostgreSQL reads '1' as true.
+    entry.resend ? 1 : null,
   ];
 }
 
@@ -113,6 +116,7 @@ export function auditFromRow(row: AuditRow): AuditEntry {
   if (row.attempt !== null) entry.attempt = Number(row.attempt);
   if (row.code !== null) entry.code = row.code as ErrorCode;
   if (row.upstream_request_id !== null) entry.upstreamRequestId = row.upstream_request_id;
+  if (row.resend) entry.resend = true;
   return entry;
 }
 

@@ -97,6 +97,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: 'ALTER TABLE audit_entries ADD COLUMN resend INTEGER;',
+  },
 ];
 
 export interface SqliteDatabaseOptions {

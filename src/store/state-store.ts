@@ -80,6 +80,11 @@ export interface AuditEntry {
   idempotencyKey?: string;
   /** The attempt number, for ATTEMPTED and the outcome that follows it. */
   attempt?: number;
+  /**
+   * On an ATTEMPTED entry: the attempt is a resend (its attempt record's `resend`), sent after an
+   * earlier attempt's settle window to a provider that can refuse no copy. Absent otherwise.
+   */
+  resend?: true;
   code?: ErrorCode;
   upstreamRequestId?: string;
 }

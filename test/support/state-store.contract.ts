@@ -303,9 +303,12 @@ export function describeStateStoreContract(engine: string, subject: StoreUnderTe
       it('stores an entry field for field, leaving out what was not given', async () => {
         const full = auditOf('full', { outcome: 'FAILED', code: ErrorCode.INSUFFICIENT_FUNDS, upstreamRequestId: 'up-7', attempt: 2 });
         const bare: AuditEntry = { at: '2026-03-01T12:00:00.000Z', requestId: 'r', tenant: 'acme', subject: 'alice', action: 'card.reveal.requested', target: 't', provider: 'utgl', outcome: 'DENIED' };
+        const resent = auditOf('full', { attempt: 1, resend: true });
         await store.audit.record(full);
         await store.audit.record(bare);
-        expect(await store.audit.list({ limit: 10 })).toEqual([full, bare]);
+        await store.records.claim(claimOf('full'));
+        await store.records.recordAttempt('acme', 'full', attemptOf(1, { resend: true }), resent);
+        expect(await store.audit.list({ limit: 10 })).toEqual([full, bare, resent]);
       });
     });
 

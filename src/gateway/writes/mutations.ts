@@ -237,7 +237,8 @@ export class Mutations {
     const attempt: AttemptRecord = { number: next.number, reference: w.reference, sentAt: new Date().toISOString(), resend: next.resend };
     let ahead: boolean;
     try {
-      ahead = await this.store.records.recordAttempt(tenant, call.key, attempt, call.audit('ATTEMPTED', { attempt: next.number }));
+      const entry = call.audit('ATTEMPTED', { attempt: next.number, resend: next.resend || undefined });
+      ahead = await this.store.records.recordAttempt(tenant, call.key, attempt, entry);
       this.health.succeeded();
     } catch (error) {
       this.health.failed('recordAttempt', error, scope.cx.log);

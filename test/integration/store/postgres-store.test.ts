@@ -35,7 +35,10 @@ describeWithPostgres('postgres-store', () => {
       await client.connect();
       try {
         const { rows } = await client.query(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`);
-        expect(rows).toEqual([{ version: 1, name: 'records, attempts, audit trail, reveal tokens, leases' }]);
+        expect(rows).toEqual([
+          { version: 1, name: 'records, attempts, audit trail, reveal tokens, leases' },
+          { version: 2, name: 'an ATTEMPTED audit entry says whether it is a resend' },
+        ]);
       } finally {
         await client.end();
         for (const store of stores) await store.close();

@@ -144,6 +144,22 @@ describe('the sqlite state store on disk', () => {
     await store.close();
   });
 
+  it('upgrades a file of the first schema in place, keeping what it holds', async () => {
+    const file = freshFile();
+    const first = await openSqliteStore({ path: file });
+    await first.audit.record(auditOf('kept-entry'));
+    await first.close();
+    // Back to version 1, as a file written before audit entries said whether they were resends.
+    const db = new Database(file);
+    db.exec('ALTER TABLE audit_entries DROP COLUMN resend');
+    db.pragma('user_version = 1');
+    db.close();
+    const upgraded = await openSqliteStore({ path: file });
+    await upgraded.audit.record(auditOf('new-entry', { attempt: 1, resend: true }));
+    expect(await upgraded.audit.list({ limit: 10 })).toEqual([auditOf('kept-entry'), auditOf('new-entry', { attempt: 1, resend: true })]);
+    await upgraded.close();
+  });
+
   it('keeps its records across a clean restart, migrating nothing twice', async () => {
     const file = freshFile();
     const first = await openSqliteStore({ path: file });

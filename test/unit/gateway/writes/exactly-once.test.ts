@@ -62,7 +62,7 @@ describe('never resending while an earlier attempt can still land', () => {
     expect(record.status).toBe('SUCCEEDED');
     expect(record.attempts.map((a) => [a.number, a.resend])).toEqual([[0, false], [1, true]]);
     const trail = await store.audit.list({ idempotencyKey: 'key-resend-1', limit: 10 });
-    expect(trail.map((e) => [e.outcome, e.attempt])).toEqual([['ATTEMPTED', 0], ['OUTCOME_UNKNOWN', 0], ['ATTEMPTED', 1], ['SUCCEEDED', 1]]);
+    expect(trail.map((e) => [e.outcome, e.attempt, e.resend])).toEqual([['ATTEMPTED', 0, undefined], ['OUTCOME_UNKNOWN', 0, undefined], ['ATTEMPTED', 1, true], ['SUCCEEDED', 1, undefined]]);
     expect(mutations.counters.resends).toBe(1);
     expect((await store.records.listUncertain({ limit: 10 })).map((r) => r.key)).toEqual(['key-resend-1']);
   });
