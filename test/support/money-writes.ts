@@ -4,6 +4,7 @@
  * the simulators (how many such writes the provider holds). Used in-process (settle-window
  * test) and by the sandbox host child of the crash and replica tests.
  */
+import { Capability } from '../../src/providers/provider.js';
 import type { SandboxStores } from '../../src/providers/sandboxes.js';
 import { globalId as gid } from './global-id.js';
 
@@ -15,7 +16,7 @@ export interface MoneyWrite {
   field: string;
   query: string;
   variables(stores: SandboxStores): Record<string, unknown>;
-  /** How many effects of such writes the simulator holds. */
+  /** How many effects of such writes the simulator holds (counted apart from every other write's). */
   effects(stores: SandboxStores): number;
 }
 
@@ -29,6 +30,21 @@ const pushpullAccount = (stores: SandboxStores, direction: 'push' | 'pull') =>
   stores.pushpull!.listedAccounts().find((a) => a.status === 'active' && (direction === 'push' ? a.push_enabled : a.pull_enabled))!;
 
 export const MONEY_WRITES = {
+  'utgl-top-up': {
+    provider: 'utgl',
+    path: '/v1/transfers',
+    field: 'topUpCard',
+    query: TOP_UP,
+    variables(stores) {
+      const utgl = stores.utgl!;
+      const usd = [...utgl.accounts.values()].filter((a) => a.currency === 'USD');
+      const funding = usd.sort((a, b) => Number(b.balance) - Number(a.balance))[0]!;
+      const card = [...utgl.cards.values()].find((c) => c.status === 'active' && usd.some((a) => a.id === c.account_id))!;
+      return { input: { cardId: gid('utgl', 'Card', card.id), fundingWalletId: gid('utgl', 'Wallet', funding.id), amount: '1.25', currency: 'USD' } };
+    },
+    // A top-up is a transfer to a card; transfers to accounts are the transfer write's.
+    effects: (stores) => [...stores.utgl!.transfers.values()].filter((t) => t.destination_card_id !== null).length,
+  },
   'utgl-transfer': {
     provider: 'utgl',
     path: '/v1/transfers',
@@ -38,7 +54,7 @@ export const MONEY_WRITES = {
       const usd = [...stores.utgl!.accounts.values()].filter((a) => a.currency === 'USD' && Number(a.balance) > 100);
       return { input: { fromWalletId: gid('utgl', 'Wallet', usd[0]!.id), toWalletId: gid('utgl', 'Wallet', usd[1]!.id), amount: '1.25', currency: 'USD' } };
     },
-    effects: (stores) => stores.utgl!.transfers.size,
+    effects: (stores) => [...stores.utgl!.transfers.values()].filter((t) => t.destination_card_id === null).length,
   },
   'baas-top-up': {
     provider: 'baas',
@@ -99,7 +115,7 @@ export const MONEY_WRITES = {
     field: 'pushToCard',
     query: PUSH,
     variables: (stores) => ({ input: { cardId: gid('pushpull', 'Card', pushpullAccount(stores, 'push').account_id), amount: '1.25', currency: 'USD' } }),
-    effects: (stores) => stores.pushpull!.transactions.size,
+    effects: (stores) => [...stores.pushpull!.transactions.values()].filter((t) => t.type === 'push').length,
   },
   'pushpull-pull': {
     provider: 'pushpull',
@@ -107,8 +123,18 @@ export const MONEY_WRITES = {
     field: 'pullFromCard',
     query: PULL,
     variables: (stores) => ({ input: { cardId: gid('pushpull', 'Card', pushpullAccount(stores, 'pull').account_id), amount: '1.25', currency: 'USD' } }),
-    effects: (stores) => stores.pushpull!.transactions.size,
+    effects: (stores) => [...stores.pushpull!.transactions.values()].filter((t) => t.type === 'pull').length,
   },
 } satisfies Record<string, MoneyWrite>;
 
 export type MoneyWriteName = keyof typeof MONEY_WRITES;
+
+/**
+ * The writes that move money, for each capability that moves it: what the crash matrix must
+ * hold for every provider publishing the capability (`<provider>-<write>` in MONEY_WRITES).
+ */
+export const MONEY_MOVING: Partial<Record<Capability, readonly string[]>> = {
+  [Capability.CARD_TOP_UP]: ['top-up'],
+  [Capability.FUNDS_TRANSFER]: ['transfer'],
+  [Capability.CARD_PUSH_PULL]: ['push', 'pull'],
+};

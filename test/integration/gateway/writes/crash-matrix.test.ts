@@ -1,7 +1,8 @@
 /**
  * Write-ahead, then act — proven by killing the gateway *process* (SIGKILL: no cleanup, no
- * flush) at the three moments that matter, for the money-moving writes of every provider that
- * has them, with the simulators in another process so their state survives:
+ * flush) at the three moments that matter, for every money-moving write of every provider (the
+ * matrix is checked against the capabilities the providers publish, so none is missing), with
+ * the simulators in another process so their state survives:
  *
  * - before-send: the attempt is written ahead, nothing has left the gateway;
  * - in-flight: the simulator has the request (held), the gateway dies before the answer; the
@@ -10,24 +11,30 @@
  *
  * After a restart on the same SQLite file, resubmitting each key gives the true outcome with
  * exactly one effect upstream, and the audit trail holds an ATTEMPTED entry for every attempt.
- * One crashing gateway per write (each dies on its first write); one restarted gateway per
- * moment settles them all. pushpull's pull shares its push's path and rules: push stands for both.
+ * Per moment: one crashing gateway per write (all started together; each dies on its first
+ * write), then one restarted gateway on which every cell of the moment is settled.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../../../src/config.js';
 import { PROVIDER_KEYS } from '../../../../src/core/provider-key.js';
+import { createRegistry } from '../../../../src/gateway/build-registry.js';
 import type { CrashPoint } from '../../../../src/gateway/writes/crash-points.js';
+import type { Capability } from '../../../../src/providers/provider.js';
 import { openSqliteStore } from '../../../../src/store/sqlite-store.js';
-import { MONEY_WRITES, type MoneyWriteName } from '../../../support/money-writes.js';
-import { graphql, startChild, startSandboxHost, testIdentity, type GraphQLAnswer, type SandboxHost } from '../../../support/processes.js';
+import { MONEY_MOVING, MONEY_WRITES, type MoneyWriteName } from '../../../support/money-writes.js';
+import { graphql, startChild, startSandboxHost, testIdentity, type Child, type GraphQLAnswer, type SandboxHost } from '../../../support/processes.js';
 
-jest.setTimeout(180_000);
+jest.setTimeout(240_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WINDOW_MS = 2_000;
-const WRITES: MoneyWriteName[] = ['utgl-transfer', 'baas-top-up', 'baas-transfer', 'corporate-top-up', 'pushpull-push'];
 const MOMENTS = ['before-send', 'in-flight', 'after-answer'] as const;
+/** Every write of MONEY_WRITES that moves money (ledger's card issuance does not). */
+const WRITES = (Object.keys(MONEY_WRITES) as MoneyWriteName[]).filter((name) =>
+  Object.values(MONEY_MOVING).some((writes) => writes.some((write) => name === `${MONEY_WRITES[name].provider}-${write}`)),
+);
 
 describe('a gateway process killed in the middle of a money movement', () => {
   let host: SandboxHost;
@@ -61,61 +68,77 @@ describe('a gateway process killed in the middle of a money movement', () => {
     return extensions?.code === 'OUTCOME_UNKNOWN' && extensions.retryable === true ? Number(extensions.retryAfterSeconds ?? 1) : undefined;
   };
 
-  it.each(MOMENTS)('%s: after a restart on the same store, each key settles with one effect and every attempt audited', async (moment) => {
-    const statePath = join(dir, `${moment}.db`);
-    const cases: Array<{ write: MoneyWriteName; key: string; variables: Record<string, unknown>; effects: number }> = [];
-    for (const write of WRITES) {
-      const w = MONEY_WRITES[write];
-      const key = `crash-${moment}-${write}`;
-      const variables = { ...(await host.variables(write)), key };
-      const effects = await host.effects(write);
-      const posts = await host.posts(write);
-      cases.push({ write, key, variables, effects });
-      const crashing = await startChild<{ url: string }>('test/support/gateway-child.ts', gatewayEnv(statePath, moment === 'in-flight' ? undefined : moment));
-      if (moment === 'in-flight') await host.fault(w.provider, { method: 'POST', path: w.path, latencyMs: 1_000, times: 1 });
-      const pending = graphql(crashing.info.url, identity.token, w.query, variables);
-      if (moment === 'in-flight') {
-        for (let i = 0; i < 100 && (await host.posts(write)) === posts; i += 1) await sleep(20);
-        await crashing.kill();
-      }
-      expect(await pending).toEqual({ died: true });
-      await crashing.exited;
-    }
-
-    const gateway = await startChild<{ url: string }>('test/support/gateway-child.ts', gatewayEnv(statePath));
+  it('holds every money-moving write that the providers publish a capability for', async () => {
+    const config = loadConfig({ ...host.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+    const registry = createRegistry({ endpoints: config.providers, sandboxed: new Set(), transport: config.upstream });
     try {
-      await sleep(WINDOW_MS + 200); // every attempt's settle window has closed; held writes landed
-      for (const { write, variables, effects } of cases) {
-        const w = MONEY_WRITES[write];
-        let answer = await graphql(gateway.info.url, identity.token, w.query, variables);
-        for (let i = 0, wait = retryableUnknown(answer); i < 3 && wait !== undefined; i += 1, wait = retryableUnknown(answer)) {
-          await sleep(wait * 1_000);
-          answer = await graphql(gateway.info.url, identity.token, w.query, variables);
-        }
-        expect([write, 'died' in answer ? 'died' : answer.errors]).toEqual([write, undefined]);
-        const settled = answer as GraphQLAnswer;
-        expect(settled.data?.[w.field]).toBeTruthy();
-        expect([write, await host.effects(write)]).toEqual([write, effects + 1]);
-        const replay = await graphql(gateway.info.url, identity.token, w.query, variables);
-        expect(replay).toEqual(settled);
-      }
+      const published = PROVIDER_KEYS.flatMap((provider) =>
+        (Object.entries(MONEY_MOVING) as Array<[Capability, readonly string[]]>)
+          .filter(([capability]) => registry.get(provider).capabilities.has(capability))
+          .flatMap(([, writes]) => writes.map((write) => `${provider}-${write}`)),
+      );
+      expect([...WRITES].sort()).toEqual(published.sort());
     } finally {
-      await gateway.kill();
+      await registry.close();
     }
+  });
 
-    const store = await openSqliteStore({ path: statePath });
-    try {
-      for (const { write, key } of cases) {
+  describe.each(MOMENTS)('killed %s', (moment) => {
+    const statePath = join(dir, `${moment}.db`);
+    const cells = new Map<MoneyWriteName, { key: string; variables: Record<string, unknown>; effects: number }>();
+    let gateway: Child<{ url: string }> | undefined;
+
+    beforeAll(async () => {
+      const crashAt = moment === 'in-flight' ? undefined : moment;
+      const crashing = await Promise.all(WRITES.map(() => startChild<{ url: string }>('test/support/gateway-child.ts', gatewayEnv(statePath, crashAt))));
+      // One write at a time: writes that share a route (utgl's, pushpull's) must not share its fault.
+      for (const [i, write] of WRITES.entries()) {
+        const w = MONEY_WRITES[write];
+        const key = `crash-${moment}-${write}`;
+        const variables = { ...(await host.variables(write)), key };
+        const effects = await host.effects(write);
+        const posts = await host.posts(write);
+        cells.set(write, { key, variables, effects });
+        if (moment === 'in-flight') await host.fault(w.provider, { method: 'POST', path: w.path, latencyMs: 1_000, times: 1 });
+        const pending = graphql(crashing[i]!.info.url, identity.token, w.query, variables);
+        if (moment === 'in-flight') {
+          for (let n = 0; n < 100 && (await host.posts(write)) === posts; n += 1) await sleep(20);
+          await crashing[i]!.kill();
+        }
+        expect([write, await pending]).toEqual([write, { died: true }]);
+        await crashing[i]!.exited;
+      }
+      gateway = await startChild<{ url: string }>('test/support/gateway-child.ts', gatewayEnv(statePath));
+      await sleep(WINDOW_MS + 200); // every attempt's settle window has closed; held writes landed
+    });
+    afterAll(() => gateway?.kill());
+
+    it.each(WRITES)('%s: after the restart, the resubmitted key gives one effect upstream, the true outcome, every attempt audited', async (write) => {
+      const w = MONEY_WRITES[write];
+      const { key, variables, effects } = cells.get(write)!;
+      let answer = await graphql(gateway!.info.url, identity.token, w.query, variables);
+      for (let i = 0, wait = retryableUnknown(answer); i < 3 && wait !== undefined; i += 1, wait = retryableUnknown(answer)) {
+        await sleep(wait * 1_000);
+        answer = await graphql(gateway!.info.url, identity.token, w.query, variables);
+      }
+      expect('died' in answer ? 'died' : answer.errors).toBeUndefined();
+      const settled = answer as GraphQLAnswer;
+      expect(settled.data?.[w.field]).toBeTruthy();
+      expect(await host.effects(write)).toBe(effects + 1);
+      expect(await graphql(gateway!.info.url, identity.token, w.query, variables)).toEqual(settled);
+
+      const store = await openSqliteStore({ path: statePath }); // beside the gateway's own connection
+      try {
         const record = (await store.records.get('acme', key))!;
         const trail = await store.audit.list({ tenant: 'acme', idempotencyKey: key, limit: 100 });
-        expect([write, record.status]).toEqual([write, 'SUCCEEDED']);
-        expect([write, trail.filter((e) => e.outcome === 'ATTEMPTED').map((e) => e.attempt)]).toEqual([write, record.attempts.map((a) => a.number)]);
+        expect(record.status).toBe('SUCCEEDED');
+        expect(trail.filter((e) => e.outcome === 'ATTEMPTED').map((e) => e.attempt)).toEqual(record.attempts.map((a) => a.number));
         // Only an attempt that certainly never left (before-send), or corporate's keyed resend, is followed by another.
-        const resent = moment === 'before-send' || write === 'corporate-top-up';
-        expect([write, record.attempts.length]).toEqual([write, resent ? 2 : 1]);
+        const resent = moment === 'before-send' || w.provider === 'corporate';
+        expect(record.attempts.length).toBe(resent ? 2 : 1);
+      } finally {
+        await store.close();
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
