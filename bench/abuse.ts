@@ -167,7 +167,7 @@ export interface NoisyNeighbourFigures {
  * An open-loop reader: one document every `intervalMs` (below its own rate limit), whatever
  * the latency, so a slow gateway shows as latency rather than as fewer samples.
  */
-async function readPaced(read: () => Promise<Answer>, intervalMs: number, durationMs: number): Promise<ReaderFigures> {
+export async function readPaced(read: () => Promise<Answer>, intervalMs: number, durationMs: number): Promise<ReaderFigures> {
   const latencies: number[] = [];
   let errors = 0;
   const errorCodes: Record<string, number> = {};

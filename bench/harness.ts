@@ -66,6 +66,8 @@ export interface Service {
   cpuMs(): number;
   peakRssMb(): number;
   stop(): Promise<void>;
+  /** A gateway's Prometheus metrics (its own listener). */
+  metricsUrl?: string;
 }
 
 /** baas objects (looked up one by one) for the abuse runs' flood. */
@@ -345,8 +347,10 @@ export async function openHarness(settings: BenchSettings): Promise<Harness & { 
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitUntilAnswers(`${url}/readyz`, child);
-      if (metricsPort !== undefined) await waitUntilAnswers(`http://127.0.0.1:${metricsPort}/metrics`, child);
-      return service(child, url);
+      if (metricsPort === undefined) return service(child, url);
+      const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+      await waitUntilAnswers(metricsUrl, child);
+      return { ...service(child, url), metricsUrl };
     },
     stateEngines: () => (engines ??= postgresEngine(harness).then((pgEngine) => [sqliteEngine, ...(pgEngine ? [pgEngine] : [])])),
     atExit: (cleanup) => cleanups.push(cleanup),

@@ -13,13 +13,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { noisyRun, refusedRun } from './abuse.js';
+import { readsDuringWritesRun } from './reads-during-writes.js';
 import { openHarness, ROOT, settingsFromEnv, type BenchRun } from './harness.js';
 import { largeAnswersRun } from './large-answers.js';
 import { observabilityRun } from './observability-cost.js';
 import { shapesRun, slowProviderRun, writesRun } from './shapes-run.js';
 
 /** Every run, in the order they are done. */
-const RUNS: BenchRun[] = [shapesRun, writesRun, slowProviderRun, refusedRun, noisyRun, largeAnswersRun, observabilityRun];
+const RUNS: BenchRun[] = [shapesRun, writesRun, readsDuringWritesRun, slowProviderRun, refusedRun, noisyRun, largeAnswersRun, observabilityRun];
 
 function selectedRuns(): BenchRun[] {
   if (!process.env.BENCH_RUNS) return RUNS;
