@@ -1,7 +1,9 @@
 /**
  * Per-request DataLoaders: every object read by id goes through one, so a query asking for
  * the same cardholder fifty times, or fifty cards of one provider, makes one batched call per
- * provider (a provider's `get*` receives all the refs of one tick at once).
+ * provider (a provider's `get*` receives all the refs of one tick at once). Each is made on
+ * first use: most requests read one or two kinds of object, and every request in flight would
+ * otherwise hold six loaders with their caches and closures (issue 14).
  */
 import DataLoader from 'dataloader';
 import type { CallContext } from '../core/call-context.js';
@@ -66,16 +68,46 @@ function ownError(error: unknown): GatewayError {
   throw error;
 }
 
-export function createLoaders(registry: ProviderRegistry, cx: CallContext) {
-  return {
-    cardholder: loader<Cardholder>(registry, cx, (p, refs, c) => p.getCardholders(refs, c)),
-    card: loader<Card>(registry, cx, (p, refs, c) => p.getCards(refs, c)),
-    wallet: loader<Wallet>(registry, cx, (p, refs, c) => p.getWallets(refs, c)),
-    walletBalance: loader<Money>(registry, cx, (p, refs, c) => p.getWalletBalances(refs, c)),
-    transaction: loader<Transaction>(registry, cx, (p, refs, c) => p.getTransactions(refs, c)),
+/** The request's loaders, one per kind of object, each made when first asked for. */
+export class Loaders {
+  private cardholders?: DataLoader<ObjectKey, Cardholder | null, string>;
+  private cards?: DataLoader<ObjectKey, Card | null, string>;
+  private wallets?: DataLoader<ObjectKey, Wallet | null, string>;
+  private walletBalances?: DataLoader<ObjectKey, Money | null, string>;
+  private transactions?: DataLoader<ObjectKey, Transaction | null, string>;
+  private operations?: DataLoader<ObjectKey, Operation | null, string>;
+
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly cx: CallContext,
+  ) {}
+
+  get cardholder() {
+    return (this.cardholders ??= loader(this.registry, this.cx, (p, refs, c) => p.getCardholders(refs, c)));
+  }
+
+  get card() {
+    return (this.cards ??= loader(this.registry, this.cx, (p, refs, c) => p.getCards(refs, c)));
+  }
+
+  get wallet() {
+    return (this.wallets ??= loader(this.registry, this.cx, (p, refs, c) => p.getWallets(refs, c)));
+  }
+
+  get walletBalance() {
+    return (this.walletBalances ??= loader(this.registry, this.cx, (p, refs, c) => p.getWalletBalances(refs, c)));
+  }
+
+  get transaction() {
+    return (this.transactions ??= loader(this.registry, this.cx, (p, refs, c) => p.getTransactions(refs, c)));
+  }
+
+  get operation() {
     // Operations are looked up one by one: one refused look-up (pushpull's per-request cap) fails its own id only.
-    operation: loader<Operation>(registry, cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c).catch(ownError)))),
-  };
+    return (this.operations ??= loader(this.registry, this.cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c).catch(ownError)))));
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export function createLoaders(registry: ProviderRegistry, cx: CallContext): Loaders {
+  return new Loaders(registry, cx);
+}
