@@ -3,7 +3,7 @@
  * `npm run token`: runs the compiled token CLI (dist/src/cli/token.js) at once when the build
  * is newer than every source it depends on, and compiles first otherwise. Only the token goes
  * to stdout: the compiler's output, like every message of the CLI, goes to stderr, so
- * `TOKEN=$(npm run -s token -- --tenant acme)` captures the token alone.
+ * `TOKEN=$(npm run token -- --tenant acme)` captures the token alone.
  */
 'use strict';
 const { readdirSync, statSync, utimesSync } = require('node:fs');

@@ -177,7 +177,7 @@ export function startupBanner(config: Config, url: string, metricsUrl?: string):
   const lines = [config.introspection ? `\nCardplane is up. Open Apollo Sandbox at ${url}/graphql` : `\nCardplane is up. GraphQL endpoint: ${url}/graphql`];
   if (config.auth.mode === 'development') {
     const tenants = knownTenants(config).join(', ');
-    lines.push(`Every request needs a token: \`npm run -s token -- --tenant acme\` prints one (tenants: ${tenants});`);
+    lines.push(`Every request needs a token: \`npm run token -- --tenant acme\` prints one (tenants: ${tenants});`);
     lines.push('paste it in Apollo Sandbox under Connection settings → Headers as  Authorization: Bearer <token>');
   }
   lines.push(`Health: ${url}/healthz (liveness), ${url}/readyz (readiness)`);

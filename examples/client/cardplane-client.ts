@@ -53,7 +53,7 @@ export type PersistedMode = 'ids' | 'apq' | 'text';
 export interface ClientOptions {
   /** e.g. http://localhost:4000/graphql */
   url: string;
-  /** The bearer token (development: `npm run -s token -- --tenant acme`). */
+  /** The bearer token (development: `npm run token -- --tenant acme`). */
   token: () => string | Promise<string>;
   persisted?: PersistedMode;
   /** Retries of a query whose every error is `retryable` (mutations are never resent). */

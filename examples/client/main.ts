@@ -3,7 +3,7 @@
  * screen of a card-management app would load them.
  *
  *   npm start                                     # the gateway, on sandboxes
- *   export CARDPLANE_TOKEN=$(npm run -s token -- --tenant acme --scopes cards:read,cardholders:read)
+ *   export CARDPLANE_TOKEN=$(npm run token -- --tenant acme --scopes cards:read,cardholders:read)
  *   npm run client                                # CARDPLANE_URL, CARDPLANE_PERSISTED=ids|apq|text
  */
 import { CardDetailDocument, CardsPageDocument } from './generated/graphql.js';
@@ -50,7 +50,7 @@ if (require.main === module) {
   const url = process.env.CARDPLANE_URL ?? 'http://localhost:4000/graphql';
   const token = process.env.CARDPLANE_TOKEN;
   if (!token) {
-    console.error('Set CARDPLANE_TOKEN (npm run -s token -- --tenant acme)');
+    console.error('Set CARDPLANE_TOKEN (npm run token -- --tenant acme)');
     process.exit(1);
   }
   loadCardsScreen(url, token, (process.env.CARDPLANE_PERSISTED as PersistedMode | undefined) ?? 'apq').then(

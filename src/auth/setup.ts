@@ -14,6 +14,6 @@ export async function createTokenVerifier(auth: AuthSettings): Promise<VerifyTok
     jwks: { keys: [keys.publicJwk] },
     maxLifetimeSeconds,
     cacheSeconds,
-    renewalHint: 'get a new one with `npm run -s token -- --tenant <tenant>`',
+    renewalHint: 'get a new one with `npm run token -- --tenant <tenant>`',
   });
 }

@@ -1,8 +1,8 @@
 /**
- * `npm run -s token -- --tenant acme --scopes "cards:read cardholders:read" --hours 8`
+ * `npm run token -- --tenant acme --scopes "cards:read cardholders:read" --hours 8`
  * Prints a development token the gateway accepts when it runs without AUTH_* settings
  * (`npm start`): the token alone on stdout, every other word on stderr, so
- * `TOKEN=$(npm run -s token -- --tenant acme)` works. Scopes may be separated by commas or
+ * `TOKEN=$(npm run token -- --tenant acme)` works. Scopes may be separated by commas or
  * spaces. A tenant that owns no provider (PROVIDER_TENANTS, or the sandbox default) is refused,
  * naming the known ones. It refuses in production: real tokens come from your identity provider.
  */
@@ -14,7 +14,7 @@ import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../auth/verifier.js';
 import { knownTenants, loadConfig } from '../config.js';
 import { loadDotEnv } from './dotenv.js';
 
-const USAGE = 'usage: npm run -s token -- [--tenant acme] [--scopes "cards:read cardholders:read"] [--subject developer] [--hours 8]';
+const USAGE = 'usage: npm run token -- [--tenant acme] [--scopes "cards:read cardholders:read"] [--subject developer] [--hours 8]';
 
 async function main(): Promise<void> {
   loadDotEnv();

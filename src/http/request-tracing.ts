@@ -91,8 +91,10 @@ export function traceUpstreamAttempt(start: AttemptStart, headers: Record<string
     },
     parent,
   );
+  // A trace that is not sampled still goes upstream (its traceparent says so): the provider
+  // continues the same trace. Untraced (tracing off), there is no trace to send.
+  if (isSpanContextValid(span.spanContext())) propagation.inject(trace.setSpan(parent, span), headers);
   if (!span.isRecording()) return () => span.end();
-  propagation.inject(trace.setSpan(parent, span), headers);
   return (report) => {
     if (report.status !== undefined) span.setAttribute('http.response.status_code', report.status);
     span.setAttribute('cardplane.outcome', report.outcome);

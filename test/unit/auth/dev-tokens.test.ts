@@ -39,7 +39,7 @@ describe('development tokens', () => {
     const verify = await createTokenVerifier({ mode: 'development', keysDir: dir });
     await expect(verify(`Bearer ${expired}`)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
-      message: 'The token has expired; get a new one with `npm run -s token -- --tenant <tenant>`',
+      message: 'The token has expired; get a new one with `npm run token -- --tenant <tenant>`',
     });
   });
 });
