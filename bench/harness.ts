@@ -193,7 +193,7 @@ function childEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
 
 /**
  * A `Side` for a GraphQL endpoint: POSTs the document `query(i)` through `pool` with one
- * viewer's token. Client `c` of C takes the viewers c, c + C, c + 2C … in turn, so no two
+ * viewer's token; an answer with errors fails, named by the first error's code and provider. Client `c` of C takes the viewers c, c + C, c + 2C … in turn, so no two
  * clients share a viewer and each viewer sees at most its client's rate over ⌊viewers / C⌋:
  * the default per-viewer limits stay realistic and are never what is measured.
  */
@@ -216,8 +216,12 @@ export function graphqlSide(
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(query(i)),
       });
-      const body = (await res.body.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
-      if (res.statusCode !== 200 || body.errors) throw new Error(body.errors?.[0]?.extensions?.code ?? `HTTP ${res.statusCode}`);
+      const body = (await res.body.json()) as { errors?: Array<{ extensions?: { code?: string; provider?: string } }> };
+      if (res.statusCode !== 200 || body.errors) {
+        // The code, and the provider it came from when it names one (e.g. UPSTREAM_UNAVAILABLE:pushpull).
+        const first = body.errors?.[0]?.extensions;
+        throw new Error(first?.code ? [first.code, first.provider].filter(Boolean).join(':') : `HTTP ${res.statusCode}`);
+      }
     },
   };
 }

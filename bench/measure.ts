@@ -58,13 +58,15 @@ async function measureRun(side: Side, task: Task, clients: number, durationMs: n
   const load: LoadResult = await runLoad((client, nth) => task(client, nth, clients), clients, durationMs);
   const cpu = side.cpuMs() - cpuBefore;
   const upstream = await side.upstream();
-  const answered = Math.max(1, load.requests);
+  // Work per query sent, answered or failed (a failed query did work too); rates and latency
+  // count answered queries only.
+  const sent = Math.max(1, load.requests + load.errors);
   return {
     rps: (load.requests / load.elapsedMs) * 1000,
     p50: percentile(load.latenciesMs, 50),
     p99: percentile(load.latenciesMs, 99),
-    upstreamPerQuery: upstream / answered,
-    cpuMsPerRequest: cpu / answered,
+    upstreamPerQuery: upstream / sent,
+    cpuMsPerRequest: cpu / sent,
     errors: load.errors,
     errorCodes: load.errorCodes,
   };

@@ -101,8 +101,9 @@ export function targetsTable(comparisons: Comparison[]): string {
         ? `${addedText(a)} ${mark(a.ms <= t.added.ms)} (≤ ${t.added.ms} ms)`
         : `${addedText(a)} ${mark(a.percent <= t.added.percent)} (≤ ${t.added.percent}%)`;
     const equal = Math.abs(gateway.loaded.upstreamPerQuery - direct.loaded.upstreamPerQuery) < 0.005;
+    const failed = gateway.loaded.errors + gateway.single.errors;
     rows.push(
-      `| ${c.description} | ${f(cpu, 2)} ${mark(cpu <= t.cpu[0])} (≤ ${t.cpu[0]}, aim ${t.cpu[1]}) | ${f(throughput, 2)} ${mark(throughput >= t.throughput[0])} (≥ ${t.throughput[0]}, aim ${t.throughput[1]}) | ` +
+      `| ${c.description}${failed > 0 ? ` (${failed} failed queries: not comparable)` : ''} | ${f(cpu, 2)} ${mark(cpu <= t.cpu[0])} (≤ ${t.cpu[0]}, aim ${t.cpu[1]}) | ${f(throughput, 2)} ${mark(throughput >= t.throughput[0])} (≥ ${t.throughput[0]}, aim ${t.throughput[1]}) | ` +
         `${addedCell} | ${f(gateway.peakRssMb, 0)} ${mark(gateway.peakRssMb <= RSS_TARGET_MB[0])} (≤ ${RSS_TARGET_MB[0]}, aim ${RSS_TARGET_MB[1]}) | ` +
         `${f(gateway.loaded.upstreamPerQuery, 2)} vs ${f(direct.loaded.upstreamPerQuery, 2)} ${mark(equal)} |`,
     );

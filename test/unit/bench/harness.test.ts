@@ -93,10 +93,16 @@ describe('graphqlSide', () => {
     expect(new Set(authorizations).size).toBe(100);
   });
 
-  it('fails a request answered with errors, naming the first error code', async () => {
-    const { pool } = recordingPool({ statusCode: 200, body: { data: { a: null }, errors: [{ extensions: { code: 'UPSTREAM_UNAVAILABLE' } }] } });
+  it('fails a request answered with errors, naming the first error code and the provider it came from', async () => {
+    const { pool } = recordingPool({ statusCode: 200, body: { data: { a: null }, errors: [{ extensions: { code: 'UPSTREAM_UNAVAILABLE', provider: 'pushpull' } }] } });
     const s = graphqlSide(target, pool, tokens, () => ({ query: '{ a }' }), upstream);
-    await expect(s.request(0, 0, 0, 1)).rejects.toThrow('UPSTREAM_UNAVAILABLE');
+    await expect(s.request(0, 0, 0, 1)).rejects.toThrow(/^UPSTREAM_UNAVAILABLE:pushpull$/);
+  });
+
+  it('names a failure without a provider by its code alone', async () => {
+    const { pool } = recordingPool({ statusCode: 200, body: { errors: [{ extensions: { code: 'RATE_LIMITED' } }] } });
+    const s = graphqlSide(target, pool, tokens, () => ({ query: '{ a }' }), upstream);
+    await expect(s.request(0, 0, 0, 1)).rejects.toThrow(/^RATE_LIMITED$/);
   });
 
   it('fails a non-200 answer without errors by its HTTP status', async () => {
@@ -152,6 +158,11 @@ describe('the report', () => {
     const row = table.split('\n').find((line) => line.startsWith('| cards-list-50'))!;
     expect(row).toContain('+15%) ✗');
     expect(row).toContain('5.00 vs 4.00 ✗');
+  });
+
+  it('marks a shape whose gateway queries failed as not comparable, whatever its ratios', () => {
+    const table = targetsTable([comparison('card-by-id', side({ cpuMsPerRequest: 1, rps: 90, upstreamPerQuery: 4, errors: 12 }, { p50: 10.5 }))]);
+    expect(table).toContain('| card-by-id (12 failed queries: not comparable) |');
   });
 
   it('says the fast providers waited when their calls start after the slow provider answered', () => {
