@@ -11,8 +11,7 @@
  * (metrics.ts), logs are pino's.
  */
 import { ROOT_CONTEXT, type ContextManager } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { defaultResource, envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { ConfigError, type Reader } from '../core/env.js';
 
@@ -74,10 +73,16 @@ const NO_ASYNC_CONTEXT: ContextManager = {
 /** The process's SDK: one, however many apps a process starts (tests), stopped with the last. */
 let running: { sdk: NodeSDK; users: number } | undefined;
 
-/** Starts the SDK when the settings turn tracing on; undefined (nothing registered) otherwise. */
+/**
+ * Starts the SDK when the settings turn tracing on; undefined (nothing registered) otherwise.
+ * The SDK is loaded only then (a `require` here, not an import at the top): its modules are
+ * some 24 MB of every gateway's memory, tracing on or off (issue 14).
+ */
 export function startTracing(settings: TracingSettings): Tracing | undefined {
   if (!settings.enabled) return undefined;
   if (!running) {
+    const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+    const { defaultResource, envDetector, hostDetector, resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
     const sdk = new NodeSDK({
       // `service.name` is cardplane unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise.
       resource: defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'cardplane' })),
