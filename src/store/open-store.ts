@@ -4,7 +4,6 @@
  * config.ts; this only opens what they name.
  */
 import type { Logger } from '../core/logger.js';
-import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { StateStore } from './state-store.js';
 
@@ -17,13 +16,17 @@ export async function openStateStore(settings: StateStoreSettings, log: Logger):
   switch (settings.engine) {
     case 'sqlite':
       return openSqliteStore({ path: settings.path });
-    case 'postgres':
+    case 'postgres': {
+      // Loaded only here: the PostgreSQL driver is some 6 MB of resident memory a SQLite gateway
+      // would carry for nothing (issue 14).
+      const { openPostgresStore } = require('./postgres-store.js') as typeof import('./postgres-store.js');
       return openPostgresStore({
         url: settings.url,
         poolSize: settings.poolSize,
         // An idle connection dropped by a server restart: the pool replaces it; readiness shows outages.
         onError: (error) => log.warn({ event: 'state_store.connection_error', err: error.message }, 'a pooled PostgreSQL connection failed'),
       });
+    }
     default: {
       const unknown: never = settings;
       throw new Error(`Unknown state store engine ${JSON.stringify(unknown)}`);
