@@ -11,7 +11,8 @@ import { createTokenVerifier } from './auth/setup.js';
 import { createRegistry } from './gateway/build-registry.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import type { ProviderRegistry } from './gateway/registry.js';
-import { openStateStore } from './store/open-store.js';
+import { openEventBus, openStateStore } from './store/open-store.js';
+import type { EventBus } from './store/event-bus.js';
 import { startRetention } from './store/retention.js';
 import type { StateStore } from './store/state-store.js';
 import { startSandboxes, type RunningSandboxes } from './providers/sandboxes.js';
@@ -29,6 +30,8 @@ export interface AppOverrides {
   log?: Logger;
   /** The state store; the app closes only one it opened itself. */
   store?: StateStore;
+  /** The live-update bus (default: PostgreSQL LISTEN/NOTIFY with DATABASE_URL, else in-process); closed only if opened here. */
+  bus?: EventBus;
 }
 
 export interface App {
@@ -58,11 +61,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   log.info({ event: 'state_store.opened', engine: store.engine }, 'state store ready');
   const retention = startRetention(store, log, { retentionHours: config.stateRetentionHours });
   let sandboxes: RunningSandboxes;
+  let bus: EventBus | undefined;
   try {
+    bus = overrides.bus ?? (await openEventBus(config.state, log));
     sandboxes = await startSandboxes(config.providers, { latencyMs: config.sandboxLatencyMs, simulate: config.development });
   } catch (error) {
     await tracing?.shutdown();
     await retention.stop();
+    if (!overrides.bus) await bus?.close();
     if (!overrides.store) await store.close();
     throw error;
   }
@@ -88,6 +94,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     settleWindows: config.settleWindows,
     log,
     perViewerConcurrency: config.perViewerConcurrency,
+    bus,
+    followRhythms: config.followRhythms,
   });
   gateway.reconciler.start(config.reconcileSweepIntervalMs);
   metrics = new Metrics({ registry, writes: gateway.writeCounters });
@@ -107,6 +115,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       persistedQueries: config.persistedQueries,
       readiness,
       metrics,
+      subscriptions: config.subscriptions,
     },
     config.port,
     config.host,
@@ -138,6 +147,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       await server.close();
       await metricsServer?.close();
       await gateway.reconciler.stop();
+      await gateway.live.close();
+      if (!overrides.bus) await bus.close();
       await registry.close();
       await sandboxes.stop();
       await retention.stop();

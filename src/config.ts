@@ -10,11 +10,12 @@ import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { ConfigError, reader, type Env, type Reader } from './core/env.js';
 import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-key.js';
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
-import { settleWindowFromEnv, type SettleWindow } from './providers/provider-module.js';
+import { followRhythmFromEnv, settleWindowFromEnv, type FollowRhythm, type SettleWindow } from './providers/provider-module.js';
 import type { UpstreamTimeouts } from './providers/transport/http.js';
 import { DEFAULT_MAX_RETRY_AFTER_SECONDS } from './providers/transport/retry-policy.js';
 import { AnswerMemory, DEFAULT_ANSWER_MEMORY_BYTES, DEFAULT_MAX_ANSWER_BYTES } from './providers/transport/answer-memory.js';
 import { corsSettingsFromEnv, type CorsSettings } from './http/cors.js';
+import { subscriptionSettingsFromEnv, type SubscriptionSettings } from './http/subscription-settings.js';
 import type { HttpServerLimits } from './http/connection-limits.js';
 import { tracingSettingsFromEnv, type TracingSettings } from './http/tracing.js';
 import type { StateStoreSettings } from './store/open-store.js';
@@ -75,6 +76,10 @@ export interface Config {
   providers: ProviderEndpoints;
   /** How long after an attempt each provider may still process it (`<NAME>_SETTLE_WINDOW_MS`). */
   settleWindows: Record<ProviderKey, SettleWindow>;
+  /** How each provider's pending operations are followed for subscribers (module rhythm, `<NAME>_FOLLOW_FIRST_MS`). */
+  followRhythms: Record<ProviderKey, FollowRhythm>;
+  /** Subscriptions over graphql-ws: limits, idle timeout, send buffer (http/subscription-settings.ts). */
+  subscriptions: SubscriptionSettings;
   /** How often one replica sweeps uncertain writes to settle them by look-up (0: never). */
   reconcileSweepIntervalMs: number;
 }
@@ -120,6 +125,8 @@ export function loadConfig(env: Env = process.env): Config {
     requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
     upstream,
     settleWindows: settleWindows(env, upstream),
+    followRhythms: Object.fromEntries(PROVIDER_KEYS.map((key) => [key, followRhythmFromEnv(PROVIDER_CATALOG[key], env)])) as Record<ProviderKey, FollowRhythm>,
+    subscriptions: subscriptionSettingsFromEnv(read),
     reconcileSweepIntervalMs: read.int('RECONCILE_SWEEP_INTERVAL_MS', 60_000, 0, 86_400_000),
     // Sized by the noisy-neighbour benchmark: at 5 000/s one viewer's admitted documents
     // (lists near the cost cap) slowed another viewer's reads fifty-fold on two cores; at

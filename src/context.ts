@@ -13,6 +13,7 @@ import { createLoaders } from './gateway/loaders.js';
 import type { Logger } from './core/logger.js';
 import type { Gateway, TenantView } from './gateway/gateway.js';
 import type { TenantScope } from './gateway/tenant-scope.js';
+import type { StreamLimits } from './gateway/live/live-streams.js';
 
 export interface GraphQLContext extends TenantScope {
   /** The request's logger (`cx.log`). */
@@ -22,6 +23,17 @@ export interface GraphQLContext extends TenantScope {
   tenant: TenantView;
   /** Errors of providers that failed inside an otherwise answered list. */
   partialErrors: GraphQLError[];
+  /** Set for a subscription over graphql-ws: its socket's limits, and a fresh scope per event. */
+  subscription?: SubscriptionChannel;
+}
+
+export interface SubscriptionChannel extends StreamLimits {
+  /**
+   * Gives the context a new request id, deadline and loaders: each event of a long-lived
+   * subscription is executed as a request of its own (a deadline set at subscribe time would
+   * have long passed, and loaders would serve stale objects).
+   */
+  renew(): void;
 }
 
 export function createContext(gateway: Gateway, requestId: string, viewer: Viewer, log: Logger, trace?: Context): GraphQLContext {
@@ -31,9 +43,22 @@ export function createContext(gateway: Gateway, requestId: string, viewer: Viewe
     ...scope,
     log: scope.cx.log,
     registry: tenant.registry,
-    loaders: createLoaders(tenant.registry, scope.cx),
+    loaders: createLoaders(tenant.registry, scope.cx, gateway.live.updates),
     gateway,
     tenant,
     partialErrors: [],
   };
+}
+
+/** The context of one subscription (graphql-ws): renewed for each event it executes. */
+export function createSubscriptionContext(gateway: Gateway, requestId: () => string, viewer: Viewer, log: Logger, limits: StreamLimits): GraphQLContext {
+  const context = createContext(gateway, requestId(), viewer, log);
+  context.subscription = {
+    ...limits,
+    renew() {
+      const fresh = createContext(gateway, requestId(), viewer, log);
+      Object.assign(context, { requestId: fresh.requestId, viewer: fresh.viewer, cx: fresh.cx, log: fresh.log, loaders: fresh.loaders, partialErrors: fresh.partialErrors });
+    },
+  };
+  return context;
 }

@@ -40,6 +40,8 @@ import { noteErrorCode, observationPlugin, observeRequests } from './http/reques
 import { listen } from './http/listen.js';
 import { livenessEndpoint, readinessEndpoint, type Readiness } from './http/readiness.js';
 import { applyConnectionLimits, connectionsCheckingIntervalMs, type HttpServerLimits } from './http/connection-limits.js';
+import { attachSubscriptions } from './http/ws-subscriptions.js';
+import type { SubscriptionSettings } from './http/subscription-settings.js';
 
 export interface ServerOptions {
   gateway: Gateway;
@@ -67,6 +69,8 @@ export interface ServerOptions {
   metrics: Metrics;
   /** Request timeouts and the per-address connection cap. */
   http: HttpServerLimits;
+  /** Subscriptions over graphql-ws on /graphql: limits (http/subscription-settings.ts). */
+  subscriptions: SubscriptionSettings;
 }
 
 /**
@@ -253,8 +257,20 @@ export async function startServer(options: ServerOptions, port: number, host = '
   });
   applyConnectionLimits(httpServer, options.http);
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  const schema = buildGatewaySchema();
+  // Subscriptions: graphql-ws on the same /graphql, over WebSocket (http/ws-subscriptions.ts).
+  const subscriptions = attachSubscriptions(httpServer, {
+    schema,
+    gateway: options.gateway,
+    verify: options.verify,
+    log: options.log,
+    cors: options.cors,
+    limits,
+    settings: options.subscriptions,
+    production: options.production,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildGatewaySchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection,
@@ -281,6 +297,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
       // No cache hints anywhere in the schema: the plugin would wrap every field resolver only to
       // conclude `no-store`, which graphqlEndpoint sets on every answer itself.
       ApolloServerPluginCacheControlDisabled(),
+      // Closes the subscription sockets (1001 Going away) when the server drains.
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       options.introspection
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -136,3 +136,8 @@ export interface CardSecrets {
   expiryMonth: number;
   expiryYear: number;
 }
+
+/** An object that went through JSON (a stored result, a live event) with its dates back: `createdAt` is the model's only one. */
+export function reviveDates<T>(stored: unknown): T {
+  return JSON.parse(JSON.stringify(stored), (key, value: unknown) => (key === 'createdAt' && typeof value === 'string' ? new Date(value) : value)) as T;
+}

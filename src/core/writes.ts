@@ -65,10 +65,17 @@ export enum OperationKind {
 
 export enum OperationStatus {
   PENDING = 'PENDING',
+  /** The provider has started on it (corporate's `processing` order): not final yet. */
+  PROCESSING = 'PROCESSING',
   COMPLETED = 'COMPLETED',
   FAILED = 'FAILED',
   /** The provider itself does not know (pushpull 207): never to be read as success or failure. */
   UNKNOWN = 'UNKNOWN',
+}
+
+/** Statuses after which an operation no longer changes (UNKNOWN may still settle, so it is not final). */
+export function isFinalStatus(status: OperationStatus): boolean {
+  return status === OperationStatus.COMPLETED || status === OperationStatus.FAILED;
 }
 
 /** A write as the provider holds it: a transfer, a top-up order, a push/pull transaction. */

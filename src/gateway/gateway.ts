@@ -6,6 +6,9 @@
 import type { Logger } from '../core/logger.js';
 import type { SettleWindow } from '../providers/provider-module.js';
 import type { StateStore } from '../store/state-store.js';
+import type { EventBus } from '../store/event-bus.js';
+import type { FollowRhythm } from '../providers/provider-module.js';
+import { createLive, type Live } from './live/live.js';
 import { CardReveals } from './reveal/card-reveal.js';
 import { CardWrites } from './writes/card-writes.js';
 import { Mutations } from './writes/mutations.js';
@@ -43,6 +46,8 @@ export interface Gateway {
   writeCounters: WriteCounters;
   /** Settles uncertain writes by look-up (the periodic sweep, `npm run reconcile`). */
   reconciler: Reconciler;
+  /** Live updates for subscriptions: publication, the fleet-wide operation follower, subscription sources. */
+  live: Live;
 }
 
 export interface GatewaySetup {
@@ -56,24 +61,30 @@ export interface GatewaySetup {
   log: Logger;
   /** Calls one viewer may have in flight at one provider (its fair share of the bulkhead). */
   perViewerConcurrency: number;
+  /** Where live updates travel between replicas (store/event-bus.ts). */
+  bus: EventBus;
+  /** How each provider's pending operations are followed. */
+  followRhythms: Record<ProviderKey, FollowRhythm>;
 }
 
 /** Viewer views kept for reuse (least recently created dropped first). */
 const VIEWER_VIEWS = 10_000;
 
-export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, store, settleWindows, log, perViewerConcurrency }: GatewaySetup): Gateway {
+export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, store, settleWindows, log, perViewerConcurrency, bus, followRhythms }: GatewaySetup): Gateway {
   const views = new Map<string, TenantView>();
   const viewerViews = new Map<string, TenantView>();
   const fairShare = new FairShare({ perViewer: perViewerConcurrency });
   const revealLimiter = new RateLimiter({ capacity: reveal.perMinute, refillPerSecond: reveal.perMinute / 60 });
   const settle = (provider: ProviderKey) => settleWindows[provider];
   const mutations = new Mutations({ store, settle, requestDeadlineMs, log });
+  const live = createLive({ bus, leases: store.leases, registry, rhythms: followRhythms, log, requestDeadlineMs });
   const gateway: Gateway = {
     registry,
     requestDeadlineMs,
     fairShare,
     reveals: new CardReveals(new RevealTokens(store.revealTokens, reveal.tokenTtlSeconds), revealLimiter, store.audit),
-    writes: new CardWrites(mutations, store.audit),
+    writes: new CardWrites(mutations, store.audit, live.writes),
+    live,
     storeHealth: mutations.health,
     writeCounters: mutations.counters,
     reconciler: new Reconciler({ store, registry, mutations, requestDeadlineMs, log }),

@@ -15,6 +15,16 @@ import type { CardProvider } from '../providers/provider.js';
 import type { Found } from '../core/page.js';
 import { GatewayError } from '../core/errors.js';
 import type { Operation } from '../core/writes.js';
+import type { LiveTopic } from '../store/event-bus.js';
+
+/**
+ * Who learns what the loaders read (the live updates, gateway/live/live-updates.ts): a read
+ * that sees a watched card, wallet, balance or operation change publishes it to subscribers.
+ */
+export interface ReadObserver {
+  observe(topic: LiveTopic, object: { provider: ProviderKey; ref: string }): void;
+  observeBalance(provider: ProviderKey, ref: string, balance: Money): void;
+}
 
 export interface ObjectKey {
   provider: ProviderKey;
@@ -23,7 +33,7 @@ export interface ObjectKey {
 
 type Fetch<T> = (provider: CardProvider, refs: readonly string[], cx: CallContext) => Promise<Found<T>>;
 
-function loader<T>(registry: ProviderRegistry, cx: CallContext, fetch: Fetch<T>): DataLoader<ObjectKey, T | null, string> {
+function loader<T>(registry: ProviderRegistry, cx: CallContext, fetch: Fetch<T>, seen?: (key: ObjectKey, found: T) => void): DataLoader<ObjectKey, T | null, string> {
   return new DataLoader<ObjectKey, T | null, string>(
     async (keys) => {
       const byProvider = new Map<ProviderKey, number[]>();
@@ -38,6 +48,12 @@ function loader<T>(registry: ProviderRegistry, cx: CallContext, fetch: Fetch<T>)
           try {
             const found = await fetch(registry.get(provider), positions.map((i) => keys[i]!.ref), cx);
             positions.forEach((keyIndex, j) => (results[keyIndex] = asked(keys[keyIndex]!.ref, found[j] ?? null)));
+            if (seen) {
+              for (const keyIndex of positions) {
+                const value = results[keyIndex];
+                if (value && !(value instanceof Error)) seen(keys[keyIndex]!, value);
+              }
+            }
           } catch (error) {
             // One provider failing fails only its own keys.
             positions.forEach((keyIndex) => (results[keyIndex] = error as Error));
@@ -80,22 +96,28 @@ export class Loaders {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly cx: CallContext,
+    private readonly observer?: ReadObserver,
   ) {}
+
+  private seen(topic: LiveTopic) {
+    const observer = this.observer;
+    return observer ? (_key: ObjectKey, found: { provider: ProviderKey; ref: string }) => observer.observe(topic, found) : undefined;
+  }
 
   get cardholder() {
     return (this.cardholders ??= loader(this.registry, this.cx, (p, refs, c) => p.getCardholders(refs, c)));
   }
 
   get card() {
-    return (this.cards ??= loader(this.registry, this.cx, (p, refs, c) => p.getCards(refs, c)));
+    return (this.cards ??= loader(this.registry, this.cx, (p, refs, c) => p.getCards(refs, c), this.seen('card')));
   }
 
   get wallet() {
-    return (this.wallets ??= loader(this.registry, this.cx, (p, refs, c) => p.getWallets(refs, c)));
+    return (this.wallets ??= loader(this.registry, this.cx, (p, refs, c) => p.getWallets(refs, c), this.seen('wallet')));
   }
 
   get walletBalance() {
-    return (this.walletBalances ??= loader(this.registry, this.cx, (p, refs, c) => p.getWalletBalances(refs, c)));
+    return (this.walletBalances ??= loader(this.registry, this.cx, (p, refs, c) => p.getWalletBalances(refs, c), this.observer ? (key, balance) => this.observer!.observeBalance(key.provider, key.ref, balance) : undefined));
   }
 
   get transaction() {
@@ -104,10 +126,10 @@ export class Loaders {
 
   get operation() {
     // Operations are looked up one by one: one refused look-up (pushpull's per-request cap) fails its own id only.
-    return (this.operations ??= loader(this.registry, this.cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c).catch(ownError)))));
+    return (this.operations ??= loader(this.registry, this.cx, (p, refs, c) => Promise.all(refs.map((ref) => p.getOperation(ref, c).catch(ownError))), this.seen('operation')));
   }
 }
 
-export function createLoaders(registry: ProviderRegistry, cx: CallContext): Loaders {
-  return new Loaders(registry, cx);
+export function createLoaders(registry: ProviderRegistry, cx: CallContext, observer?: ReadObserver): Loaders {
+  return new Loaders(registry, cx, observer);
 }

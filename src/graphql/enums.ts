@@ -108,7 +108,8 @@ registerEnumType(OperationStatus, {
   name: 'OperationStatus',
   description: "Where a write stands at the provider; `Operation.providerStatus` keeps the provider's value.",
   valuesConfig: describe({
-    PENDING: 'Accepted, not final yet: follow it with `node(id)`.',
+    PENDING: 'Accepted, not final yet: follow it with the `operationUpdated` subscription (or `node(id)`).',
+    PROCESSING: 'The provider has started on it; not final yet.',
     COMPLETED: 'Done.',
     FAILED: 'Failed; nothing moved.',
     UNKNOWN: 'The provider itself does not know yet: neither success nor failure.',

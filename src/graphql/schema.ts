@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { scopeChecker } from './auth-checker.js';
 import { guardFields } from './field-guards.js';
 import './enums.js';
@@ -17,6 +17,7 @@ import { MutationResolver, OperationResolver } from './resolvers/mutation.resolv
 import { OperationObject } from './types/operation.type.js';
 import { TransactionResolver } from './resolvers/transaction.resolver.js';
 import { WalletResolver } from './resolvers/wallet.resolver.js';
+import { SubscriptionResolver } from './resolvers/subscription.resolver.js';
 import { CardObject } from './types/card.type.js';
 import { CardholderObject } from './types/cardholder.type.js';
 import { TransactionObject } from './types/transaction.type.js';
@@ -24,14 +25,26 @@ import { WalletObject } from './types/wallet.type.js';
 
 let built: GraphQLSchema | undefined;
 
+const UNUSED_PUBSUB: PubSub = {
+  publish() {
+    throw new Error('Live updates are published through gateway/live, not type-graphql PubSub');
+  },
+  subscribe() {
+    throw new Error('Live updates are subscribed through gateway/live, not type-graphql PubSub');
+  },
+};
+
 export function buildGatewaySchema(): GraphQLSchema {
   if (built) return built;
   built = buildSchemaSync({
-    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver],
+    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver, SubscriptionResolver],
     orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
     validate: false,
     // Required with @Authorized; checks what type-graphql wraps itself (queries, mutations) once more.
     authChecker: scopeChecker,
+    // type-graphql insists on a PubSub once a subscription exists, but none is used: each
+    // subscription has its own source over the live updates (resolvers/subscription.resolver.ts).
+    pubSub: UNUSED_PUBSUB,
   });
   // Scopes are checked synchronously, by one wrapper on the fields that need them.
   guardFields(built);
@@ -39,6 +52,8 @@ export function buildGatewaySchema(): GraphQLSchema {
   built.getQueryType()!.description =
     'Cardholders, cards, wallets and transactions across every configured card-issuing provider.';
   built.getMutationType()!.description = 'Actions on cards. Each names the scope it needs; sensitive ones are audited.';
+  built.getSubscriptionType()!.description =
+    'Live state over graphql-ws on /graphql (WebSocket; the bearer token goes in connection_init): each subscription sends the object as it stands, then each change.';
   return built;
 }
 

@@ -56,7 +56,8 @@ export function corsSettingsFromEnv(read: Reader, production: boolean): CorsSett
   return { origins, allowLocalhost: !production && origins.length === 0, credentials };
 }
 
-function isAllowedOrigin(settings: CorsSettings, origin: string): boolean {
+/** Whether a browser page of `origin` may call the API (also decides WebSocket upgrades, http/ws-subscriptions.ts). */
+export function isAllowedOrigin(settings: CorsSettings, origin: string): boolean {
   return settings.origins.includes('*') || settings.origins.includes(origin) || (settings.allowLocalhost && LOCALHOST.test(origin));
 }
 

@@ -34,6 +34,8 @@ export interface ProviderModule<K extends ProviderKey, Endpoint = any, Store = a
   startSandbox(options: { latencyMs: number }): Promise<SandboxStart<Endpoint, Store>>;
   /** How long a write may still land after the gateway stopped waiting, and what refuses a second copy. */
   settle: SettlePolicy;
+  /** How often a pending operation of this provider may be looked up while the gateway follows it. */
+  follow: FollowRhythm;
   create(endpoint: Endpoint, transport: UpstreamTimeouts): CardProvider;
 }
 
@@ -54,6 +56,28 @@ export interface SettlePolicy {
    * a resend, and the reconciliation sweep watches it).
    */
   duplicates: 'idempotency-key' | 'unique-reference' | 'none';
+}
+
+/**
+ * How the gateway follows a pending operation (one follower for the whole fleet, see
+ * gateway/live/operation-follower.ts): the first look-up `firstMs` after the operation was
+ * seen pending, each following one `factor` times later than the one before (never more than
+ * `maxMs` apart), back to `firstMs` after a look-up that saw the operation change (the next
+ * documented step is then due), and none after `giveUpMs`. Each provider declares what its
+ * contract allows; a look-up is one upstream read of the operation.
+ */
+export interface FollowRhythm {
+  firstMs: number;
+  factor: number;
+  maxMs: number;
+  giveUpMs: number;
+}
+
+/** `<NAME>_FOLLOW_FIRST_MS` overrides the module's first look-up delay (tests, slow providers); never below 100 ms. */
+export function followRhythmFromEnv(module: ProviderModule<ProviderKey>, env: Env): FollowRhythm {
+  const variable = `${module.key.toUpperCase()}_FOLLOW_FIRST_MS`;
+  const firstMs = reader(env).int(variable, module.follow.firstMs, 100, module.follow.maxMs);
+  return { ...module.follow, firstMs };
 }
 
 /** The settle window of one provider, as the engine uses it. */

@@ -6,6 +6,8 @@
 import type { Logger } from '../core/logger.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { StateStore } from './state-store.js';
+import { InProcessEventBus, type EventBus } from './event-bus.js';
+import { PostgresEventBus } from './postgres-event-bus.js';
 
 export type StateStoreSettings =
   | { engine: 'sqlite'; path: string }
@@ -32,4 +34,10 @@ export async function openStateStore(settings: StateStoreSettings, log: Logger):
       throw new Error(`Unknown state store engine ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** The live-update bus beside the store: PostgreSQL LISTEN/NOTIFY when replicas share one, in-process otherwise. */
+export async function openEventBus(settings: StateStoreSettings, log: Logger): Promise<EventBus> {
+  if (settings.engine === 'postgres') return PostgresEventBus.open({ url: settings.url, log });
+  return new InProcessEventBus();
 }

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { CardDetailDocument, CardsPageDocument, ProvidersOverviewDocument } from '../../examples/client/generated/graphql.js';
 import { CardplaneError, createClient } from '../../examples/client/cardplane-client.js';
 import { loadCardsScreen } from '../../examples/client/main.js';
+import { connect, watchCard, type LiveCard } from '../../examples/client/live-card.js';
+import WebSocket from 'ws';
+import { globalIdsOf } from '../support/global-id.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const MANIFEST = join(__dirname, '..', '..', 'examples', 'client', 'generated', 'persisted-documents.json');
@@ -77,6 +80,30 @@ describe('the example client', () => {
       expect(waits).toEqual([1000]);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('watches a card live over graphql-ws with the generated CardUpdated document: the card, then its freeze', async () => {
+    const card = [...open.sandboxes.stores.utgl!.cards.values()].find((c) => c.status === 'active')!;
+    const id = globalIdsOf('utgl')('Card', card.id);
+    const client = connect({ url: `${open.url.replace(/^http/, 'ws')}/graphql`, token: () => token, webSocketImpl: WebSocket });
+    const seen: LiveCard[] = [];
+    const errors: unknown[] = [];
+    let arrived = () => {};
+    const stop = watchCard(client, id, (c) => (seen.push(c), arrived()), (e) => errors.push(e));
+    try {
+      while (seen.length < 1) await new Promise<void>((r) => (arrived = r));
+      const frozen = await open.query('mutation($id: ID!) { freezeCard(cardId: $id) { status } }', { id });
+      expect(frozen.errors).toBeUndefined();
+      while (seen.length < 2) await new Promise<void>((r) => (arrived = r));
+      expect(seen.map((c) => [c.id, c.status])).toEqual([
+        [id, 'ACTIVE'],
+        [id, 'FROZEN'],
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      stop();
+      await client.dispose();
     }
   });
 });

@@ -111,13 +111,14 @@ describe('hostile input', () => {
     expectTyped(res);
   });
 
-  it('a subscription operation gets a typed error without a stack trace in the logs', async () => {
+  it('a subscription operation over HTTP gets a typed error naming graphql-ws, without a stack trace in the logs', async () => {
     const before = gw.logLines().length;
-    for (const query of ['subscription { __typename }', 'subscription S { cards { nodes { id } } }']) {
-      const { status, json } = await post(JSON.stringify({ query }));
+    const overWs = 'subscriptions are not served over HTTP: subscribe over WebSocket on /graphql with the graphql-ws protocol (graphql-transport-ws)';
+    for (const query of ['subscription { __typename }', 'subscription S($id: ID!) { cardUpdated(id: $id) { id } }']) {
+      const { status, json } = await post(JSON.stringify({ query, variables: { id: 'x' } }));
       expect(status).toBe(400);
-      expect(json.errors).toHaveLength(1);
-      expect(json.errors[0]).toMatchObject({ message: 'subscriptions are not supported on this endpoint', extensions: { code: 'BAD_USER_INPUT', retryable: false } });
+      // (graphql-js's own rules may add theirs, e.g. no introspection field at a subscription's root.)
+      expect(json.errors).toContainEqual(expect.objectContaining({ message: overWs, extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', retryable: false }) }));
     }
     const logged = gw.logLines().slice(before).join('\n');
     expect(logged).not.toMatch(/"stack"|INTERNAL_SERVER_ERROR|unexpected error/);

@@ -69,3 +69,28 @@ export function testSchemas(prefix: string) {
     },
   };
 }
+
+/**
+ * A database of its own, for tests that need more than a schema (several gateways each opening
+ * the default schema, LISTEN/NOTIFY channels, which are per database): its URL, and create/drop.
+ */
+export function testDatabase(prefix: string) {
+  const name = `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name,
+    url: url.toString(),
+    create: () => admin(`CREATE DATABASE ${name}`),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}

@@ -17,11 +17,12 @@ import {
 import { auditBuilder, type AuditTrail } from '../audit.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../core/errors.js';
 import { decodeGlobalId, encodeGlobalId, type NodeType } from '../../core/global-id.js';
-import { CardStatus, CardType, type Card, type Cardholder } from '../../core/model.js';
+import { CardStatus, CardType, reviveDates, type Card, type Cardholder } from '../../core/model.js';
 import type { MutationSpec, Mutations } from './mutations.js';
 import type { ProviderKey } from '../../core/provider-key.js';
 import type { TenantScope } from '../tenant-scope.js';
 import * as check from './validation.js';
+import type { LiveWrites, Touched } from '../live/live-writes.js';
 
 export type WriteScope = TenantScope;
 
@@ -41,9 +42,7 @@ export interface MoneyArgs {
 }
 
 /** Dates survive the idempotency store as ISO strings; `createdAt` is the only one. */
-function revive<T>(stored: unknown): T {
-  return JSON.parse(JSON.stringify(stored), (key, value: unknown) => (key === 'createdAt' && typeof value === 'string' ? new Date(value) : value)) as T;
-}
+const revive = reviveDates;
 
 /** The JSON-safe form a result is stored in. */
 export const plain = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
@@ -88,6 +87,7 @@ export class CardWrites {
   constructor(
     private readonly mutations: Mutations,
     private readonly audit: AuditTrail,
+    private readonly live: LiveWrites,
   ) {}
 
   async createCardholder(scope: WriteScope, args: CreateCardholderArgs, key: string): Promise<Cardholder> {
@@ -128,7 +128,7 @@ export class CardWrites {
     if (wallet && wallet.provider !== holder.provider) throw badInput('input.walletId belongs to another provider than input.cardholderId');
     const provider = scope.registry.require(holder.provider, Capability.CARD_ISSUE, 'issuing cards');
     const input = { cardholderRef: holder.ref, walletRef: wallet?.ref ?? null, type: args.type };
-    return this.mutations.execute(scope, key, {
+    const issued = await this.mutations.execute(scope, key, {
       ...this.codec<IssuedCard>(),
       name: 'issueCard',
       provider,
@@ -137,6 +137,8 @@ export class CardWrites {
       ...RECONCILABLE.issueCard,
       run: (w) => provider.issueCard(input, w),
     });
+    if (issued.operation) await this.live.operationAnswered(scope, issued.operation, { cards: [], wallets: [input.walletRef] });
+    return issued;
   }
 
   async changeCardState(scope: WriteScope, cardId: string, action: CardAction, reason: string | null | undefined): Promise<Card> {
@@ -152,6 +154,7 @@ export class CardWrites {
       const updated = await provider.changeCardState(ref, action, cleanReason, scope.cx);
       await this.audit.record(entry('SUCCEEDED'));
       scope.loaders.card.clear({ provider: key, ref });
+      await this.live.cardChanged(updated);
       return updated;
     } catch (error) {
       const typed = error instanceof GatewayError ? error : undefined;
@@ -169,7 +172,10 @@ export class CardWrites {
     await this.existingCard(scope, args.cardId, card);
     if (funding) await this.walletHolds(scope, 'input.fundingWalletId', args.fundingWalletId!, funding, amount.currency);
     const input = { cardRef: card.ref, amount, fundingWalletRef: funding?.ref ?? null };
-    return this.money(scope, key, provider, 'topUpCard', OperationKind.TOP_UP, args.cardId, input, (w) => provider.topUpCard(input, w));
+    return this.money(scope, key, provider, 'topUpCard', OperationKind.TOP_UP, args.cardId, input, (w) => provider.topUpCard(input, w), {
+      cards: [card.ref],
+      wallets: [input.fundingWalletRef],
+    });
   }
 
   async transferFunds(scope: WriteScope, args: { fromWalletId: string; toWalletId?: string | null; toCardId?: string | null } & MoneyArgs, key: string): Promise<Operation> {
@@ -182,7 +188,10 @@ export class CardWrites {
     const provider = scope.registry.require(from.provider, Capability.FUNDS_TRANSFER, 'transferring funds');
     await this.walletHolds(scope, 'input.fromWalletId', args.fromWalletId, from, amount.currency);
     const input: Transfer = { fromWalletRef: from.ref, toWalletRef: args.toWalletId ? to.ref : null, toCardRef: args.toCardId ? to.ref : null, amount };
-    return this.money(scope, key, provider, 'transferFunds', OperationKind.TRANSFER, args.fromWalletId, input, (w) => provider.transferFunds(input, w));
+    return this.money(scope, key, provider, 'transferFunds', OperationKind.TRANSFER, args.fromWalletId, input, (w) => provider.transferFunds(input, w), {
+      cards: [input.toCardRef],
+      wallets: [input.fromWalletRef, input.toWalletRef],
+    });
   }
 
   async pushPull(scope: WriteScope, direction: PushPull['direction'], args: { cardId: string } & MoneyArgs, key: string): Promise<Operation> {
@@ -196,10 +205,10 @@ export class CardWrites {
     const input: PushPull = { cardRef: card.ref, direction, amount };
     const name = direction === 'PUSH' ? 'pushToCard' : 'pullFromCard';
     const kind = direction === 'PUSH' ? OperationKind.PUSH : OperationKind.PULL;
-    return this.money(scope, key, provider, name, kind, args.cardId, input, (w) => provider.pushPull(input, w));
+    return this.money(scope, key, provider, name, kind, args.cardId, input, (w) => provider.pushPull(input, w), { cards: [card.ref], wallets: [] });
   }
 
-  private money(
+  private async money(
     scope: WriteScope,
     key: string,
     provider: CardProvider,
@@ -208,8 +217,11 @@ export class CardWrites {
     target: string,
     input: unknown,
     run: MutationSpec<Operation>['run'],
+    touched: Touched,
   ): Promise<Operation> {
-    return this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: asOperation });
+    const operation = await this.mutations.execute(scope, key, { ...this.codec<Operation>(), name, provider, input, target, kind, run, fromOperation: asOperation });
+    await this.live.operationAnswered(scope, operation, touched);
+    return operation;
   }
 
   /**

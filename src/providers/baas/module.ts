@@ -29,5 +29,8 @@ export const baasModule: ProviderModule<'baas', BaasEndpoint, BaasStore> = {
   // processed (no signed timestamp, no idempotency key, references not unique): the longest
   // window of the five, and a resend after it is recorded and audited as one.
   settle: { processingMs: 60_000, duplicates: 'none' },
+  // baas answers its writes synchronously (settled or declined); a transaction it reports
+  // pending is looked up like a bank's: every few seconds at first, then less and less often.
+  follow: { firstMs: 2_000, factor: 2, maxMs: 60_000, giveUpMs: 3_600_000 },
   create: (endpoint, transport) => new BaasProvider({ ...transport, ...endpoint }),
 };

@@ -214,7 +214,7 @@ const ORDER_KIND = {
 /** "Orders move through predictable states": pending → processing → completed | failed. */
 const ORDER_STATUS = {
   pending: OperationStatus.PENDING,
-  processing: OperationStatus.PENDING,
+  processing: OperationStatus.PROCESSING,
   completed: OperationStatus.COMPLETED,
   failed: OperationStatus.FAILED,
 } satisfies Record<CorporateOrderStatus, OperationStatus>;

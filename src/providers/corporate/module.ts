@@ -22,5 +22,11 @@ export const corporateModule: ProviderModule<'corporate', CorporateEndpoint, Cor
   // (corporate.md), so a held request cannot be accepted later than that; every attempt of one
   // write carries the same Idempotency-Key, which replays the original order.
   settle: { processingMs: 30_000, duplicates: 'idempotency-key' },
+  // "Orders and cards move through predictable states. Use these transitions when you design
+  // polling and retries" (docs/corporate.txt): pending → processing → completed | failed. The
+  // order is looked up 1 s after it was seen pending, then 1.5x later each time it has not
+  // moved (at most 15 s apart); each observed transition restarts at 1 s, since the next step
+  // follows. Each look-up is one `/orders/get` (a read, safe to repeat).
+  follow: { firstMs: 1_000, factor: 1.5, maxMs: 15_000, giveUpMs: 3_600_000 },
   create: (endpoint, transport) => new CorporateProvider({ ...transport, ...endpoint }),
 };

@@ -19,5 +19,8 @@ export const ledgerModule: ProviderModule<'ledger', LedgerEndpoint, LedgerStore>
   // ledger documents no processing time and no request timestamp: 60 s, like baas. A card
   // request cannot land twice: ledger issues one card per wallet and refuses a second.
   settle: { processingMs: 60_000, duplicates: 'unique-reference' },
+  // ledger answers its writes synchronously; should one be pending, it is looked up every few
+  // seconds at first, then less and less often.
+  follow: { firstMs: 2_000, factor: 2, maxMs: 60_000, giveUpMs: 3_600_000 },
   create: (endpoint, transport) => new LedgerProvider({ ...transport, ...endpoint }),
 };

@@ -21,5 +21,14 @@ export const pushpullModule: ProviderModule<'pushpull', PushpullEndpoint, Pushpu
   // front answers 504 when an application server times out): 60 s. A reused reference_id is a
   // 409, so a resend cannot create a second transaction.
   settle: { processingMs: 60_000, duplicates: 'unique-reference' },
+  // "Polling. Please do not poll." (docs/pushpull.txt): reading one transaction more than 5
+  // times in 10 s is a 429, and a pending (batch) transaction settles in a batch whose time is
+  // not documented. So the gateway does not poll it: the fleet's one follower looks it up once
+  // a minute after it was seen pending, then 3x later each time (4, 13, 40 min, then hourly),
+  // and stops after 24 h (RetrieveByReference's horizon) — at most one read a minute, a
+  // thirtieth of what pushpull's limit counts as polling, through the provider's shared
+  // 3 s transaction cache. Between look-ups, any client read of the transaction (node(id))
+  // that sees it change is published to subscribers too.
+  follow: { firstMs: 60_000, factor: 3, maxMs: 3_600_000, giveUpMs: 86_400_000 },
   create: (endpoint, transport) => new PushpullProvider({ ...transport, ...endpoint }),
 };

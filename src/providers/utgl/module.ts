@@ -25,5 +25,8 @@ export const utglModule: ProviderModule<'utgl', UtglEndpoint, UtglStore> = {
   // after a negative look-up carries a new key (utgl's rule) but the same reference, which utgl
   // refuses twice (409).
   settle: { processingMs: 30_000, duplicates: 'unique-reference' },
+  // utgl's transfers are pending → completed | failed (utgl.md): looked up every 2 s at first,
+  // backing off to once a minute.
+  follow: { firstMs: 2_000, factor: 2, maxMs: 60_000, giveUpMs: 3_600_000 },
   create: (endpoint, transport) => new UtglProvider({ ...transport, ...endpoint }),
 };

@@ -8,10 +8,9 @@
  * request deadline; past it they answer a retryable OUTCOME_UNKNOWN (README, "Uncertain writes").
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { PROVIDER_KEYS } from '../../../../src/core/provider-key.js';
 import { MONEY_WRITES } from '../../../support/money-writes.js';
-import { describeWithPostgres, TEST_DATABASE_URL } from '../../../support/postgres.js';
+import { describeWithPostgres, testDatabase } from '../../../support/postgres.js';
 import { graphql, startChild, startSandboxHost, testIdentity, type Child, type GraphQLAnswer, type SandboxHost } from '../../../support/processes.js';
 
 jest.setTimeout(120_000);
@@ -24,16 +23,10 @@ describeWithPostgres('three gateway replicas on one PostgreSQL', () => {
   let host: SandboxHost;
   let identity: Awaited<ReturnType<typeof testIdentity>>;
   const replicas: Array<Child<{ url: string }>> = [];
-  const database = `cardplane_replicas_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = () => new pg.Client({ connectionString: TEST_DATABASE_URL });
+  const database = testDatabase('cardplane_replicas');
 
   beforeAll(async () => {
-    const client = admin();
-    await client.connect();
-    await client.query(`CREATE DATABASE ${database}`);
-    await client.end();
-    const url = new URL(TEST_DATABASE_URL);
-    url.pathname = `/${database}`;
+    await database.create();
     [host, identity] = await Promise.all([startSandboxHost(), testIdentity()]);
     const env = {
       ...host.env,
@@ -42,7 +35,7 @@ describeWithPostgres('three gateway replicas on one PostgreSQL', () => {
       LOG_LEVEL: 'silent',
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: database.url,
       UPSTREAM_CONNECT_TIMEOUT_MS: '300',
       UPSTREAM_HEADERS_TIMEOUT_MS: '700',
       UPSTREAM_BODY_TIMEOUT_MS: '700',
@@ -58,10 +51,7 @@ describeWithPostgres('three gateway replicas on one PostgreSQL', () => {
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.kill()));
     await host?.kill();
-    const client = admin();
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await client.end();
+    await database.drop();
   });
 
   const w = MONEY_WRITES[WRITE];
