@@ -18,9 +18,10 @@ import { openHarness, ROOT, settingsFromEnv, type BenchRun } from './harness.js'
 import { largeAnswersRun } from './large-answers.js';
 import { observabilityRun } from './observability-cost.js';
 import { shapesRun, slowProviderRun, writesRun } from './shapes-run.js';
+import { subscriptionsRun } from './subscriptions.js';
 
 /** Every run, in the order they are done. */
-const RUNS: BenchRun[] = [shapesRun, writesRun, readsDuringWritesRun, slowProviderRun, refusedRun, noisyRun, largeAnswersRun, observabilityRun];
+const RUNS: BenchRun[] = [shapesRun, writesRun, readsDuringWritesRun, slowProviderRun, refusedRun, noisyRun, largeAnswersRun, observabilityRun, subscriptionsRun];
 
 function selectedRuns(): BenchRun[] {
   if (!process.env.BENCH_RUNS) return RUNS;

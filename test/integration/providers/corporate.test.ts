@@ -503,7 +503,7 @@ describe('corporate through the gateway', () => {
       const { upstreamKey } = deriveKeys('acme', gatewayKey, 'corporate', 0);
       expect(requestsTo('/cards/topup').map((r) => r.headers['idempotency-key'])).toEqual([upstreamKey, upstreamKey]);
       expect(first).toMatchObject({ kind: 'TOP_UP', status: 'PENDING', providerStatus: 'pending', amount: usd('40.25') });
-      expect(await provider().getOperation(first.ref, cx())).toMatchObject({ status: 'PENDING', providerStatus: 'processing' });
+      expect(await provider().getOperation(first.ref, cx())).toMatchObject({ status: 'PROCESSING', providerStatus: 'processing' });
       expect(await provider().getOperation(first.ref, cx())).toMatchObject({ status: 'COMPLETED', providerStatus: 'completed' });
       await topUp(refOf(card), '40.25', write(gatewayKey, 2));
       expect(await masterBalance()).toBe(formatCents(toCents(before) - 4_025n));
