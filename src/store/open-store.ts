@@ -7,7 +7,6 @@ import type { Logger } from '../core/logger.js';
 import { openSqliteStore } from './sqlite-store.js';
 import type { StateStore } from './state-store.js';
 import { InProcessEventBus, type EventBus } from './event-bus.js';
-import { PostgresEventBus } from './postgres-event-bus.js';
 
 export type StateStoreSettings =
   | { engine: 'sqlite'; path: string }
@@ -38,6 +37,10 @@ export async function openStateStore(settings: StateStoreSettings, log: Logger):
 
 /** The live-update bus beside the store: PostgreSQL LISTEN/NOTIFY when replicas share one, in-process otherwise. */
 export async function openEventBus(settings: StateStoreSettings, log: Logger): Promise<EventBus> {
-  if (settings.engine === 'postgres') return PostgresEventBus.open({ url: settings.url, log });
+  if (settings.engine === 'postgres') {
+    // Loaded only here, like the PostgreSQL store: a SQLite gateway never loads the driver.
+    const { PostgresEventBus } = require('./postgres-event-bus.js') as typeof import('./postgres-event-bus.js');
+    return PostgresEventBus.open({ url: settings.url, log });
+  }
   return new InProcessEventBus();
 }
