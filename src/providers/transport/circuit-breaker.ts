@@ -52,9 +52,13 @@ export interface CircuitBreakerOptions {
    * Count calls in flight as errors that may yet come: a call is admitted only while errors in
    * the window plus calls in flight stay under `threshold`, so even if every admitted call
    * fails, the errors never pass it (a burst of parallel calls cannot overshoot before the
-   * first answer opens the breaker).
+   * first answer opens the breaker). A call that is not admitted waits its turn (first come,
+   * first served) for at most `admissionWaitMs`, then is refused as UPSTREAM_UNAVAILABLE:
+   * concurrency past the threshold queues instead of failing, errors past it refuse.
    */
   countInFlight?: boolean;
+  /** How long a call waits to be admitted under `countInFlight` before it is refused. */
+  admissionWaitMs?: number;
   now?: () => number;
   classify?: BreakerClassifier;
 }
@@ -67,6 +71,7 @@ const CIRCUIT_BREAKER_DEFAULTS = {
   coolDownMs: 30_000,
   defaultPauseMs: 1_000,
   maxPauseMs: 60_000,
+  admissionWaitMs: 5_000,
 } as const;
 
 export interface BreakerStatus {
@@ -152,6 +157,9 @@ export class CircuitBreaker {
   private errorsInWindow = 0;
   private inFlight = 0;
   private readonly countInFlight: boolean;
+  private readonly admissionWaitMs: number;
+  /** Calls waiting to be admitted under `countInFlight`, oldest first. */
+  private readonly waiting: Array<{ admit: () => void; timer: NodeJS.Timeout }> = [];
   private openUntil = 0;
   private reason: BreakerStatus['reason'];
 
@@ -171,30 +179,78 @@ export class CircuitBreaker {
     this.now = options.now ?? Date.now;
     this.classify = options.classify ?? classifyUpstreamFailure;
     this.countInFlight = options.countInFlight ?? false;
+    this.admissionWaitMs = o.admissionWaitMs;
   }
 
   /**
    * Runs one call to the provider, unless the breaker is open: then it throws the retryable
-   * UPSTREAM_UNAVAILABLE at once and `call` is never invoked.
+   * UPSTREAM_UNAVAILABLE at once and `call` is never invoked. Under `countInFlight` a call
+   * first waits to be admitted (see `acquire`).
    */
   async run<T>(call: () => Promise<T>): Promise<T> {
     this.assertClosed();
     if (this.countInFlight) {
-      this.prune(this.now());
-      if (this.errorsInWindow + this.inFlight >= this.threshold) throw this.busy();
+      await this.acquire();
+      try {
+        this.assertClosed();
+      } catch (error) {
+        this.release();
+        throw error;
+      }
+    } else {
+      this.inFlight += 1;
     }
-    this.inFlight += 1;
     let value: T;
     try {
       value = await call();
     } catch (error) {
-      this.inFlight -= 1;
+      // Recorded before the slot is given back, so a waiter admitted by it counts this error.
       this.record(this.classify(error));
+      this.release();
       throw error;
     }
-    this.inFlight -= 1;
     this.record(CALL);
+    this.release();
     return value;
+  }
+
+  /** Whether one more call may go out: errors seen plus calls in flight stay under the threshold. */
+  private admissible(): boolean {
+    this.prune(this.now());
+    return this.errorsInWindow + this.inFlight < this.threshold;
+  }
+
+  /**
+   * Takes a slot in flight, at once when nobody waits and the budget allows, else in turn when
+   * a call in flight ends; refused after `admissionWaitMs` (errors, not load, keep it closed).
+   */
+  private acquire(): Promise<void> {
+    if (this.waiting.length === 0 && this.admissible()) {
+      this.inFlight += 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        admit: resolve,
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          reject(this.busy());
+        }, this.admissionWaitMs),
+      };
+      waiter.timer.unref();
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Gives a slot back and admits whoever waits, as far as the budget allows. */
+  private release(): void {
+    this.inFlight -= 1;
+    while (this.waiting.length > 0 && this.admissible()) {
+      const next = this.waiting.shift()!;
+      clearTimeout(next.timer);
+      this.inFlight += 1; // reserved for `next`, which resumes on a later tick
+      next.admit();
+    }
   }
 
   /** Refusal of a call that, failing, could take the errors past the threshold. */
@@ -202,7 +258,7 @@ export class CircuitBreaker {
     const name = this.provider.toUpperCase();
     return new GatewayError(
       ErrorCode.UPSTREAM_UNAVAILABLE,
-      `${name} is called sparingly (it blocks callers on bursts of errors): too many calls are in flight or failed recently; retry shortly`,
+      `${name} is called sparingly (it blocks callers on bursts of errors): it failed recently and calls waited too long to be admitted; retry shortly`,
       { provider: this.provider, retryable: true, retryAfterSeconds: 1 },
     );
   }

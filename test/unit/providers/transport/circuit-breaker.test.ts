@@ -119,6 +119,41 @@ describe('CircuitBreaker', () => {
     expect(g.status().open).toBe(true);
   });
 
+  it('under countInFlight, queues calls past the budget and admits them in turn as calls end', async () => {
+    const g = new CircuitBreaker({ provider: 'pushpull', threshold: 3, countInFlight: true });
+    const ends: Array<() => void> = [];
+    const started: number[] = [];
+    const calls = Array.from({ length: 5 }, (_, i) =>
+      g.run(() => new Promise<number>((resolve) => { started.push(i); ends.push(() => resolve(i)); })),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0, 1, 2]);
+    expect(g.status().inFlight).toBe(3);
+    ends[0]!();
+    await calls[0];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([0, 1, 2, 3]);
+    for (const end of ends.slice(1)) end();
+    await new Promise((resolve) => setImmediate(resolve));
+    ends[4]!();
+    expect(await Promise.all(calls)).toEqual([0, 1, 2, 3, 4]);
+    expect(g.status()).toMatchObject({ inFlight: 0, open: false });
+  });
+
+  it('under countInFlight, never lets errors plus calls in flight pass the threshold, and refuses a call that waited too long', async () => {
+    const g = new CircuitBreaker({ provider: 'pushpull', threshold: 3, minErrorRatio: 1, countInFlight: true, admissionWaitMs: 20 });
+    await fail(g, notFound());
+    await fail(g, notFound());
+    let release!: () => void;
+    const slow = g.run(() => new Promise<string>((resolve) => (release = () => resolve('late'))));
+    // Two errors and one call in flight: a fourth call waits, and is refused after admissionWaitMs.
+    const refused = g.run(async () => 'never');
+    await expect(refused).rejects.toMatchObject({ code: ErrorCode.UPSTREAM_UNAVAILABLE, provider: 'pushpull', retryable: true });
+    release();
+    expect(await slow).toBe('late');
+    expect(g.status()).toMatchObject({ inFlight: 0, errors: 2 });
+  });
+
   it('reset closes it at once', async () => {
     const { g } = guard();
     for (let i = 0; i < 3; i += 1) await fail(g, notFound());
