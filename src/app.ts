@@ -73,8 +73,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     throw error;
   }
   // Every upstream attempt is a span (its trace context sent upstream), counts against its
-  // request (the request log line) and in metrics; the metrics exist before the registry they
-  // read, so the observer forwards to them.
+  // request (the request log line) and in metrics when they are on; the metrics exist after
+  // the registry they read, so the observer forwards to them.
   let metrics: Metrics | undefined;
   const observer: AttemptObserver = (attempt, headers, cx) => {
     const traced = traceUpstreamAttempt(attempt, headers, cx);
@@ -98,7 +98,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     followRhythms: config.followRhythms,
   });
   gateway.reconciler.start(config.reconcileSweepIntervalMs);
-  metrics = new Metrics({ registry, writes: gateway.writeCounters });
+  // Metrics are kept only when something can scrape them: without METRICS_PORT nothing counts.
+  if (config.metrics) metrics = new Metrics({ registry, writes: gateway.writeCounters });
   const readiness = new Readiness(stateReadiness(store, gateway, log));
   const server = await startServer(
     {
@@ -127,7 +128,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     log.warn({ provider: key, event: 'provider.disabled' }, `provider disabled: ${key.toUpperCase()}_BASE_URL is not set (sandboxes run only in development)`);
   }
   let metricsServer: RunningMetricsServer | undefined;
-  if (config.metrics) {
+  if (config.metrics && metrics) {
     metricsServer = await startMetricsServer(metrics, config.metrics.port, config.metrics.host);
     log.info({ url: metricsServer.url }, 'metrics served');
   }

@@ -65,8 +65,8 @@ export interface ServerOptions {
   persistedQueries: PersistedQuerySettings;
   /** What `/readyz` reports (start-up, the state store, draining). */
   readiness: Readiness;
-  /** Request metrics (served on their own listener, see http/metrics.ts). */
-  metrics: Metrics;
+  /** Request metrics (served on their own listener, see http/metrics.ts); none when off. */
+  metrics?: Metrics;
   /** Request timeouts and the per-address connection cap. */
   http: HttpServerLimits;
   /** Subscriptions over graphql-ws on /graphql: limits (http/subscription-settings.ts). */

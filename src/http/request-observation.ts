@@ -47,7 +47,7 @@ export function noteErrorCode(requestId: string, code: string): void {
 /** Longest operation name logged as sent (a client may send anything). */
 const MAX_LOGGED_NAME = 100;
 
-export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql' | '/reveal'): Step {
+export function observeRequests(log: Logger, metrics: Metrics | undefined, route: '/graphql' | '/reveal'): Step {
   return (exchange, next) => {
     const { res } = exchange;
     const started = performance.now();
@@ -85,10 +85,10 @@ export function observeRequests(log: Logger, metrics: Metrics, route: '/graphql'
       const outcome = errorCodes.length === 0 && status < 400 ? 'ok' : observation.partial ? 'partial' : 'error';
       endRequestSpan(trace.span, { status, outcome, errorCodes, tenant: viewer?.tenant });
       if (reveal) {
-        metrics.revealFinished(status === 200 ? 'ok' : errorCodes[0] ?? String(status));
+        metrics?.revealFinished(status === 200 ? 'ok' : errorCodes[0] ?? String(status));
         return;
       }
-      metrics.requestFinished({ operationName: observation.operationName, operationType: observation.operationType ?? 'unknown', outcome, durationMs, errorCodes });
+      metrics?.requestFinished({ operationName: observation.operationName, operationType: observation.operationType ?? 'unknown', outcome, durationMs, errorCodes });
     });
     next();
   };
