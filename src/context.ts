@@ -17,7 +17,9 @@ import type { StreamLimits } from './gateway/live/live-streams.js';
 
 export interface GraphQLContext extends TenantScope {
   /** The request's logger (`cx.log`). */
-  log: Logger;
+  readonly log: Logger;
+  /** The request has answered: its deadline stops counting (see FinishableScope). */
+  finish(): void;
   gateway: Gateway;
   /** The viewer's tenant's providers, lists over them, reads held to the viewer's fair share. */
   tenant: TenantView;
@@ -41,7 +43,9 @@ export function createContext(gateway: Gateway, requestId: string, viewer: Viewe
   const tenant = gateway.viewer(viewer);
   return {
     ...scope,
-    log: scope.cx.log,
+    get log() {
+      return this.cx.log;
+    },
     registry: tenant.registry,
     loaders: createLoaders(tenant.registry, scope.cx, gateway.live.updates),
     gateway,
@@ -56,8 +60,10 @@ export function createSubscriptionContext(gateway: Gateway, requestId: () => str
   context.subscription = {
     ...limits,
     renew() {
+      // The previous event has answered: its deadline stops counting.
+      context.finish();
       const fresh = createContext(gateway, requestId(), viewer, log);
-      Object.assign(context, { requestId: fresh.requestId, viewer: fresh.viewer, cx: fresh.cx, log: fresh.log, loaders: fresh.loaders, partialErrors: fresh.partialErrors });
+      Object.assign(context, { requestId: fresh.requestId, viewer: fresh.viewer, cx: fresh.cx, finish: fresh.finish, loaders: fresh.loaders, partialErrors: fresh.partialErrors });
     },
   };
   return context;

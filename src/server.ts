@@ -10,7 +10,6 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import accepts from 'accepts';
 import bodyParser from 'body-parser';
-import compression from 'compression';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -33,7 +32,7 @@ import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySett
 import type { Logger } from './core/logger.js';
 import { pageSizeProblem } from './core/page.js';
 import { corsStep, type CorsSettings } from './http/cors.js';
-import { connectStep, runSteps, sendJson, splitUrl, type ConnectMiddleware, type Exchange, type HttpRequest, type Step } from './http/exchange.js';
+import { connectStep, runSteps, sendJson, splitUrl, type Exchange, type HttpRequest, type Step } from './http/exchange.js';
 import { graphqlEndpoint } from './http/graphql-endpoint.js';
 import type { Metrics } from './http/metrics.js';
 import { noteErrorCode, observationPlugin, observeRequests } from './http/request-observation.js';
@@ -72,12 +71,6 @@ export interface ServerOptions {
   /** Subscriptions over graphql-ws on /graphql: limits (http/subscription-settings.ts). */
   subscriptions: SubscriptionSettings;
 }
-
-/**
- * GraphQL responses at least this large are compressed (brotli or gzip, as the client's
- * Accept-Encoding prefers); smaller ones cost more CPU to compress than they save on the wire.
- */
-export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
 export interface RunningServer {
   url: string;
@@ -178,6 +171,7 @@ function revealEndpoint(options: ServerOptions): Step {
       const token = (req.body as { token?: unknown } | undefined)?.token;
       if (typeof token !== 'string' || !/^rvl_[A-Za-z0-9_-]{43}$/.test(token)) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'token must be a reveal token');
       const scope = createRequestScope(requestId, viewer, requestLogger(options.log, exchange), options.gateway.requestDeadlineMs, exchange.trace);
+      res.once('finish', scope.finish);
       const secrets = await options.gateway.reveals.redeem({ ...scope, registry: options.gateway.tenant(viewer.tenant).registry }, token);
       sendJson(res, 200, secrets);
     } catch (error) {
@@ -318,13 +312,13 @@ export async function startServer(options: ServerOptions, port: number, host = '
       observeRequests(options.log, options.metrics, '/graphql'),
       authenticate(options),
       limit,
-      // Only GraphQL answers are compressed: /reveal's card secrets are small and never should be.
-      connectStep(compression({ threshold: COMPRESSION_THRESHOLD_BYTES }) as unknown as ConnectMiddleware),
       jsonBody(options.bodyLimit ?? '100kb'),
       documentScan(limits),
-      graphqlEndpoint(apollo, async (exchange) =>
-        createContext(options.gateway, exchange.requestId, exchange.viewer!, requestLogger(options.log, exchange), exchange.trace),
-      ),
+      graphqlEndpoint(apollo, async (exchange) => {
+        const context = createContext(options.gateway, exchange.requestId, exchange.viewer!, requestLogger(options.log, exchange), exchange.trace);
+        exchange.res.once('finish', context.finish);
+        return context;
+      }),
     ],
   });
 

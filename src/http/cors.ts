@@ -76,6 +76,12 @@ export function corsStep(settings: CorsSettings): Step {
     optionsSuccessStatus: 204,
   });
   return ({ req, res }, next) => {
+    // No Origin: not a browser's cross-origin call (servers, mobile apps, same-origin pages);
+    // there is no policy to apply, so the cors library is not asked (issue 14).
+    if (req.headers.origin === undefined && req.method !== 'OPTIONS') {
+      vary(res, 'Origin');
+      return next();
+    }
     policy(req, res, (error?: unknown) => {
       if (error) return next(error);
       // Not an allowed origin (or no Origin at all): still answer a preflight here, before

@@ -3,7 +3,7 @@
  * request and response, and what is learnt along the way (the gateway's request id, the id the
  * client offered, the verified viewer, the request's observation). Each step is connect-style —
  * it answers, or calls `next()` (with an error to abandon the request) — so connect middleware
- * such as `cors` or `compression` runs as a step through `connectStep`.
+ * such as `body-parser` runs as a step through `connectStep`.
  *
  * Why not Express: the gateway serves four routes, and Express's router, request and response
  * decorations cost a quarter of the CPU of a one-card request (issue 14).

@@ -1,15 +1,17 @@
 /**
  * Apollo Server on Node's own `http` server: the request (its body already parsed) goes to
  * `executeHTTPGraphQLRequest` as Apollo's HTTPGraphQLRequest, and Apollo's answer is written
- * back as it comes — one string, or chunks (incremental delivery) written as they are ready.
+ * back as it comes — one string, or chunks (incremental delivery) written as they are ready —,
+ * compressed when large enough (answer-compression.ts).
  * Every answer is `cache-control: no-store`: answers are per viewer and live, and the schema
  * gives no cache hints (Apollo's cache-control plugin, which would say the same at the price of
  * wrapping every field resolver, is off).
  */
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { withRequestId } from '../graphql/error-plugin.js';
+import { compressedStream, endCompressed } from './answer-compression.js';
 import type { Exchange, Step } from './exchange.js';
 
 /** Serves GraphQL with `apollo`; `context` builds each request's context from its exchange. */
@@ -24,7 +26,7 @@ export function graphqlEndpoint<TContext extends BaseContext>(apollo: ApolloServ
       httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: exchange.search, body: req.body },
       context: () => context(exchange),
     });
-    await writeResponse(exchange.res, withRequestIdOnRefusal(response, exchange.requestId));
+    await writeResponse(req, exchange.res, withRequestIdOnRefusal(response, exchange.requestId));
   };
 }
 
@@ -47,18 +49,19 @@ function withRequestIdOnRefusal(response: HTTPGraphQLResponse, requestId: string
   return { ...response, body: { kind: 'complete', string } };
 }
 
-async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+async function writeResponse(req: IncomingMessage, res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
   res.setHeader('cache-control', 'no-store');
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
+    await endCompressed(req, res, response.body.string);
     return;
   }
+  const compressed = compressedStream(req, res);
   for await (const chunk of response.body.asyncIterator) {
-    res.write(chunk);
-    // Compression buffers what it is given: push each part out as it is ready.
-    (res as ServerResponse & { flush?: () => void }).flush?.();
+    if (compressed) compressed.write(chunk);
+    else res.write(chunk);
   }
-  res.end();
+  if (compressed) await compressed.end();
+  else res.end();
 }

@@ -7,7 +7,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../../src/http/cors.js';
-import { COMPRESSION_THRESHOLD_BYTES } from '../../../src/server.js';
+import { COMPRESSION_THRESHOLD_BYTES } from '../../../src/http/answer-compression.js';
 import { startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 const APP = 'https://app.example.com';
