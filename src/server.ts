@@ -9,7 +9,6 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import accepts from 'accepts';
-import bodyParser from 'body-parser';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -32,8 +31,9 @@ import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySett
 import type { Logger } from './core/logger.js';
 import { pageSizeProblem } from './core/page.js';
 import { corsStep, type CorsSettings } from './http/cors.js';
-import { connectStep, runSteps, sendJson, splitUrl, type Exchange, type HttpRequest, type Step } from './http/exchange.js';
+import { runSteps, sendJson, splitUrl, type Exchange, type HttpRequest, type Step } from './http/exchange.js';
 import { graphqlEndpoint } from './http/graphql-endpoint.js';
+import { jsonBody } from './http/json-body.js';
 import type { Metrics } from './http/metrics.js';
 import { noteErrorCode, observationPlugin, observeRequests } from './http/request-observation.js';
 import { listen } from './http/listen.js';
@@ -147,11 +147,6 @@ function rateLimit(limits: ServerOptions['rateLimit']): Step {
     exchange.res.setHeader('retry-after', String(taken.retryAfterSeconds));
     sendError(exchange, 429, rateLimitedError(taken.retryAfterSeconds));
   };
-}
-
-/** Reads a JSON request body of at most `limit` (e.g. `100kb`) into `req.body`. */
-function jsonBody(limit: string): Step {
-  return connectStep(bodyParser.json({ limit }));
 }
 
 /**

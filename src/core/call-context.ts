@@ -10,18 +10,30 @@ import type { Logger } from './logger.js';
 export interface CallContext {
   requestId: string;
   signal?: AbortSignal;
-  log: Logger;
+  /** The request's logger, made when first used (a child logger costs a few µs per request). */
+  readonly log: Logger;
+  /** Whether a line at `level` would be written: asks without making the logger. */
+  logs(level: 'debug' | 'info'): boolean;
   /** The span upstream work is done under (the request's, then the provider operation's); none when untraced. */
   trace?: Context;
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
-export function createCallContext(requestId: string, log: Logger, signal?: AbortSignal, trace?: Context): CallContext {
+/**
+ * `log` is the logger itself, or the parent logger and the bindings of the request's child
+ * logger, which is then made when a line is first written.
+ */
+export function createCallContext(requestId: string, log: Logger | { parent: Logger; bindings: Record<string, string> }, signal?: AbortSignal, trace?: Context): CallContext {
   const cache = new Map<string, Promise<unknown>>();
+  const parent = 'parent' in log ? log.parent : log;
+  let logger = 'parent' in log ? undefined : log;
   return {
     requestId,
     signal,
-    log,
+    get log() {
+      return (logger ??= parent.child((log as { bindings: Record<string, string> }).bindings));
+    },
+    logs: (level) => (logger ?? parent).isLevelEnabled(level),
     trace,
     memo<T>(key: string, load: () => Promise<T>): Promise<T> {
       let hit = cache.get(key) as Promise<T> | undefined;

@@ -32,7 +32,7 @@ export interface FinishableScope extends RequestScope {
 /** A request's scope, its upstream calls bounded by a deadline `deadlineMs` from now and traced under `trace`. */
 export function createRequestScope(requestId: string, viewer: Viewer, log: Logger, deadlineMs: number, trace?: Context): FinishableScope {
   const deadline = startDeadline(deadlineMs);
-  const requestLog = log.child({ requestId, tenant: viewer.tenant, sub: viewer.subject });
+  const requestLog = { parent: log, bindings: { requestId, tenant: viewer.tenant, sub: viewer.subject } };
   return { requestId, viewer, cx: createCallContext(requestId, requestLog, deadline.signal, trace), finish: deadline.clear };
 }
 

@@ -367,10 +367,13 @@ export abstract class ProviderHttpClient {
     }
     const ms = performance.now() - started;
     this.latencies.add(ms);
-    cx.log.debug(
-      { provider: this.provider, op: spec.name, method: spec.method, path: spec.path, status: response.status, ms: Math.round(ms), attempt: outgoing.attempt, upstreamRequestId: response.requestId },
-      'upstream response',
-    );
+    // Asked first: the request's logger is made only when a line is written.
+    if (cx.logs('debug')) {
+      cx.log.debug(
+        { provider: this.provider, op: spec.name, method: spec.method, path: spec.path, status: response.status, ms: Math.round(ms), attempt: outgoing.attempt, upstreamRequestId: response.requestId },
+        'upstream response',
+      );
+    }
     if (this.isSuccess(response)) return response;
     try {
       throw this.errorFromResponse(response, spec);

@@ -49,4 +49,22 @@ describe('createRequestScope', () => {
     expect(abandoned.cx.signal!.aborted).toBe(true);
     expect(finished.cx.requestId).toBe('req-1');
   });
+
+  it("makes the request's logger only when a line is written, with the request's bindings", () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const child = jest.spyOn(log, 'child');
+    const scope = createRequestScope('req-3', viewer, log, 500);
+    expect(scope.cx.logs('debug')).toBe(false);
+    expect(scope.cx.logs('info')).toBe(true);
+    expect(child).not.toHaveBeenCalled();
+    scope.cx.log.info('hello');
+    scope.cx.log.info('again');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ msg: 'hello', requestId: 'req-3', tenant: 'acme', sub: 'user-1' }),
+      expect.objectContaining({ msg: 'again', requestId: 'req-3' }),
+    ]);
+    scope.finish();
+  });
 });
