@@ -41,8 +41,8 @@ export interface SubscriptionChannel extends StreamLimits {
 export function createContext(gateway: Gateway, requestId: string, viewer: Viewer, log: Logger, trace?: Context): GraphQLContext {
   const scope = createRequestScope(requestId, viewer, log, gateway.requestDeadlineMs, trace);
   const tenant = gateway.viewer(viewer);
+  // Properties first, the spread last: V8 (Node 20) builds `{ ...a, b }` on a slow path.
   return {
-    ...scope,
     get log() {
       return this.cx.log;
     },
@@ -51,6 +51,7 @@ export function createContext(gateway: Gateway, requestId: string, viewer: Viewe
     gateway,
     tenant,
     partialErrors: [],
+    ...scope,
   };
 }
 

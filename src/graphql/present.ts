@@ -9,7 +9,13 @@ import type { Operation } from '../core/writes.js';
 export type Presented<T extends NodeBase, N extends NodeType = NodeType> = T & { __typename: N; id: string; providerRef: string };
 
 export function present<T extends NodeBase, N extends NodeType>(type: N, node: T): Presented<T, N> {
-  return { ...node, __typename: type, id: encodeGlobalId(node.provider, type, node.ref), providerRef: node.ref };
+  // A copy, then three properties set: `{ ...node, __typename, … }` takes V8's slow path for an
+  // object this size (6 µs against 0.3 µs; 5% of a 50-card list's CPU, issue 14).
+  const presented = Object.assign({}, node) as Presented<T, N>;
+  presented.__typename = type;
+  presented.id = encodeGlobalId(node.provider, type, node.ref);
+  presented.providerRef = node.ref;
+  return presented;
 }
 
 export type PresentedCardholder = Presented<Cardholder, 'Cardholder'>;

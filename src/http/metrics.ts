@@ -116,14 +116,14 @@ export class Metrics {
   /** The transport's per-attempt observer. */
   readonly observeAttempt = (report: AttemptReport): void => {
     const labels = { provider: report.provider, operation: report.operation };
-    this.upstreamAttempts.inc({ ...labels, outcome: report.outcome });
+    this.upstreamAttempts.inc({ provider: report.provider, operation: report.operation, outcome: report.outcome });
     this.upstreamDuration.observe(labels, report.durationMs / 1000);
     if (report.attempt > 0) this.upstreamRetries.inc(labels);
   };
 
   requestFinished(report: RequestReport): void {
     const labels = { operation: this.operationLabel(report.operationName), type: report.operationType };
-    this.requests.inc({ ...labels, outcome: report.outcome });
+    this.requests.inc({ operation: labels.operation, type: labels.type, outcome: report.outcome });
     this.requestDuration.observe(labels, report.durationMs / 1000);
     for (const code of new Set(report.errorCodes)) this.errors.inc({ code });
   }

@@ -321,7 +321,8 @@ export class BaasProvider extends BaseProvider {
 
   private list<T>(path: string, query: Query, page: PageRequest, name: string, map: (raw: unknown) => T, cx: CallContext): Promise<Page<T>> {
     return readOffsetWindow(offsetFromToken(page.after), page.limit, async (pageNumber, size) => {
-      const answer = await this.client.page({ method: 'GET', path, query: { ...query, page: pageNumber, limit: size }, kind: 'read', name }, cx);
+      // Object.assign, not `{ ...query, more }`: V8 (Node 20) builds that on a slow path (issue 14).
+      const answer = await this.client.page({ method: 'GET', path, query: Object.assign({}, query, { page: pageNumber, limit: size }), kind: 'read', name }, cx);
       return { items: answer.items.map(map), total: answer.total };
     });
   }

@@ -335,7 +335,8 @@ export class CorporateProvider extends BaseProvider {
     what: string,
     cx: CallContext,
   ): Promise<{ items: unknown[]; total?: number }> {
-    const body = await this.call({ path, payload: { ...filter, page, per_page: perPage }, kind: 'read', name }, cx);
+    // Object.assign, not `{ ...query, more }`: V8 (Node 20) builds that on a slow path (issue 14).
+    const body = await this.call({ path, payload: Object.assign({}, filter, { page, per_page: perPage }), kind: 'read', name }, cx);
     return listAnswer(body, what);
   }
 

@@ -133,12 +133,14 @@ export function mapCardDetails(ref: string, body: unknown): Card {
   const pan = data.optString('cardNumber');
   const expiry = /^(\d{4})-(\d{2})/.exec(data.optString('expiryDate') ?? '');
   const wallet = parseWalletRef(ref);
+  const { status, providerStatus } = cardStatus(data.string('status'), data.optInt('statusCode'));
   return {
     provider: 'ledger',
     ref,
     cardholderRef: wallet?.customerId ?? null,
     walletRef: ref,
-    ...cardStatus(data.string('status'), data.optInt('statusCode')),
+    status,
+    providerStatus,
     type: CardType.UNKNOWN,
     brand: data.optString('cardType'),
     last4: pan && /^\d{12,19}$/.test(pan) ? pan.slice(-4) : null,

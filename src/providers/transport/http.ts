@@ -339,12 +339,12 @@ export abstract class ProviderHttpClient {
       try {
         // The bulkhead caps calls in flight; the breaker refuses to call a failing provider.
         const response = await this.bulkhead.run(() => this.breaker.run(() => this.attempt(outgoing, cx)), cx.signal);
-        finished?.({ ...start, outcome: 'ok', status: response.status, durationMs: performance.now() - started });
+        finished?.({ outcome: 'ok', status: response.status, durationMs: performance.now() - started, ...start });
         return response;
       } catch (error) {
         failure = error instanceof GatewayError ? error : this.networkFailure(error, networkErrorCode(error), spec, cx);
       }
-      finished?.({ ...start, outcome: failure.code, status: failure.upstream?.status, durationMs: performance.now() - started });
+      finished?.({ outcome: failure.code, status: failure.upstream?.status, durationMs: performance.now() - started, ...start });
       const decision = cx.signal?.aborted ? NO_RETRY : this.retryDecision(spec, failure, history);
       if (!decision.retry) throw failure;
       if (decision.note) cx.log.warn({ provider: this.provider, op: spec.name, attempt }, decision.note);
