@@ -16,8 +16,6 @@ import type { TenantScope } from './gateway/tenant-scope.js';
 import type { StreamLimits } from './gateway/live/live-streams.js';
 
 export interface GraphQLContext extends TenantScope {
-  /** The request's logger (`cx.log`). */
-  readonly log: Logger;
   /** The request has answered: its deadline stops counting (see FinishableScope). */
   finish(): void;
   gateway: Gateway;
@@ -42,10 +40,9 @@ export function createContext(gateway: Gateway, requestId: string, viewer: Viewe
   const scope = createRequestScope(requestId, viewer, log, gateway.requestDeadlineMs, trace);
   const tenant = gateway.viewer(viewer);
   // Properties first, the spread last: V8 (Node 20) builds `{ ...a, b }` on a slow path.
+  // No `log` here (it is `cx.log`, made when first used): Apollo copies the context of every
+  // operation, which would read a getter and make the logger for nothing.
   return {
-    get log() {
-      return this.cx.log;
-    },
     registry: tenant.registry,
     loaders: createLoaders(tenant.registry, scope.cx, gateway.live.updates),
     gateway,

@@ -24,7 +24,7 @@ import { REVEAL_PATH } from './gateway/reveal/card-reveal.js';
 import { errorPlugin, formatError } from './graphql/error-plugin.js';
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type QueryLimits } from './graphql/limits.js';
 import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
-import { documentScanError } from './graphql/document-scan.js';
+import { documentScanner } from './graphql/document-scan.js';
 import { noSubscriptionsRule } from './graphql/no-subscriptions.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
@@ -182,10 +182,11 @@ function revealEndpoint(options: ServerOptions): Step {
  * writing more fields or selections than allowed is refused for the price of lexing it.
  */
 function documentScan(limits: QueryLimits): Step {
+  const scan = documentScanner(limits);
   return (exchange, next) => {
     const { req } = exchange;
     const query: unknown = req.method === 'GET' ? new URLSearchParams(exchange.search).get('query') : (req.body as { query?: unknown } | undefined)?.query;
-    const refused = typeof query === 'string' ? documentScanError(query, limits) : undefined;
+    const refused = typeof query === 'string' ? scan(query) : undefined;
     if (!refused) return next();
     sendError(exchange, 400, refused);
   };

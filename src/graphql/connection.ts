@@ -23,7 +23,7 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
   const path = responsePathAsArray(info.path);
   for (const failure of page.failures) {
     if (failure.skipped) continue;
-    ctx.log.warn({ provider: failure.provider, code: failure.error.code }, 'provider failed inside a list');
+    ctx.cx.log.warn({ provider: failure.provider, code: failure.error.code }, 'provider failed inside a list');
     ctx.partialErrors.push(
       new GraphQLError(failure.error.message, { path, extensions: { ...extensionsOf(failure.error, ctx.requestId) } }),
     );

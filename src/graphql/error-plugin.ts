@@ -78,7 +78,7 @@ export function errorPlugin(): ApolloServerPlugin<GraphQLContext> {
             if (original instanceof GatewayError) continue;
             const code = String(error.extensions?.code);
             if (CLIENT_ERROR_CODES.has(code) || PROTOCOL_CODES.has(code) || isUncodedBadRequest(error)) continue;
-            contextValue.log.error({ err: original }, 'unexpected error (masked as INTERNAL_SERVER_ERROR)');
+            contextValue.cx.log.error({ err: original }, 'unexpected error (masked as INTERNAL_SERVER_ERROR)');
           }
         },
         async willSendResponse({ response, contextValue }) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getIntrospectionQuery, Kind, parse, print, visit } from 'graphql';
-import { documentScanError, scanDocument } from '../../../src/graphql/document-scan.js';
+import { getIntrospectionQuery, Kind, Lexer, parse, print, visit } from 'graphql';
+import { documentScanError, documentScanner, PASSED_DOCUMENTS_KEPT, scanDocument } from '../../../src/graphql/document-scan.js';
 import { DEFAULT_QUERY_LIMITS } from '../../../src/graphql/limits.js';
 
 const examples = readFileSync(join(__dirname, '..', '..', '..', 'schema', 'examples.graphql'), 'utf8');
@@ -75,5 +75,35 @@ describe('the document scan (before parsing and validation)', () => {
       expect(counts.fields).toBeLessThanOrEqual(DEFAULT_QUERY_LIMITS.maxFields / 2);
       expect(counts.selections).toBeLessThanOrEqual(DEFAULT_QUERY_LIMITS.maxSelections / 2);
     }
+  });
+});
+
+describe('documentScanner (the scan with the documents that passed remembered)', () => {
+  const limits = { ...DEFAULT_QUERY_LIMITS, maxFields: 3 };
+
+  it('answers a document it passed before without scanning it again, and refuses the same as the scan', () => {
+    const scan = documentScanner(limits);
+    const lexed = jest.spyOn(Lexer.prototype, 'advance');
+    expect(scan('{ a b }')).toBeUndefined();
+    const once = lexed.mock.calls.length;
+    expect(once).toBeGreaterThan(0);
+    expect(scan('{ a b }')).toBeUndefined();
+    expect(lexed.mock.calls.length).toBe(once);
+    const tooMany = '{ a b c d }';
+    expect(scan(tooMany)?.message).toBe(documentScanError(tooMany, limits)?.message);
+    // A refusal is not remembered as passing: asked again, it is scanned and refused again.
+    expect(scan(tooMany)?.details).toEqual({ limit: 'fields', max: 3, actual: 4 });
+    lexed.mockRestore();
+  });
+
+  it(`remembers at most ${PASSED_DOCUMENTS_KEPT} documents, the oldest forgotten first`, () => {
+    const scan = documentScanner(limits);
+    for (let i = 0; i <= PASSED_DOCUMENTS_KEPT; i += 1) scan(`{ f${i} }`);
+    const lexed = jest.spyOn(Lexer.prototype, 'advance');
+    scan(`{ f${PASSED_DOCUMENTS_KEPT} }`);
+    expect(lexed).not.toHaveBeenCalled();
+    scan('{ f0 }');
+    expect(lexed).toHaveBeenCalled();
+    lexed.mockRestore();
   });
 });
