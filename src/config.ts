@@ -21,6 +21,9 @@ import { tracingSettingsFromEnv, type TracingSettings } from './http/tracing.js'
 import type { StateStoreSettings } from './store/open-store.js';
 import { persistedQuerySettingsFromEnv, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 
+/** Measured by `npm run bench` (issue 14), see main.ts. */
+export const DEFAULT_HEAP_GROWING_PERCENT = 75;
+
 export interface Config {
   nodeEnv: string;
   production: boolean;
@@ -68,6 +71,11 @@ export interface Config {
   /** How long a client may take to send a request, and how many connections one address may hold (server.ts). */
   http: HttpServerLimits;
   logLevel: string;
+  /**
+   * How far V8 lets the heap grow past what the last full collection kept, in percent (0:
+   * V8's own choice, up to 4×). Applied by main.ts at start-up, see there.
+   */
+  heapGrowingPercent: number;
   /** Overall budget of one GraphQL request; upstream calls get what remains. */
   requestDeadlineMs: number;
   upstream: UpstreamTimeouts;
@@ -122,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     metrics: metricsListener(read),
     tracing: tracingSettingsFromEnv(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    heapGrowingPercent: read.int('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 400),
     requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
     upstream,
     settleWindows: settleWindows(env, upstream),

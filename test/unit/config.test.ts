@@ -194,6 +194,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('limits V8 heap growth to 75% by default, 0 leaving it to V8, within 0–400', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(75);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '150' }).heapGrowingPercent).toBe(150);
+    expect(errorOf({ HEAP_GROWING_PERCENT: '500' }).message).toMatch(/^HEAP_GROWING_PERCENT /);
+    expect(errorOf({ HEAP_GROWING_PERCENT: 'lots' }).message).toMatch(/^HEAP_GROWING_PERCENT /);
+  });
+
   it('serves metrics only when METRICS_PORT is set, never on the public port', () => {
     expect(loadConfig({}).metrics).toBeUndefined();
     expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
