@@ -143,6 +143,15 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Two distinct free ports: each is free once released, so the second may repeat the first. */
+async function twoFreePorts(): Promise<[number, number]> {
+  const first = await freePort();
+  for (;;) {
+    const second = await freePort();
+    if (second !== first) return [first, second];
+  }
+}
+
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** utime+stime of a process in ms, and its peak RSS (VmHWM) in MB, from /proc. */
@@ -331,7 +340,8 @@ export async function openHarness(settings: BenchSettings): Promise<Harness & { 
     viewerTokens: () => (tokens ??= Promise.all(Array.from({ length: settings.viewers }, (_, i) => sign(`viewer-${i}`)))),
     startService,
     async startGateway(env = {}) {
-      const [port, metricsPort] = [await freePort(), env.METRICS_PORT === '' ? undefined : await freePort()];
+      // The public and metrics ports must differ (the gateway refuses to start otherwise).
+      const [port, metricsPort] = env.METRICS_PORT === '' ? [await freePort(), undefined] : await twoFreePorts();
       const engine = env.DATABASE_URL || env.STATE_DB_PATH ? {} : sqliteEngine.env();
       const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
         env: childEnvironment({
