@@ -25,13 +25,13 @@ export interface CallContext {
  */
 export function createCallContext(requestId: string, log: Logger | { parent: Logger; bindings: Record<string, string> }, signal?: AbortSignal, trace?: Context): CallContext {
   const cache = new Map<string, Promise<unknown>>();
-  const parent = 'parent' in log ? log.parent : log;
-  let logger = 'parent' in log ? undefined : log;
+  const [parent, bindings] = 'parent' in log ? [log.parent, log.bindings] : [log, undefined];
+  let logger = bindings ? undefined : (log as Logger);
   return {
     requestId,
     signal,
     get log() {
-      return (logger ??= parent.child((log as { bindings: Record<string, string> }).bindings));
+      return (logger ??= parent.child(bindings!));
     },
     logs: (level) => (logger ?? parent).isLevelEnabled(level),
     trace,

@@ -1,6 +1,6 @@
 /**
- * Compression of GraphQL answers (only those: /reveal's card secrets are small and never should be) (brotli or gzip, as the client's Accept-Encoding prefers;
- * brotli on a tie). The answer is in hand when it is written, so its size decides without
+ * Compression of GraphQL answers (brotli or gzip, as the client's Accept-Encoding prefers;
+ * brotli on a tie). Only those: /reveal's card secrets are small and never should be. The answer is in hand when it is written, so its size decides without
  * wrapping the response: an answer below the threshold is written as it is, a larger one is
  * compressed on libuv's thread pool and sent with its length. An incremental answer (chunks
  * written as they are ready) is compressed as a stream, flushed after each chunk.
@@ -25,16 +25,18 @@ type Encoding = 'br' | 'gzip';
 
 /** Brotli at quality 4: most of its gain over gzip for a fraction of its default (11) CPU. */
 const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+const brotliCompressAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 const compressors: Record<Encoding, (text: string) => Promise<Buffer>> = {
-  br: (text) => promisify(brotliCompress)(text, BROTLI),
-  gzip: (text) => promisify(gzip)(text),
+  br: (text) => brotliCompressAsync(text, BROTLI),
+  gzip: (text) => gzipAsync(text),
 };
 
 const OFFERED: readonly string[] = ['br', 'gzip', 'identity'];
 const PREFERRED = { preferred: ['br', 'gzip'] };
 
 /** The encoding to answer `req` with, if any. */
-export function answerEncoding(req: IncomingMessage): Encoding | undefined {
+function answerEncoding(req: IncomingMessage): Encoding | undefined {
   if (!req.headers['accept-encoding'] || req.method === 'HEAD') return undefined;
   // negotiator 1.1 takes the server's preference for ties (its typings predate the option).
   const chosen = (new Negotiator(req) as unknown as { encoding(available: readonly string[], options: object): string | undefined }).encoding(OFFERED, PREFERRED);
