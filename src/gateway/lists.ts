@@ -87,8 +87,10 @@ const cannot = (provider: CardProvider, operation: string, skipped: boolean): So
   ...(skipped ? { skipped } : {}),
 });
 
+/** The page, its failures followed by the providers that cannot serve the list (the page's cursors stay unencoded until read). */
 function withUnsupported<T>(page: MergedPage<T>, unsupported: SourceFailure[]): MergedPage<T> {
-  return unsupported.length === 0 ? page : { ...page, failures: [...page.failures, ...unsupported] };
+  page.failures.push(...unsupported);
+  return page;
 }
 
 export class Lists {

@@ -26,7 +26,8 @@ export interface Source<T> {
 
 export interface Edge<T> {
   node: T;
-  cursor: string;
+  /** Encoded when read: a client asking for `nodes` only never pays for the cursors. */
+  readonly cursor: string;
 }
 
 export interface SourceFailure {
@@ -44,7 +45,8 @@ export interface SourceFailure {
 export interface MergedPage<T> {
   edges: Edge<T>[];
   hasNextPage: boolean;
-  endCursor: string | null;
+  /** Encoded when read, like the edges' cursors. */
+  readonly endCursor: string | null;
   failures: SourceFailure[];
 }
 
@@ -88,6 +90,69 @@ function decodeCursor(cursor: string | null | undefined, fingerprint: string): C
   return p.s as CursorState;
 }
 
+/**
+ * The cursor state as a merge changes it: the state it started from and each change since,
+ * so the cursor after any edge is encoded only when it is read (the nested shape of issue 14
+ * encoded 1,200 cursors per query that no client asked for). `state` is the current state,
+ * which the merge reads.
+ */
+class CursorTrail {
+  readonly state: CursorState;
+  private readonly changes: Array<[key: string, value: string | null]> = [];
+
+  constructor(
+    private readonly fingerprint: string,
+    private readonly start: CursorState,
+  ) {
+    this.state = { ...start };
+  }
+
+  set(key: string, value: string | null): void {
+    this.state[key] = value;
+    this.changes.push([key, value]);
+  }
+
+  /** How many changes there are so far: where an edge's cursor stands. */
+  get length(): number {
+    return this.changes.length;
+  }
+
+  /** The state of the last cursor encoded, and how many changes it holds. */
+  private replayed: CursorState | undefined;
+  private replayedTo = 0;
+
+  /**
+   * The cursor after the first `length` changes. Cursors are mostly read in edge order, so
+   * the replay goes on from the last one read; an earlier one starts again from the start.
+   */
+  cursorAt(length: number): string {
+    if (this.replayed === undefined || length < this.replayedTo) {
+      this.replayed = { ...this.start };
+      this.replayedTo = 0;
+    }
+    for (; this.replayedTo < length; this.replayedTo += 1) {
+      const [key, value] = this.changes[this.replayedTo]!;
+      this.replayed[key] = value;
+    }
+    return encodeCursor(this.fingerprint, this.replayed);
+  }
+}
+
+/** An edge whose cursor is encoded when read, at most once. */
+class MergedEdge<T> implements Edge<T> {
+  private encoded: string | undefined;
+
+  constructor(
+    readonly node: T,
+    private readonly trail: CursorTrail,
+    private readonly at: number,
+  ) {}
+
+  get cursor(): string {
+    return (this.encoded ??= this.trail.cursorAt(this.at));
+  }
+}
+
 /** The merge order: newest first; undated items after dated ones. */
 export type SortTime<T> = (node: T) => number | null;
 
@@ -109,7 +174,8 @@ export async function mergeSources<T>(
   fingerprint: string,
   timeOf: SortTime<T>,
 ): Promise<MergedPage<T>> {
-  const state: CursorState = { ...decodeCursor(after, fingerprint) };
+  const trail = new CursorTrail(fingerprint, decodeCursor(after, fingerprint));
+  const { state } = trail;
   const active = sources.filter((s) => state[s.key] !== null);
   const failures: SourceFailure[] = [];
   const heads: Head<T>[] = [];
@@ -119,12 +185,12 @@ export async function mergeSources<T>(
   // dated ones cannot fill the page: a page of recent cards costs no call to them.
   const dated = active.filter((s) => !s.undated);
   const undated = active.filter((s) => s.undated);
-  await fetchHeads(dated, first, state, heads, failures);
-  merge(heads, first, fingerprint, state, edges, timeOf);
+  await fetchHeads(dated, first, trail, heads, failures);
+  merge(heads, first, trail, edges, timeOf);
   const datedRemain = heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
   if (!datedRemain && edges.length < first && undated.length > 0) {
-    await fetchHeads(undated, first - edges.length, state, heads, failures);
-    merge(heads, first, fingerprint, state, edges, timeOf);
+    await fetchHeads(undated, first - edges.length, trail, heads, failures);
+    merge(heads, first, trail, edges, timeOf);
   }
 
   // Nothing answered: the list failed as a whole rather than "succeeding" empty.
@@ -132,10 +198,14 @@ export async function mergeSources<T>(
 
   const unread = undated.some((s) => state[s.key] !== null && !heads.some((h) => h.source === s));
   const hasNextPage = unread || heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
+  const ended = edges.length > 0 || Object.keys(state).length > 0;
+  let endCursor: string | null | undefined;
   return {
     edges,
     hasNextPage,
-    endCursor: edges.length > 0 || Object.keys(state).length > 0 ? encodeCursor(fingerprint, state) : null,
+    get endCursor() {
+      return endCursor === undefined ? (endCursor = ended ? trail.cursorAt(trail.length) : null) : endCursor;
+    },
     failures,
   };
 }
@@ -143,12 +213,12 @@ export async function mergeSources<T>(
 async function fetchHeads<T>(
   sources: readonly Source<T>[],
   limit: number,
-  state: CursorState,
+  trail: CursorTrail,
   heads: Head<T>[],
   failures: SourceFailure[],
 ): Promise<void> {
   const settled = await Promise.allSettled(
-    sources.map((s) => Promise.resolve().then(() => s.fetch({ after: state[s.key] ?? undefined, limit }))),
+    sources.map((s) => Promise.resolve().then(() => s.fetch({ after: trail.state[s.key] ?? undefined, limit }))),
   );
   settled.forEach((result, i) => {
     const source = sources[i]!;
@@ -156,21 +226,21 @@ async function fetchHeads<T>(
       failures.push({ provider: source.provider, error: toGatewayError(result.reason, source.provider) });
     } else {
       heads.push({ source, page: result.value, index: 0 });
-      if (result.value.items.length === 0 && !result.value.hasMore) state[source.key] = null;
+      if (result.value.items.length === 0 && !result.value.hasMore) trail.set(source.key, null);
     }
   });
 }
 
 /** Takes items from the heads, newest first, into `edges` until the page is full. */
-function merge<T>(heads: Head<T>[], first: number, fingerprint: string, state: CursorState, edges: Edge<T>[], timeOf: SortTime<T>): void {
+function merge<T>(heads: Head<T>[], first: number, trail: CursorTrail, edges: Edge<T>[], timeOf: SortTime<T>): void {
   while (edges.length < first) {
     const next = pickNewest(heads, timeOf);
     if (!next) return;
     const item = next.page.items[next.index]!;
     next.index += 1;
     const exhausted = next.index >= next.page.items.length && !next.page.hasMore;
-    state[next.source.key] = exhausted ? null : item.token;
-    edges.push({ node: item.node, cursor: encodeCursor(fingerprint, state) });
+    trail.set(next.source.key, exhausted ? null : item.token);
+    edges.push(new MergedEdge(item.node, trail, trail.length));
     // A source that has more than it returned may hold items newer than the other heads:
     // stop here rather than let the page run ahead of it (the next page resumes it).
     if (next.index >= next.page.items.length && next.page.hasMore) return;

@@ -8,10 +8,22 @@ import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'grap
 import { extensionsOf } from '../core/errors.js';
 import type { NodeBase } from '../core/model.js';
 import type { NodeType } from '../core/global-id.js';
-import type { MergedPage } from '../gateway/pagination.js';
+import type { Edge, MergedPage } from '../gateway/pagination.js';
 import type { GraphQLContext } from '../context.js';
 import { present, type Presented } from './present.js';
 import type { ConnectionShape } from './types/connection.type.js';
+
+/** An edge as the schema serves it: its node presented, its cursor the merged edge's, encoded when read. */
+class PresentedEdge<N> {
+  constructor(
+    readonly node: N,
+    private readonly merged: Edge<unknown>,
+  ) {}
+
+  get cursor(): string {
+    return this.merged.cursor;
+  }
+}
 
 export function toConnection<T extends NodeBase, N extends NodeType>(
   type: N,
@@ -19,7 +31,7 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
 ): ConnectionShape<Presented<T, N>> {
-  const edges = page.edges.map((e) => ({ node: present(type, e.node), cursor: e.cursor }));
+  const edges = page.edges.map((e) => new PresentedEdge(present(type, e.node), e));
   const path = responsePathAsArray(info.path);
   for (const failure of page.failures) {
     if (failure.skipped) continue;
@@ -31,11 +43,16 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
   return {
     edges,
     nodes: edges.map((e) => e.node),
+    // Cursors are encoded only when asked for (see pagination.ts).
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: page.endCursor,
+      get startCursor() {
+        return page.edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return page.endCursor;
+      },
     },
     failures: page.failures.map((f) => ({
       provider: f.provider,

@@ -101,6 +101,21 @@ describe('mergeSources', () => {
     expect(page3.hasNextPage).toBe(false);
   });
 
+  it("resumes right after any edge from that edge's cursor, whichever order the cursors are read in", async () => {
+    const sources = [listSource('utgl', items('a', 9, 5)), listSource('baas', items('b', 8, 7, 2)), listSource('ledger', items('c', 0, 1, 0, 4))];
+    const page = await mergeSources(sources, 20, null, 'test', timeOf);
+    expect(page.edges).toHaveLength(20);
+    // Read backwards: each cursor is the state after its own edge, not after the last one read.
+    const cursors = [...page.edges].reverse().map((e) => e.cursor).reverse();
+    expect(new Set(cursors).size).toBe(20);
+    expect(cursors[19]).toBe(page.endCursor);
+    const ids = page.edges.map((e) => e.node.id);
+    for (const i of [0, 6, 13, 18]) {
+      const rest = await mergeSources(sources, 20, cursors[i]!, 'test', timeOf);
+      expect(rest.edges.map((e) => e.node.id)).toEqual([...ids.slice(i + 1), ...rest.edges.map((e) => e.node.id).slice(19 - i)]);
+    }
+  });
+
   it('rejects a cursor issued for another list', async () => {
     const page = await mergeSources([listSource('utgl', items('a', 5, 1))], 2, null, 'cards:{}', timeOf);
     await expect(mergeSources([listSource('utgl', items('a', 5, 1))], 2, page.endCursor, 'wallets:{}', timeOf)).rejects.toMatchObject({
