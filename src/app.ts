@@ -108,6 +108,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       production: config.production,
       verify: await createTokenVerifier(config.auth),
       introspection: config.introspection,
+      executor: config.executor,
       rateLimit: config.rateLimit,
       cors: config.cors,
       http: config.http,

@@ -20,6 +20,7 @@ import type { HttpServerLimits } from './http/connection-limits.js';
 import { tracingSettingsFromEnv, type TracingSettings } from './http/tracing.js';
 import type { StateStoreSettings } from './store/open-store.js';
 import { persistedQuerySettingsFromEnv, type PersistedQuerySettings } from './graphql/persisted-queries.js';
+import { GRAPHQL_EXECUTORS, type GraphQLExecutor } from './graphql/compiled-execution.js';
 
 /** Measured by `npm run bench` (issue 14), see main.ts. */
 export const DEFAULT_HEAP_GROWING_PERCENT = 75;
@@ -76,6 +77,12 @@ export interface Config {
    * V8's own choice, up to 4×). Applied by main.ts at start-up, see there.
    */
   heapGrowingPercent: number;
+  /**
+   * What executes queries and mutations (`GRAPHQL_EXECUTOR`): `compiled` (graphql-jit, each
+   * document compiled once; graphql/compiled-execution.ts) or `graphql-js`, its reference
+   * executor, kept as the way back should a compiled document ever misbehave.
+   */
+  executor: GraphQLExecutor;
   /** Overall budget of one GraphQL request; upstream calls get what remains. */
   requestDeadlineMs: number;
   upstream: UpstreamTimeouts;
@@ -131,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     tracing: tracingSettingsFromEnv(read),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     heapGrowingPercent: read.int('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 400),
+    executor: read.oneOf('GRAPHQL_EXECUTOR', [...GRAPHQL_EXECUTORS], 'compiled') as GraphQLExecutor,
     requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
     upstream,
     settleWindows: settleWindows(env, upstream),

@@ -27,6 +27,7 @@ import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
 import { documentScanner } from './graphql/document-scan.js';
 import { noSubscriptionsRule } from './graphql/no-subscriptions.js';
 import { buildGatewaySchema } from './graphql/schema.js';
+import { compiledExecution, type GraphQLExecutor } from './graphql/compiled-execution.js';
 import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 import type { Logger } from './core/logger.js';
 import { pageSizeProblem } from './core/page.js';
@@ -50,6 +51,8 @@ export interface ServerOptions {
   verify: VerifyToken;
   /** Introspection and the Apollo Sandbox landing page. */
   introspection: boolean;
+  /** What executes queries and mutations (config.ts `executor`); compiled when unset. */
+  executor?: GraphQLExecutor;
   /** Per-viewer request rate (token bucket). */
   rateLimit: { perSecond: number; burst: number };
   /** Per-viewer upstream budget (token bucket charged with each document's cost). */
@@ -260,7 +263,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
     production: options.production,
   });
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    // Queries and mutations run compiled unless the reference executor is asked for.
+    ...(options.executor === 'graphql-js' ? { schema } : { gateway: compiledExecution(schema) }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection,

@@ -3,7 +3,7 @@
  * printed from it (`npm run schema`); a test fails when the committed file is stale.
  */
 import 'reflect-metadata';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { scopeChecker } from './auth-checker.js';
 import { guardFields } from './field-guards.js';
@@ -22,6 +22,7 @@ import { CardObject } from './types/card.type.js';
 import { CardholderObject } from './types/cardholder.type.js';
 import { TransactionObject } from './types/transaction.type.js';
 import { WalletObject } from './types/wallet.type.js';
+import type { TaggedNode } from './types/node.type.js';
 
 let built: GraphQLSchema | undefined;
 
@@ -48,6 +49,9 @@ export function buildGatewaySchema(): GraphQLSchema {
   });
   // Scopes are checked synchronously, by one wrapper on the fields that need them.
   guardFields(built);
+  // type-graphql wraps the interface's resolveType in an async function; the compiled executor
+  // (compiled-execution.ts) needs the type at once, and every node carries it.
+  (built.getType('Node') as GraphQLInterfaceType).resolveType = (value: TaggedNode) => value.__typename;
   // type-graphql has no option for the root types' descriptions.
   built.getQueryType()!.description =
     'Cardholders, cards, wallets and transactions across every configured card-issuing provider.';

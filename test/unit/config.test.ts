@@ -202,6 +202,12 @@ describe('loadConfig', () => {
     expect(errorOf({ HEAP_GROWING_PERCENT: 'lots' }).message).toMatch(/^HEAP_GROWING_PERCENT /);
   });
 
+  it('executes compiled by default, graphql-js when asked, and nothing else', () => {
+    expect(loadConfig({}).executor).toBe('compiled');
+    expect(loadConfig({ GRAPHQL_EXECUTOR: 'graphql-js' }).executor).toBe('graphql-js');
+    expect(errorOf({ GRAPHQL_EXECUTOR: 'jit' }).variable).toBe('GRAPHQL_EXECUTOR');
+  });
+
   it('serves metrics only when METRICS_PORT is set, never on the public port', () => {
     expect(loadConfig({}).metrics).toBeUndefined();
     expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });

@@ -1,0 +1,132 @@
+import * as graphql from 'graphql';
+import { compileQuery } from 'graphql-jit';
+import { GraphQLError, GraphQLID, GraphQLInt, GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
+import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { compiledExecution } from '../../../src/graphql/compiled-execution.js';
+import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+
+// Counted, not replaced: which executor ran, and how often a document was compiled.
+jest.mock('graphql', () => {
+  const actual = jest.requireActual<typeof import('graphql')>('graphql');
+  return { ...actual, execute: jest.fn(actual.execute) };
+});
+jest.mock('graphql-jit', () => {
+  const actual = jest.requireActual<typeof import('graphql-jit')>('graphql-jit');
+  return { ...actual, compileQuery: jest.fn(actual.compileQuery) };
+});
+const interpretedRuns = graphql.execute as jest.MockedFunction<typeof graphql.execute>;
+const compilations = compileQuery as jest.MockedFunction<typeof compileQuery>;
+
+beforeEach(() => {
+  interpretedRuns.mockClear();
+  compilations.mockClear();
+});
+
+/** A small schema with what the gateway's has: an interface, lists, arguments, a resolver that fails with a GatewayError. */
+function testSchema(calls: { items: number }) {
+  const node = new GraphQLInterfaceType({ name: 'Node', fields: { id: { type: new GraphQLNonNull(GraphQLID) } }, resolveType: (value: { __typename: string }) => value.__typename });
+  const item = new GraphQLObjectType({
+    name: 'Item',
+    interfaces: [node],
+    fields: {
+      id: { type: new GraphQLNonNull(GraphQLID) },
+      label: { type: GraphQLString },
+      broken: {
+        type: GraphQLString,
+        resolve: () => {
+          throw new GatewayError(ErrorCode.NOT_FOUND, 'Item part was not found', { provider: 'utgl' });
+        },
+      },
+    },
+  });
+  const items = Array.from({ length: 5 }, (_, i) => ({ __typename: 'Item', id: `i${i}`, label: `item ${i}` }));
+  return new GraphQLSchema({
+    types: [item],
+    query: new GraphQLObjectType({
+      name: 'Query',
+      fields: {
+        items: {
+          type: new GraphQLList(node),
+          args: { first: { type: new GraphQLNonNull(GraphQLInt) } },
+          resolve: async (_root, args: { first: number }) => {
+            calls.items += 1;
+            return items.slice(0, args.first);
+          },
+        },
+      },
+    }),
+  });
+}
+
+async function executorFor(schema: GraphQLSchema): Promise<GatewayExecutor> {
+  const { executor } = await compiledExecution(schema).load({ apollo: {} });
+  return executor!;
+}
+
+/** The part of Apollo's request context the executor reads. */
+function request(document: graphql.DocumentNode, variables: Record<string, unknown>, context: object = {}) {
+  return { document, request: { variables }, context, operationName: null } as unknown as GatewayGraphQLRequestContext;
+}
+
+describe('compiledExecution', () => {
+  const QUERY = parse('query($first: Int!) { items(first: $first) { __typename id ... on Item { label broken } } }');
+
+  it('answers as graphql-js does, data and errors alike, without running graphql-js', async () => {
+    const calls = { items: 0 };
+    const schema = testSchema(calls);
+    const execute = await executorFor(schema);
+    const compiled = await execute(request(QUERY, { first: 2 }));
+    expect(interpretedRuns).not.toHaveBeenCalled();
+    const reference = await graphql.execute({ schema, document: QUERY, variableValues: { first: 2 } });
+    expect(JSON.parse(JSON.stringify(compiled))).toEqual(JSON.parse(JSON.stringify(reference)));
+    expect(compiled.data).toEqual({ items: [{ __typename: 'Item', id: 'i0', label: 'item 0', broken: null }, { __typename: 'Item', id: 'i1', label: 'item 1', broken: null }] });
+  });
+
+  it("gives graphql-js's own errors: constructed by GraphQLError, the typed cause kept for the error plugin", async () => {
+    const schema = testSchema({ items: 0 });
+    const execute = await executorFor(schema);
+    const { errors } = await execute(request(QUERY, { first: 1 }));
+    const reference = await graphql.execute({ schema, document: QUERY, variableValues: { first: 1 } });
+    expect(errors).toHaveLength(1);
+    const [error] = errors!;
+    expect(error!.constructor).toBe(GraphQLError);
+    expect(error!.message).toBe('Item part was not found');
+    expect(error!.path).toEqual(['items', 0, 'broken']);
+    expect(error!.locations).toEqual(reference.errors![0]!.locations);
+    expect(error!.locations).toHaveLength(1);
+    expect(error!.originalError).toBeInstanceOf(GatewayError);
+    expect((error!.originalError as GatewayError).code).toBe(ErrorCode.NOT_FOUND);
+  });
+
+  it('refuses variables that do not coerce with the messages and nodes of graphql-js, before any resolver runs', async () => {
+    const calls = { items: 0 };
+    const schema = testSchema(calls);
+    const execute = await executorFor(schema);
+    for (const variables of [{ first: 'two' }, {}, { first: null }, { first: 2 ** 40 }]) {
+      const compiled = await execute(request(QUERY, variables));
+      const reference = await graphql.execute({ schema, document: QUERY, variableValues: variables });
+      expect(compiled.data).toBeUndefined();
+      expect(compiled.errors!.map((e) => e.message)).toEqual(reference.errors!.map((e) => e.message));
+      // Apollo tells a variable's coercion failure (BAD_USER_INPUT) by its single VariableDefinition node.
+      expect(compiled.errors!.map((e) => e.nodes?.map((n) => n.kind))).toEqual([[graphql.Kind.VARIABLE_DEFINITION]]);
+    }
+    expect(calls.items).toBe(0);
+  });
+
+  it('compiles a document once and runs it for every request', async () => {
+    const calls = { items: 0 };
+    const execute = await executorFor(testSchema(calls));
+    const answers = await Promise.all([1, 2, 3].map((first) => execute(request(QUERY, { first }))));
+    expect(answers.map((a) => (a.data!.items as unknown[]).length)).toEqual([1, 2, 3]);
+    expect(calls.items).toBe(3);
+    expect(compilations).toHaveBeenCalledTimes(1);
+    expect(interpretedRuns).not.toHaveBeenCalled();
+  });
+
+  it('serves the schema it was given to Apollo', () => {
+    const schema = testSchema({ items: 0 });
+    const seen: GraphQLSchema[] = [];
+    compiledExecution(schema).onSchemaLoadOrUpdate(({ apiSchema }) => seen.push(apiSchema));
+    expect(seen).toEqual([schema]);
+  });
+});
