@@ -1,8 +1,7 @@
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
-import { generateBaasPki } from './certificates.js';
 import { baasEndpointFromEnv, baasEndpointToEnv, type BaasEndpoint } from './config.js';
 import { BaasProvider } from './provider.js';
-import { createBaasSandbox, type BaasStore } from './sandbox/index.js';
+import type { BaasStore } from './sandbox/index.js';
 
 export const baasModule: ProviderModule<'baas', BaasEndpoint, BaasStore> = {
   key: 'baas',
@@ -11,8 +10,11 @@ export const baasModule: ProviderModule<'baas', BaasEndpoint, BaasStore> = {
   endpointToEnv: baasEndpointToEnv,
   async startSandbox({ latencyMs }) {
     // A fresh program CA, server and client identity per start: in memory only, never on disk.
+    const { generateBaasPki } = require('./certificates.js') as typeof import('./certificates.js');
     const pki = generateBaasPki();
     const apiKey = sandboxSecret('sandbox_baas');
+    // The simulator's code is loaded only when it runs (development): not in production's memory.
+    const { createBaasSandbox } = require('./sandbox/index.js') as typeof import('./sandbox/index.js');
     const { server, store } = createBaasSandbox({
       apiKey,
       tls: { ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key },

@@ -3,7 +3,7 @@ import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { corporateEndpointFromEnv, corporateEndpointToEnv, type CorporateEndpoint } from './config.js';
 import { KEY_BYTES } from './envelope.js';
 import { CorporateProvider } from './provider.js';
-import { createCorporateSandbox, type CorporateStore } from './sandbox/index.js';
+import type { CorporateStore } from './sandbox/index.js';
 
 /** corporate: the simulator runs with an API key and a 32-byte secretbox key made at start-up. */
 export const corporateModule: ProviderModule<'corporate', CorporateEndpoint, CorporateStore> = {
@@ -14,6 +14,8 @@ export const corporateModule: ProviderModule<'corporate', CorporateEndpoint, Cor
   async startSandbox({ latencyMs }) {
     const apiKey = sandboxSecret('sandbox_corporate');
     const secretKey = new Uint8Array(randomBytes(KEY_BYTES));
+    // The simulator's code is loaded only when it runs (development): not in production's memory.
+    const { createCorporateSandbox } = require('./sandbox/index.js') as typeof import('./sandbox/index.js');
     const { server, store } = createCorporateSandbox({ apiKey, secretKey, baseLatencyMs: latencyMs });
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, apiKey, secretKey } };

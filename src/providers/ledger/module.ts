@@ -1,7 +1,7 @@
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { ledgerEndpointFromEnv, ledgerEndpointToEnv, type LedgerEndpoint } from './config.js';
 import { LedgerProvider } from './provider.js';
-import { createLedgerSandbox, type LedgerStore } from './sandbox/index.js';
+import type { LedgerStore } from './sandbox/index.js';
 
 export const ledgerModule: ProviderModule<'ledger', LedgerEndpoint, LedgerStore> = {
   key: 'ledger',
@@ -11,6 +11,8 @@ export const ledgerModule: ProviderModule<'ledger', LedgerEndpoint, LedgerStore>
   async startSandbox({ latencyMs }) {
     const apiKey = sandboxSecret('sandbox_ledger');
     const tenantId = 'sandbox-tenant';
+    // The simulator's code is loaded only when it runs (development): not in production's memory.
+    const { createLedgerSandbox } = require('./sandbox/index.js') as typeof import('./sandbox/index.js');
     const { server, store, customerIds } = createLedgerSandbox({ apiKey, tenantId, baseLatencyMs: latencyMs });
     const baseUrl = await server.start();
     // The seeded customers are the sandbox's directory.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { pushpullEndpointFromEnv, pushpullEndpointToEnv, type PushpullEndpoint } from './config.js';
 import { PushpullProvider } from './provider.js';
-import { createPushpullSandbox, type PushpullStore } from './sandbox/index.js';
+import type { PushpullStore } from './sandbox/index.js';
 
 export const pushpullModule: ProviderModule<'pushpull', PushpullEndpoint, PushpullStore> = {
   key: 'pushpull',
@@ -13,6 +13,8 @@ export const pushpullModule: ProviderModule<'pushpull', PushpullEndpoint, Pushpu
     // Matches PUSHPULL_CLIENT_ID's format (letters, digits, - or _).
     const clientId = `sandbox-${randomBytes(8).toString('hex')}`;
     const token = sandboxSecret('sandbox_pushpull');
+    // The simulator's code is loaded only when it runs (development): not in production's memory.
+    const { createPushpullSandbox } = require('./sandbox/index.js') as typeof import('./sandbox/index.js');
     const { server, store } = createPushpullSandbox({ clientId, token, baseLatencyMs: latencyMs });
     const baseUrl = await server.start();
     return { server, store, endpoint: { baseUrl, clientId, token } };

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { sandboxSecret, type ProviderModule } from '../provider-module.js';
 import { utglEndpointFromEnv, utglEndpointToEnv, type UtglEndpoint } from './config.js';
 import { UtglProvider } from './provider.js';
-import { createUtglSandbox, type UtglStore } from './sandbox/index.js';
+import type { UtglStore } from './sandbox/index.js';
 
 export const utglModule: ProviderModule<'utgl', UtglEndpoint, UtglStore> = {
   key: 'utgl',
@@ -12,6 +12,8 @@ export const utglModule: ProviderModule<'utgl', UtglEndpoint, UtglStore> = {
   async startSandbox({ latencyMs }) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const accessKey = sandboxSecret('sandbox_utgl');
+    // The simulator's code is loaded only when it runs (development): not in production's memory.
+    const { createUtglSandbox } = require('./sandbox/index.js') as typeof import('./sandbox/index.js');
     const { server, store } = createUtglSandbox({
       accessKey,
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
