@@ -427,7 +427,8 @@ export abstract class ProviderHttpClient {
       bodyTimeout: this.options.bodyTimeoutMs,
     });
     const flat: Record<string, string> = {};
-    for (const [key, value] of Object.entries(headers)) {
+    for (const key in headers) {
+      const value = headers[key];
       if (value !== undefined) flat[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     const { bytes, release } = await this.readAnswer(body, statusCode, flat, signal);
@@ -468,20 +469,11 @@ export abstract class ProviderHttpClient {
     try {
       // An answer of unknown length reserves for the largest it may be once it is no longer small.
       if (announced !== undefined) await reserve(announced);
-      let buffer = Buffer.allocUnsafe(announced !== undefined && Number.isSafeInteger(announced) ? announced : 0);
-      let size = 0;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (size + chunk.length > max) throw tooLarge();
-        if (size + chunk.length > buffer.length) {
-          if (size + chunk.length > SMALL_ANSWER_BYTES) await reserve(max);
-          const grown = Buffer.allocUnsafe(Math.min(max, Math.max(buffer.length * 2, size + chunk.length)));
-          buffer.copy(grown, 0, 0, size);
-          buffer = grown;
-        }
-        chunk.copy(buffer, size);
-        size += chunk.length;
-      }
-      return { bytes: size === buffer.length ? buffer : buffer.subarray(0, size), release };
+      const bytes = await collectBody(body, Buffer.allocUnsafe(announced !== undefined && Number.isSafeInteger(announced) ? announced : 0), max, (size) => {
+        if (size > max) throw tooLarge();
+        return size > SMALL_ANSWER_BYTES && memory && !release ? reserve(max) : undefined;
+      });
+      return { bytes, release };
     } catch (error) {
       release?.();
       throw error;
@@ -510,6 +502,58 @@ export abstract class ProviderHttpClient {
       { provider, cause: error },
     );
   }
+}
+
+/**
+ * A response body in one buffer: copied into `buffer` (grown by doubling when the answer is
+ * longer than announced) as its chunks arrive, from the stream's own events rather than an
+ * async iterator (which cost a promise and an object per chunk on every upstream call, issue
+ * 14). `admit(size)` is asked before the buffer grows to hold `size` bytes: it throws to
+ * refuse the answer (the stream is destroyed), or returns a promise the reading waits for
+ * (paused); the buffer never grows past `limit`, which `admit` refuses to exceed.
+ */
+function collectBody(body: Dispatcher.ResponseData['body'], initial: Buffer, limit: number, admit: (size: number) => Promise<void> | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buffer = initial;
+    let size = 0;
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      body.destroy();
+      reject(error);
+    };
+    const append = (chunk: Buffer) => {
+      if (size + chunk.length > buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(buffer.length * 2, size + chunk.length)));
+        buffer.copy(grown, 0, 0, size);
+        buffer = grown;
+      }
+      chunk.copy(buffer, size);
+      size += chunk.length;
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      if (size + chunk.length <= buffer.length) return append(chunk);
+      let waiting: Promise<void> | undefined;
+      try {
+        waiting = admit(size + chunk.length);
+      } catch (error) {
+        return fail(error);
+      }
+      if (!waiting) return append(chunk);
+      body.pause();
+      waiting.then(() => {
+        if (failed) return;
+        append(chunk);
+        body.resume();
+      }, fail);
+    });
+    body.on('end', () => {
+      if (!failed) resolve(size === buffer.length ? buffer : buffer.subarray(0, size));
+    });
+    body.on('error', fail);
+  });
 }
 
 /** A failed attempt as retry-policy.ts reads it: the status answered, or the network failure. */
