@@ -83,6 +83,24 @@ describe('a gateway process killed in the middle of a money movement', () => {
     }
   });
 
+  /**
+   * One gateway per write, all on one fresh state file: the first alone (it creates and
+   * migrates the file), then the others together, as replicas start. If one fails to start,
+   * those already running are stopped rather than left behind (they would keep jest alive).
+   */
+  async function startCrashing(statePath: string, crashAt: CrashPoint | undefined): Promise<Array<Child<{ url: string }>>> {
+    const start = () => startChild<{ url: string }>('test/support/gateway-child.ts', gatewayEnv(statePath, crashAt));
+    const first = await start();
+    const others = await Promise.allSettled(WRITES.slice(1).map(start));
+    const started = [first, ...others.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))];
+    const failed = others.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((child) => child.kill()));
+      throw failed.reason;
+    }
+    return started;
+  }
+
   describe.each(MOMENTS)('killed %s', (moment) => {
     const statePath = join(dir, `${moment}.db`);
     const cells = new Map<MoneyWriteName, { key: string; variables: Record<string, unknown>; effects: number }>();
@@ -90,7 +108,7 @@ describe('a gateway process killed in the middle of a money movement', () => {
 
     beforeAll(async () => {
       const crashAt = moment === 'in-flight' ? undefined : moment;
-      const crashing = await Promise.all(WRITES.map(() => startChild<{ url: string }>('test/support/gateway-child.ts', gatewayEnv(statePath, crashAt))));
+      const crashing = await startCrashing(statePath, crashAt);
       // One write at a time: writes that share a route (utgl's, pushpull's) must not share its fault.
       for (const [i, write] of WRITES.entries()) {
         const w = MONEY_WRITES[write];
