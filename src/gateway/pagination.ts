@@ -199,12 +199,13 @@ export async function mergeSources<T>(
   const unread = undated.some((s) => state[s.key] !== null && !heads.some((h) => h.source === s));
   const hasNextPage = unread || heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
   const ended = edges.length > 0 || Object.keys(state).length > 0;
-  let endCursor: string | null | undefined;
+  const endAt = trail.length;
+  let endCursor: string | undefined;
   return {
     edges,
     hasNextPage,
     get endCursor() {
-      return endCursor === undefined ? (endCursor = ended ? trail.cursorAt(trail.length) : null) : endCursor;
+      return ended ? (endCursor ??= trail.cursorAt(endAt)) : null;
     },
     failures,
   };

@@ -47,11 +47,12 @@ function compiledExecutor(schema: GraphQLSchema): GatewayExecutor {
   const compiledFor = (document: DocumentNode, operationName: string | undefined): Compiled => {
     let byOperation = compiledByDocument.get(document);
     if (!byOperation) compiledByDocument.set(document, (byOperation = new Map()));
-    let compiled = byOperation.get(operationName ?? '');
+    const key = operationName ?? '';
+    let compiled = byOperation.get(key);
     if (!compiled) {
       const attempt = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
       compiled = isCompiledQuery(attempt) ? attempt : 'interpreted';
-      byOperation.set(operationName ?? '', compiled);
+      byOperation.set(key, compiled);
     }
     return compiled;
   };
@@ -59,14 +60,18 @@ function compiledExecutor(schema: GraphQLSchema): GatewayExecutor {
   return async ({ document, request, context }) => {
     const operationName = request.operationName ?? undefined;
     const variables = request.variables ?? {};
-    const interpreted = () => execute({ schema, document, operationName, variableValues: variables, contextValue: context });
     const compiled = compiledFor(document, operationName);
-    if (compiled === 'interpreted') return interpreted();
+    if (compiled === 'interpreted') return interpret(schema, document, operationName, variables, context);
     const result = await compiled.query(undefined, context, variables);
     // No `data` at all: the variables did not coerce, and nothing ran. graphql-js says why.
-    if (!('data' in result)) return interpreted();
+    if (!('data' in result)) return interpret(schema, document, operationName, variables, context);
     return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
   };
+}
+
+/** graphql-js's own execution: for what graphql-jit cannot compile, and for variables that do not coerce. */
+function interpret(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, context: unknown) {
+  return execute({ schema, document, operationName, variableValues: variables, contextValue: context });
 }
 
 /** graphql-jit's error as graphql-js's own, with the same message, path, locations and cause. */
