@@ -31,8 +31,14 @@ class TestClient extends ProviderHttpClient {
   }
 }
 
+/** While set, announced answers send their headers at once and their body only once it holds. */
+let bodyGate: (() => boolean) | undefined;
+const whenOpen = async (gate: () => boolean) => {
+  while (!gate()) await new Promise((resolve) => setTimeout(resolve, 1));
+};
+
 /** `/json?bytes=N&chunked=1`: a JSON object of about N bytes, its length announced unless chunked. */
-const server = http.createServer((req, res) => {
+const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const bytes = Number(url.searchParams.get('bytes'));
   const payload = Buffer.from(JSON.stringify({ padding: 'p'.repeat(Math.max(0, bytes - 14)) }));
@@ -42,6 +48,10 @@ const server = http.createServer((req, res) => {
     res.end();
   } else {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(payload.length) });
+    if (bodyGate) {
+      res.flushHeaders();
+      await whenOpen(bodyGate);
+    }
     res.end(payload);
   }
 });
@@ -93,7 +103,14 @@ describe('the shared answer memory', () => {
   it('reads a second large answer only once the first has been decoded, when there is room for one', async () => {
     const memory = new AnswerMemory(400 * 1024);
     const client = clientWith({ answerMemory: memory, maxAnswerBytes: 1024 * 1024 });
-    await Promise.all([client.request(get(300 * 1024), cx()), client.request(get(300 * 1024), cx())]);
+    // Both answers announce their length at once; their bodies come once one of them waits for room
+    // (without the gate, the first could be read and decoded before the second's headers arrived).
+    bodyGate = () => memory.stats().waiting === 1;
+    try {
+      await Promise.all([client.request(get(300 * 1024), cx()), client.request(get(300 * 1024), cx())]);
+    } finally {
+      bodyGate = undefined;
+    }
     // While the first was decoded it held its share and the second waited; then the second had it alone.
     expect(client.decoded.map((d) => [d.usedBytes, d.waiting])).toEqual([
       [expect.any(Number), 1],
