@@ -16,6 +16,11 @@ export interface CallContext {
   logs(level: 'debug' | 'info'): boolean;
   /** The span upstream work is done under (the request's, then the provider operation's); none when untraced. */
   trace?: Context;
+  /**
+   * The viewer (`tenant:subject`) the call is made for, whose fair share of each provider's
+   * concurrency its reads count against (gateway/fair-share.ts); none for the gateway's own work.
+   */
+  viewerKey?: string;
   memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
@@ -23,7 +28,13 @@ export interface CallContext {
  * `log` is the logger itself, or the parent logger and the bindings of the request's child
  * logger, which is then made when a line is first written.
  */
-export function createCallContext(requestId: string, log: Logger | { parent: Logger; bindings: Record<string, string> }, signal?: AbortSignal, trace?: Context): CallContext {
+export function createCallContext(
+  requestId: string,
+  log: Logger | { parent: Logger; bindings: Record<string, string> },
+  signal?: AbortSignal,
+  trace?: Context,
+  viewerKey?: string,
+): CallContext {
   const cache = new Map<string, Promise<unknown>>();
   const [parent, bindings] = 'parent' in log ? [log.parent, log.bindings] : [log, undefined];
   let logger = bindings ? undefined : (log as Logger);
@@ -35,6 +46,7 @@ export function createCallContext(requestId: string, log: Logger | { parent: Log
     },
     logs: (level) => (logger ?? parent).isLevelEnabled(level),
     trace,
+    viewerKey,
     memo<T>(key: string, load: () => Promise<T>): Promise<T> {
       let hit = cache.get(key) as Promise<T> | undefined;
       if (!hit) {

@@ -33,7 +33,8 @@ export interface FinishableScope extends RequestScope {
 export function createRequestScope(requestId: string, viewer: Viewer, log: Logger, deadlineMs: number, trace?: Context): FinishableScope {
   const deadline = startDeadline(deadlineMs);
   const requestLog = { parent: log, bindings: { requestId, tenant: viewer.tenant, sub: viewer.subject } };
-  return { requestId, viewer, cx: createCallContext(requestId, requestLog, deadline.signal, trace), finish: deadline.clear };
+  const cx = createCallContext(requestId, requestLog, deadline.signal, trace, `${viewer.tenant}:${viewer.subject}`);
+  return { requestId, viewer, cx, finish: deadline.clear };
 }
 
 /**

@@ -7,7 +7,10 @@
  * so the remaining slots stay free for other viewers.
  *
  * It is applied around provider reads in the gateway layer: `view` wraps a registry so that
- * every read method of every provider passes through the viewer's slots. A by-id read
+ * every read method of every provider passes through the slots of the viewer the read is for
+ * — the call context's `viewerKey` — so one view serves all of a tenant's viewers: the
+ * gateway holds nothing per viewer but the slots of reads in flight (a view per viewer, kept
+ * for reuse, held 5 providers' wrappers for each of up to 10 000 viewers). A by-id read
  * (`getCards(refs)` …) counts one call per ref, as most providers look ids up one by one,
  * and is cut into chunks of at most `perViewer` refs; a list read counts one call. A
  * provider that fans one list read out into several upstream calls (ledger's cards per
@@ -107,22 +110,32 @@ export class FairShare {
     return { inFlight: slots?.inUse ?? 0, waiting: slots?.waiting.length ?? 0 };
   }
 
-  /** A registry whose providers' reads pass through `viewer`'s slots. */
-  view(registry: ProviderRegistry, viewer: string): ProviderRegistry {
+  /**
+   * A registry whose providers' reads pass through the slots of `viewer`, or, without one, of
+   * the viewer each read's call context names.
+   */
+  view(registry: ProviderRegistry, viewer?: string): ProviderRegistry {
     const view = new ProviderRegistry();
     for (const entry of registry.list()) view.register(this.provider(entry.provider, viewer), entry.sandbox);
     return view;
   }
 
-  /** `provider` with its reads gated by `viewer`'s slots; everything else passes through. */
-  provider(provider: CardProvider, viewer: string): CardProvider {
+  /**
+   * `provider` with its reads gated by `viewer`'s slots, or, without one, by those of the
+   * viewer each read's call context names (a read for none — the gateway's own — shares one
+   * set of slots); everything else passes through.
+   */
+  provider(provider: CardProvider, viewer?: string): CardProvider {
     const gated = new Map<PropertyKey, unknown>();
     for (const name of BY_ID_READS) {
-      gated.set(name, (refs: readonly string[], cx: CallContext) => this.byId(provider, name, refs, cx, viewer));
+      gated.set(name, (refs: readonly string[], cx: CallContext) => this.byId(provider, name, refs, cx, viewer ?? cx.viewerKey ?? ''));
     }
     for (const name of SINGLE_READS) {
       const read = (args: unknown[]) => (provider[name] as (...a: unknown[]) => Promise<unknown>).apply(provider, args);
-      gated.set(name, (...args: unknown[]) => this.run(viewer, provider.key, 1, () => read(args), signalOf(args)));
+      gated.set(name, (...args: unknown[]) => {
+        const cx = contextOf(args);
+        return this.run(viewer ?? cx?.viewerKey ?? '', provider.key, 1, () => read(args), cx?.signal);
+      });
     }
     return new Proxy(provider, {
       get(target, property) {
@@ -175,7 +188,7 @@ function deadlineError(provider: ProviderKey): GatewayError {
 }
 
 /** The call context is the last argument of every read. */
-function signalOf(args: unknown[]): AbortSignal | undefined {
+function contextOf(args: unknown[]): Partial<CallContext> | undefined {
   const last = args[args.length - 1] as Partial<CallContext> | undefined;
-  return last && typeof last === 'object' ? last.signal : undefined;
+  return last && typeof last === 'object' ? last : undefined;
 }

@@ -33,8 +33,12 @@ export interface Gateway {
   /** Every configured provider (operators' view: health, shutdown). */
   registry: ProviderRegistry;
   requestDeadlineMs: number;
+  /**
+   * One tenant's view, shared by all its viewers: each provider read is held to the fair share
+   * of the viewer its call context names (`cx.viewerKey`), so nothing is kept per viewer.
+   */
   tenant(name: string): TenantView;
-  /** The viewer's tenant's view, its provider reads held to the viewer's fair share. */
+  /** The viewer's tenant's view (its reads held to the viewer's fair share through `cx.viewerKey`). */
   viewer(viewer: Viewer): TenantView;
   /** Calls in flight per viewer and provider. */
   fairShare: FairShare;
@@ -67,12 +71,8 @@ export interface GatewaySetup {
   followRhythms: Record<ProviderKey, FollowRhythm>;
 }
 
-/** Viewer views kept for reuse (least recently created dropped first). */
-const VIEWER_VIEWS = 10_000;
-
 export function createGateway({ registry, requestDeadlineMs, providerTenants, reveal, store, settleWindows, log, perViewerConcurrency, bus, followRhythms }: GatewaySetup): Gateway {
   const views = new Map<string, TenantView>();
-  const viewerViews = new Map<string, TenantView>();
   const fairShare = new FairShare({ perViewer: perViewerConcurrency });
   const revealLimiter = new RateLimiter({ capacity: reveal.perMinute, refillPerSecond: reveal.perMinute / 60 });
   const settle = (provider: ProviderKey) => settleWindows[provider];
@@ -92,23 +92,16 @@ export function createGateway({ registry, requestDeadlineMs, providerTenants, re
       let view = views.get(name);
       if (!view) {
         const tenantRegistry = registry.subset(PROVIDER_KEYS.filter((key) => providerTenants[key] === name));
-        view = { tenant: name, registry: tenantRegistry, lists: new Lists(tenantRegistry) };
+        // Reads count against the fair share of the viewer their call context names.
+        const fair = fairShare.view(tenantRegistry);
+        view = { tenant: name, registry: fair, lists: new Lists(fair) };
         // Tenants come from verified tokens only; unknown ones share one empty view shape.
         if (tenantRegistry.list().length > 0) views.set(name, view);
       }
       return view;
     },
     viewer(viewer) {
-      const key = `${viewer.tenant}:${viewer.subject}`;
-      let view = viewerViews.get(key);
-      if (!view) {
-        const tenant = gateway.tenant(viewer.tenant);
-        const fair = fairShare.view(tenant.registry, key);
-        view = { tenant: tenant.tenant, registry: fair, lists: new Lists(fair) };
-        if (viewerViews.size >= VIEWER_VIEWS) viewerViews.delete(viewerViews.keys().next().value!);
-        viewerViews.set(key, view);
-      }
-      return view;
+      return gateway.tenant(viewer.tenant);
     },
   };
   return gateway;

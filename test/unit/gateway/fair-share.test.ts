@@ -159,6 +159,37 @@ describe('each viewer’s fair share of a provider', () => {
     await Promise.all([read, write]);
   });
 
+  it("holds each read of one shared view to the share of the viewer its call context names", async () => {
+    const fake = fakeProvider();
+    const registry = new ProviderRegistry();
+    registry.register(fake.provider, false);
+    const share = new FairShare({ perViewer: 2 });
+    const shared = share.view(registry).get('baas');
+    const as = (viewerKey: string) => createCallContext('fair-share-test', silent, undefined, undefined, viewerKey);
+    const aliceCalls = Array.from({ length: 5 }, () => shared.listCards({}, { limit: 1 }, as('acme:alice')));
+    const aliceLookup = shared.getCards(['card_1', 'card_2'], as('acme:alice'));
+    await settle();
+    expect(share.stats('acme:alice', 'baas')).toEqual({ inFlight: 2, waiting: 4 });
+    const bobLookup = shared.getCards(['card_3'], as('acme:bob'));
+    await settle();
+    // Bob's read went through the same view without waiting behind Alice's.
+    expect(share.stats('acme:bob', 'baas')).toEqual({ inFlight: 1, waiting: 0 });
+    expect(fake.inFlight).toBe(3);
+    fake.pending.splice(fake.pending.length - 1, 1)[0]!.finish();
+    expect(await bobLookup).toEqual([{ ref: 'card_3' }]);
+    // Reads for no viewer (the gateway's own) share one set of slots, apart from every viewer's.
+    const own = shared.listCards({}, { limit: 1 }, cx());
+    await settle();
+    expect(share.stats('', 'baas')).toEqual({ inFlight: 1, waiting: 0 });
+    while (fake.pending.length > 0) {
+      fake.finishOne();
+      await settle();
+      expect(share.stats('acme:alice', 'baas').inFlight).toBeLessThanOrEqual(2);
+    }
+    await Promise.all([...aliceCalls, aliceLookup, own]);
+    expect(share.stats('acme:alice', 'baas')).toEqual({ inFlight: 0, waiting: 0 });
+  });
+
   it("wraps every provider of a registry, keeping keys, capabilities and health", () => {
     const fake = fakeProvider();
     const registry = new ProviderRegistry();
