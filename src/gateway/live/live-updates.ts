@@ -7,7 +7,9 @@
  * - A read of an object is compared with its last-known state and published when it differs
  *   — only for objects someone watches (they have a last-known state): a list of a hundred
  *   cards nobody subscribed to publishes nothing. The last-known states are kept for at most
- *   `maxKnown` objects (least recently touched dropped first).
+ *   `maxKnown` objects (least recently touched dropped first), each as its JSON only (its
+ *   fingerprint; the object is parsed from it when asked for): every operation a write
+ *   answered is published, so a replica taking writes keeps `maxKnown` of them.
  * - Every replica, the publisher included, learns an event from the bus; it becomes the
  *   last-known state and goes to this replica's watchers, each of which gets an object only
  *   when it differs from the last one it was sent (so an event published twice, by two
@@ -19,12 +21,6 @@ import type { ProviderKey } from '../../core/provider-key.js';
 import { reviveDates as revive, type NodeBase } from '../../core/model.js';
 
 export const DEFAULT_MAX_KNOWN = 10_000;
-
-interface Known {
-  fingerprint: string;
-  /** The JSON-safe object. */
-  object: unknown;
-}
 
 /** One subscriber's delivery, with what it was last sent. */
 interface Watcher {
@@ -40,7 +36,8 @@ const keyOf = (topic: LiveTopic, provider: ProviderKey, ref: string) => `${topic
 export const fingerprint = (object: unknown): string => JSON.stringify(object);
 
 export class LiveUpdates {
-  private readonly known = new Map<string, Known>();
+  /** Each object's last-known state, as its fingerprint (JSON). */
+  private readonly known = new Map<string, string>();
   private readonly watchers = new Map<string, Set<Watcher>>();
   private readonly reactions = new Set<LiveReaction>();
   private stopListening: (() => void) | undefined;
@@ -74,15 +71,15 @@ export class LiveUpdates {
     // A wallet read without its balance says nothing about the balance (observeBalance does).
     if (topic === 'wallet' && (object as { balance?: unknown }).balance === undefined) return;
     const known = this.known.get(keyOf(topic, object.provider, object.ref));
-    if (!known || known.fingerprint === fingerprint(JSON.parse(JSON.stringify(object)))) return;
+    if (known === undefined || known === fingerprint(JSON.parse(JSON.stringify(object)))) return;
     void this.publish(topic, object);
   }
 
   /** A balance read (a wallet's balance loaded on its own): published when the watched wallet's differs. */
   observeBalance(provider: ProviderKey, ref: string, balance: unknown): void {
     const known = this.known.get(keyOf('wallet', provider, ref));
-    if (!known) return;
-    const wallet = known.object as { balance?: unknown };
+    if (known === undefined) return;
+    const wallet = JSON.parse(known) as { balance?: unknown };
     if (fingerprint(wallet.balance) === fingerprint(JSON.parse(JSON.stringify(balance)))) return;
     void this.publish('wallet', revive<NodeBase>({ ...wallet, balance }));
   }
@@ -95,7 +92,7 @@ export class LiveUpdates {
   /** The last-known state (dates revived), if any. */
   current<T>(topic: LiveTopic, provider: ProviderKey, ref: string): T | undefined {
     const known = this.known.get(keyOf(topic, provider, ref));
-    return known ? revive<T>(known.object) : undefined;
+    return known === undefined ? undefined : revive<T>(JSON.parse(known));
   }
 
   /** Subscribers of this replica watching the object. */
@@ -138,9 +135,9 @@ export class LiveUpdates {
     const print = fingerprint(event.object);
     const previous = this.known.get(key);
     this.known.delete(key);
-    this.known.set(key, { fingerprint: print, object: event.object });
+    this.known.set(key, print);
     if (this.known.size > this.maxKnown) this.known.delete(this.known.keys().next().value!);
-    if (previous?.fingerprint === print) return;
+    if (previous === print) return;
     for (const watcher of this.watchers.get(key) ?? []) {
       if (watcher.lastSent === print) continue;
       watcher.lastSent = print;

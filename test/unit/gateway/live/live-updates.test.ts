@@ -58,6 +58,36 @@ describe('LiveUpdates', () => {
     expect(updates.isWatched('card', 'utgl', 'a')).toBe(false);
     expect(updates.isWatched('card', 'utgl', 'c')).toBe(true);
   });
+
+  it("answers a last-known state with its dates, a fresh object each time, and publishes a watched wallet's balance only when it differs", async () => {
+    const bus = new InProcessEventBus();
+    const published: unknown[] = [];
+    bus.listen((event) => published.push(event.object));
+    const updates = new LiveUpdates(bus, log);
+    updates.start();
+    await updates.publish('card', card(CardStatus.FROZEN));
+    await tick();
+    const first = updates.current<Card>('card', 'utgl', 'card-1')!;
+    expect(first).toEqual(card(CardStatus.FROZEN));
+    expect(first.createdAt).toBeInstanceOf(Date);
+    first.status = CardStatus.ACTIVE;
+    expect(updates.current<Card>('card', 'utgl', 'card-1')!.status).toBe(CardStatus.FROZEN);
+
+    const wallet = { provider: 'utgl', ref: 'wallet-1', currency: 'USD', balance: { amount: '10.00', currency: 'USD' }, createdAt: new Date('2026-01-02T00:00:00Z') };
+    await updates.publish('wallet', wallet as never);
+    await tick();
+    updates.observeBalance('utgl', 'wallet-1', { amount: '10.00', currency: 'USD' });
+    await tick();
+    expect(published).toHaveLength(2);
+    updates.observeBalance('utgl', 'wallet-1', { amount: '7.50', currency: 'USD' });
+    await tick();
+    expect(published).toHaveLength(3);
+    expect(updates.current('wallet', 'utgl', 'wallet-1')).toEqual({ ...wallet, balance: { amount: '7.50', currency: 'USD' } });
+    // A balance of a wallet nobody watches publishes nothing.
+    updates.observeBalance('utgl', 'wallet-2', { amount: '1.00', currency: 'USD' });
+    await tick();
+    expect(published).toHaveLength(3);
+  });
 });
 
 describe('EventQueue', () => {
