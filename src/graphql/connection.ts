@@ -31,18 +31,23 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
 ): ConnectionShape<Presented<T, N>> {
-  const edges = page.edges.map((e) => new PresentedEdge(present(type, e.node), e));
-  const path = responsePathAsArray(info.path);
+  const nodes = page.edges.map((e) => present(type, e.node));
+  let path: ReturnType<typeof responsePathAsArray> | undefined;
   for (const failure of page.failures) {
     if (failure.skipped) continue;
     ctx.cx.log.warn({ provider: failure.provider, code: failure.error.code }, 'provider failed inside a list');
     ctx.partialErrors.push(
-      new GraphQLError(failure.error.message, { path, extensions: { ...extensionsOf(failure.error, ctx.requestId) } }),
+      new GraphQLError(failure.error.message, { path: (path ??= responsePathAsArray(info.path)), extensions: { ...extensionsOf(failure.error, ctx.requestId) } }),
     );
   }
+  let edges: Array<PresentedEdge<Presented<T, N>>> | undefined;
   return {
-    edges,
-    nodes: edges.map((e) => e.node),
+    // Made when asked for: a client asking for `nodes` only (each level of a nested query) pays
+    // for no edge objects.
+    get edges() {
+      return (edges ??= page.edges.map((e, i) => new PresentedEdge(nodes[i]!, e)));
+    },
+    nodes,
     // Cursors are encoded only when asked for (see pagination.ts).
     pageInfo: {
       hasNextPage: page.hasNextPage,
