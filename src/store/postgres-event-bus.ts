@@ -3,7 +3,10 @@
  * One dedicated connection per replica (never a pooled one: a LISTEN belongs to its session)
  * listens on one channel and also sends, with `pg_notify`. PostgreSQL delivers a notification
  * to every listening session of the database, the sender's included, once its transaction
- * commits.
+ * commits. Events are sent in the order they were published, one statement at a time: those
+ * published while a statement is out go together in the next (`pg_notify` per event, in order),
+ * so a burst of writes costs a round trip per batch rather than one each — and the connection
+ * is never asked a second query while one is running (pg deprecates that).
  *
  * When the connection fails it is replaced, 1 s later and then up to 30 s apart; events sent
  * meanwhile by other replicas are lost for this one (at-most-once, event-bus.ts), and this
@@ -18,6 +21,8 @@ import { dispatch, type EventBus, type LiveEvent, type LiveListener } from './ev
 export const LIVE_CHANNEL = 'cardplane_live';
 /** PostgreSQL refuses a notification payload of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7_900;
+/** Events sent in one statement at most. */
+const MAX_BATCH = 100;
 const RECONNECT_FIRST_MS = 1_000;
 const RECONNECT_MAX_MS = 30_000;
 
@@ -35,6 +40,9 @@ export class PostgresEventBus implements EventBus {
   private closed = false;
   private reconnectDelayMs = RECONNECT_FIRST_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Events published and not yet sent, in order, each with its publisher's `resolve`. */
+  private readonly outbox: Array<{ payload: string; sent: () => void }> = [];
+  private sending = false;
 
   private constructor(private readonly options: PostgresEventBusOptions) {}
 
@@ -52,12 +60,29 @@ export class PostgresEventBus implements EventBus {
       return this.deliverLocally(payload);
     }
     if (!this.client || !this.connected) return this.deliverLocally(payload);
-    try {
-      await this.client.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, payload]);
-    } catch (error) {
-      this.options.log.warn({ event: 'live.notify_failed', err: (error as Error).message }, 'NOTIFY failed: the event is delivered on this replica only');
-      this.deliverLocally(payload);
+    return new Promise<void>((sent) => {
+      this.outbox.push({ payload, sent });
+      if (!this.sending) void this.sendWaiting();
+    });
+  }
+
+  /** Sends the outbox, in order, as many events per statement as are waiting (up to MAX_BATCH). */
+  private async sendWaiting(): Promise<void> {
+    this.sending = true;
+    while (this.outbox.length > 0) {
+      const batch = this.outbox.splice(0, MAX_BATCH);
+      const payloads = batch.map((event) => event.payload);
+      try {
+        if (!this.client || !this.connected) throw new Error('the connection is being replaced');
+        const notifies = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
+        await this.client.query(`SELECT ${notifies}`, [LIVE_CHANNEL, ...payloads]);
+      } catch (error) {
+        this.options.log.warn({ event: 'live.notify_failed', err: (error as Error).message, events: batch.length }, 'NOTIFY failed: the events are delivered on this replica only');
+        for (const payload of payloads) this.deliverLocally(payload);
+      }
+      for (const event of batch) event.sent();
     }
+    this.sending = false;
   }
 
   listen(listener: LiveListener): () => void {

@@ -37,6 +37,26 @@ describeWithPostgres('PostgresEventBus', () => {
     expect(await onTwo).toEqual(event('a'));
   });
 
+  it('delivers a burst published at once to every replica, all of it and in publish order', async () => {
+    const [one, two] = [await open(), await open()];
+    const refs = Array.from({ length: 250 }, (_, i) => `burst-${i}`);
+    const seen: Record<string, string[]> = { one: [], two: [] };
+    const all = (bus: PostgresEventBus, name: string) =>
+      new Promise<void>((resolve) =>
+        bus.listen((e) => {
+          if (!e.ref.startsWith('burst-')) return;
+          seen[name]!.push(e.ref);
+          if (seen[name]!.length === refs.length) resolve();
+        }),
+      );
+    const heardAll = Promise.all([all(one, 'one'), all(two, 'two')]);
+    // More than one statement's worth, published without waiting: they queue behind the first.
+    await Promise.all(refs.map((ref) => one.publish(event(ref))));
+    await heardAll;
+    expect(seen.one).toEqual(refs);
+    expect(seen.two).toEqual(refs);
+  });
+
   it('reconnects after its listening connection is cut, and hears again', async () => {
     const [listener, publisher] = [await open(), await open()];
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
