@@ -38,7 +38,7 @@ export interface SubscriptionChannel extends StreamLimits {
 
 export function createContext(gateway: Gateway, requestId: string, viewer: Viewer, log: Logger, trace?: Context): GraphQLContext {
   const scope = createRequestScope(requestId, viewer, log, gateway.requestDeadlineMs, trace);
-  const tenant = gateway.viewer(viewer);
+  const tenant = gateway.tenant(viewer.tenant);
   // Properties first, the spread last: V8 (Node 20) builds `{ ...a, b }` on a slow path.
   // No `log` here (it is `cx.log`, made when first used): Apollo copies the context of every
   // operation, which would read a getter and make the logger for nothing.

@@ -20,7 +20,6 @@ import { Lists } from './lists.js';
 import { PROVIDER_KEYS, type ProviderKey } from '../core/provider-key.js';
 import type { ProviderRegistry } from './registry.js';
 import { FairShare } from './fair-share.js';
-import type { Viewer } from '../core/viewer.js';
 
 /** The gateway as one tenant sees it: only its provider accounts exist. */
 export interface TenantView {
@@ -38,8 +37,6 @@ export interface Gateway {
    * of the viewer its call context names (`cx.viewerKey`), so nothing is kept per viewer.
    */
   tenant(name: string): TenantView;
-  /** The viewer's tenant's view (its reads held to the viewer's fair share through `cx.viewerKey`). */
-  viewer(viewer: Viewer): TenantView;
   /** Calls in flight per viewer and provider. */
   fairShare: FairShare;
   reveals: CardReveals;
@@ -99,9 +96,6 @@ export function createGateway({ registry, requestDeadlineMs, providerTenants, re
         if (tenantRegistry.list().length > 0) views.set(name, view);
       }
       return view;
-    },
-    viewer(viewer) {
-      return gateway.tenant(viewer.tenant);
     },
   };
   return gateway;

@@ -32,7 +32,7 @@ export type LiveReaction = (event: LiveEvent) => void;
 
 const keyOf = (topic: LiveTopic, provider: ProviderKey, ref: string) => `${topic}\u0000${provider}\u0000${ref}`;
 
-/** The comparison key of an object: its JSON (dates as ISO strings). */
+/** The comparison key of an object: its JSON (dates as ISO strings), the same for an object and its JSON-safe copy. */
 export const fingerprint = (object: unknown): string => JSON.stringify(object);
 
 export class LiveUpdates {
@@ -71,7 +71,7 @@ export class LiveUpdates {
     // A wallet read without its balance says nothing about the balance (observeBalance does).
     if (topic === 'wallet' && (object as { balance?: unknown }).balance === undefined) return;
     const known = this.known.get(keyOf(topic, object.provider, object.ref));
-    if (known === undefined || known === fingerprint(JSON.parse(JSON.stringify(object)))) return;
+    if (known === undefined || known === fingerprint(object)) return;
     void this.publish(topic, object);
   }
 
@@ -80,7 +80,7 @@ export class LiveUpdates {
     const known = this.known.get(keyOf('wallet', provider, ref));
     if (known === undefined) return;
     const wallet = JSON.parse(known) as { balance?: unknown };
-    if (fingerprint(wallet.balance) === fingerprint(JSON.parse(JSON.stringify(balance)))) return;
+    if (fingerprint(wallet.balance) === fingerprint(balance)) return;
     void this.publish('wallet', revive<NodeBase>({ ...wallet, balance }));
   }
 
@@ -107,7 +107,7 @@ export class LiveUpdates {
   watch<T>(topic: LiveTopic, provider: ProviderKey, ref: string, initial: T | undefined, deliver: (object: T) => void): () => void {
     const key = keyOf(topic, provider, ref);
     const watcher: Watcher = {
-      lastSent: initial === undefined ? undefined : fingerprint(JSON.parse(JSON.stringify(initial))),
+      lastSent: initial === undefined ? undefined : fingerprint(initial),
       deliver: (object) => deliver(revive<T>(object)),
     };
     let set = this.watchers.get(key);
