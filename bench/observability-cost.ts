@@ -21,6 +21,7 @@ import { f } from './shapes-report.js';
 import { measureGraphql } from './shapes-run.js';
 import { SHAPES } from './shapes.js';
 import { Metrics } from '../src/http/metrics.js';
+import { Admission } from '../src/graphql/admission.js';
 import type { ProviderRegistry } from '../src/gateway/registry.js';
 
 const SHAPE = SHAPES.find((s) => s.name === 'card-by-id')!;
@@ -66,6 +67,7 @@ function metricsWorkPerRequestUs(): number {
   const metrics = new Metrics({
     registry: { list: () => [] } as unknown as ProviderRegistry,
     writes: { succeeded: 0, replayed: 0, reconciled: 0, outcomeUnknown: 0, duplicatesDetected: 0, resends: 0, heldInsideSettleWindow: 0 },
+    admission: new Admission({ maxCostInFlight: 20_000, maxWaiting: 1_000, maxWaitMs: 5_000 }),
   });
   const batch = 100_000;
   const perRequest: number[] = [];

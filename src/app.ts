@@ -24,6 +24,7 @@ import { traceUpstreamAttempt } from './http/request-tracing.js';
 import { startTracing } from './http/tracing.js';
 import type { AttemptObserver } from './providers/transport/http.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
+import { Admission } from './graphql/admission.js';
 
 /** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
 export interface AppOverrides {
@@ -99,7 +100,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   gateway.reconciler.start(config.reconcileSweepIntervalMs);
   // Metrics are kept only when something can scrape them: without METRICS_PORT nothing counts.
-  if (config.metrics) metrics = new Metrics({ registry, writes: gateway.writeCounters });
+  const admission = new Admission(config.admission);
+  if (config.metrics) metrics = new Metrics({ registry, writes: gateway.writeCounters, admission });
   const readiness = new Readiness(stateReadiness(store, gateway, log));
   const server = await startServer(
     {
@@ -113,6 +115,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       cors: config.cors,
       http: config.http,
       costBudget: config.costBudget,
+      admission,
       limits: { ...DEFAULT_QUERY_LIMITS, maxIds: config.maxIdsPerDocument },
       persistedQueries: config.persistedQueries,
       readiness,

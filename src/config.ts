@@ -7,6 +7,7 @@
 import type { AuthSettings, TokenPolicy } from './auth/settings.js';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_TOKEN_CACHE_SECONDS } from './auth/verifier.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
+import type { AdmissionOptions } from './graphql/admission.js';
 import { ConfigError, reader, type Env, type Reader } from './core/env.js';
 import { isProviderKey, PROVIDER_KEYS, type ProviderKey } from './core/provider-key.js';
 import { PROVIDER_CATALOG, type ProviderEndpoints } from './providers/catalog.js';
@@ -50,6 +51,8 @@ export interface Config {
    * (the upstream work it can cause), so a viewer's rate is measured in work, not requests.
    */
   costBudget: { perSecond: number; burst: number };
+  /** How much priced work executes at once, and how long the rest may wait (graphql/admission.ts). */
+  admission: AdmissionOptions;
   /** Ids one document may look up by id (`nodes(ids:)`), all aliases together. */
   maxIdsPerDocument: number;
   /** Calls one viewer may have in flight at one provider: its share of UPSTREAM_MAX_CONCURRENCY. */
@@ -154,12 +157,30 @@ export function loadConfig(env: Env = process.env): Config {
       // A bucket smaller than the largest admitted document would refuse it forever.
       burst: read.int('COST_BUDGET_BURST', 20_000, DEFAULT_QUERY_LIMITS.maxCost, 100_000_000),
     },
+    admission: admissionSettings(read),
     maxIdsPerDocument: read.int('QUERY_MAX_IDS', DEFAULT_QUERY_LIMITS.maxIds, 1, 1_000),
     // Half of the provider's slots by default: however hard one viewer pushes, the other half
     // stays free for everyone else (and a batch of up to 32 ids is still one call).
     perViewerConcurrency: read.int('UPSTREAM_VIEWER_MAX_CONCURRENCY', Math.max(1, Math.floor(maxConcurrency / 2)), 1, maxConcurrency),
     sandboxLatencyMs: read.int('SANDBOX_LATENCY_MS', 0, 0, 60_000),
     providers: providerEndpoints(env, development, nodeEnv),
+  };
+}
+
+/**
+ * Admission control. The cost in flight defaults to about six nested CardholdersWithCards
+ * queries (3 440 each) or several hundred cards by id: measured on two cores with 10 ms
+ * upstream latency, enough at once to keep the CPU busy while upstream answers are awaited
+ * (issue 14). A budget smaller than the largest admitted document would leave such a document
+ * to run alone; it may not be smaller than the cost cap. An operation waits at most half the
+ * request deadline by default, so one admitted late still has half its deadline to run.
+ */
+function admissionSettings(read: Reader): AdmissionOptions {
+  const deadline = read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000);
+  return {
+    maxCostInFlight: read.int('ADMISSION_MAX_COST_IN_FLIGHT', 20_000, DEFAULT_QUERY_LIMITS.maxCost, 100_000_000),
+    maxWaiting: read.int('ADMISSION_MAX_WAITING', 1_000, 0, 1_000_000),
+    maxWaitMs: read.int('ADMISSION_MAX_WAIT_MS', Math.floor(deadline / 2), 0, deadline),
   };
 }
 

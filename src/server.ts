@@ -24,6 +24,7 @@ import { REVEAL_PATH } from './gateway/reveal/card-reveal.js';
 import { errorPlugin, formatError } from './graphql/error-plugin.js';
 import { costPlugin, DEFAULT_QUERY_LIMITS, limitParseOptions, limitRules, type QueryLimits } from './graphql/limits.js';
 import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
+import { admissionGate, type Admission } from './graphql/admission.js';
 import { documentScanner } from './graphql/document-scan.js';
 import { noSubscriptionsRule } from './graphql/no-subscriptions.js';
 import { buildGatewaySchema } from './graphql/schema.js';
@@ -57,6 +58,8 @@ export interface ServerOptions {
   rateLimit: { perSecond: number; burst: number };
   /** Per-viewer upstream budget (token bucket charged with each document's cost). */
   costBudget: CostBudgetOptions;
+  /** How much priced work executes at once, and the queue of the rest (graphql/admission.ts). */
+  admission: Admission;
   /** Query limits (DEFAULT_QUERY_LIMITS unless given). */
   limits?: QueryLimits;
   /** Largest request body accepted. */
@@ -286,7 +289,13 @@ export async function startServer(options: ServerOptions, port: number, host = '
       errorPlugin(),
       // After errorPlugin: it sees the partial failures errorPlugin appends to the answer.
       observationPlugin<GraphQLContext>(),
-      costPlugin<GraphQLContext>({ maxCost: limits.maxCost, maxIds: limits.maxIds, charge: costBudget(options.costBudget), checkFirst: pageSizeProblem }),
+      costPlugin<GraphQLContext>({
+        maxCost: limits.maxCost,
+        maxIds: limits.maxIds,
+        charge: costBudget(options.costBudget),
+        admit: admissionGate(options.admission),
+        checkFirst: pageSizeProblem,
+      }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // No cache hints anywhere in the schema: the plugin would wrap every field resolver only to
       // conclude `no-store`, which graphqlEndpoint sets on every answer itself.

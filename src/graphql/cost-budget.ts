@@ -31,8 +31,16 @@ export function costBudget(options: CostBudgetOptions): (context: GraphQLContext
       `This document costs ${cost} and your upstream budget holds less; retry after ${wait} second${wait === 1 ? '' : 's'} or ask for less`,
       { retryAfterSeconds: wait, details: { limit: 'costBudget', cost } },
     );
-    throw new GraphQLError(error.message, {
-      extensions: { ...extensionsOf(error, context.requestId), http: { status: 429, headers: new HeaderMap([['retry-after', String(wait)]]) } },
-    });
+    throw refusalError(error, context.requestId, 429);
   };
+}
+
+/**
+ * A refusal thrown from an Apollo plugin before execution, as a client sees it: the typed
+ * error's extensions with the request id, and its HTTP status with Retry-After (Apollo answers
+ * 500 to an error thrown there without a status).
+ */
+export function refusalError(error: GatewayError, requestId: string, status: number): GraphQLError {
+  const headers = new HeaderMap(error.retryAfterSeconds === undefined ? [] : [['retry-after', String(error.retryAfterSeconds)]]);
+  return new GraphQLError(error.message, { extensions: { ...extensionsOf(error, requestId), http: { status, headers } } });
 }

@@ -390,6 +390,11 @@ export interface CostPluginOptions<TContext extends BaseContext = BaseContext> e
    * throws, typically a GraphQLError coded RATE_LIMITED, to refuse it before execution.
    */
   charge?: (context: TContext, cost: number) => void;
+  /**
+   * Gives a charged operation its place among those executing (admission.ts): it executes
+   * once `ready` settles, or is refused if `ready` rejects; released once its answer is made.
+   */
+  admit?: (context: TContext, cost: number) => { ready?: Promise<void>; release(): void };
 }
 
 /** Thrown from `didResolveOperation`, an error must carry its HTTP status or Apollo answers 500. */
@@ -428,6 +433,7 @@ export function costPlugin<TContext extends BaseContext = BaseContext>(options: 
   const price = priceCache((schema, document, operation, variables) => operationPrice(schema, document, operation, variables, options));
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<TContext>> {
+      let admitted: { release(): void } | undefined;
       return {
         async didResolveOperation({ schema, document, operation, operationName, request, contextValue }) {
           // No operation resolved: execution refuses the request without running a resolver.
@@ -444,6 +450,14 @@ export function costPlugin<TContext extends BaseContext = BaseContext>(options: 
           if (maxIds !== undefined && priced.ids > maxIds) throw idsError(operation, priced.ids, maxIds);
           if (priced.cost > maxCost) throw costError(operation, priced.cost, maxCost, options.maxNodes);
           options.charge?.(contextValue, priced.cost);
+          if (!options.admit) return;
+          const ticket = options.admit(contextValue, priced.cost);
+          admitted = ticket;
+          if (ticket.ready) await ticket.ready;
+        },
+        // Every answer passes here, refused or executed: the place is given back (or left).
+        async willSendResponse() {
+          admitted?.release();
         },
       };
     },

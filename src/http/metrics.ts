@@ -15,6 +15,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AttemptReport } from '../providers/transport/http.js';
 import type { ProviderRegistry } from '../gateway/registry.js';
 import type { WriteCounters } from '../gateway/writes/write-health.js';
+import type { Admission, AdmissionState } from '../graphql/admission.js';
 
 /** Distinct client operation names kept as label values; later ones are `other`. */
 export const MAX_OPERATION_NAMES = 100;
@@ -48,6 +49,7 @@ const WRITE_OUTCOMES: ReadonlyArray<[string, keyof WriteCounters]> = [
 export interface MetricsSources {
   registry: ProviderRegistry;
   writes: WriteCounters;
+  admission: Admission;
 }
 
 export class Metrics {
@@ -100,6 +102,18 @@ export class Metrics {
         for (const { key, health } of providers()) this.set({ provider: key }, health.queued);
       },
     });
+    const admissionGauge = (field: keyof AdmissionState, name: string, help: string) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(sources.admission.state[field]);
+        },
+      });
+    admissionGauge('running', 'cardplane_admission_running', 'GraphQL operations executing (admission control)');
+    admissionGauge('costInFlight', 'cardplane_admission_cost_in_flight', 'Cost of the GraphQL operations executing (admission control)');
+    admissionGauge('waiting', 'cardplane_admission_waiting', 'GraphQL operations waiting for their turn to execute (admission control)');
     new Counter({
       name: 'cardplane_writes_total',
       help: 'Exactly-once writes by outcome',

@@ -8,6 +8,16 @@ describe('abuse-limit settings', () => {
     expect(config.costBudget).toEqual({ perSecond: 1000, burst: 20_000 });
   });
 
+  it('admits 20 000 of priced work at once by default; the rest waits up to half the request deadline, at most 1 000 operations', () => {
+    expect(loadConfig({}).admission).toEqual({ maxCostInFlight: 20_000, maxWaiting: 1_000, maxWaitMs: 5_000 });
+    expect(loadConfig({ REQUEST_DEADLINE_MS: '3000' }).admission.maxWaitMs).toBe(1_500);
+    expect(loadConfig({ ADMISSION_MAX_COST_IN_FLIGHT: '50000', ADMISSION_MAX_WAITING: '0', ADMISSION_MAX_WAIT_MS: '250' }).admission).toEqual({
+      maxCostInFlight: 50_000,
+      maxWaiting: 0,
+      maxWaitMs: 250,
+    });
+  });
+
   it('derives the per-viewer share from UPSTREAM_MAX_CONCURRENCY unless set', () => {
     expect(loadConfig({ UPSTREAM_MAX_CONCURRENCY: '10' }).perViewerConcurrency).toBe(5);
     expect(loadConfig({ UPSTREAM_MAX_CONCURRENCY: '1' }).perViewerConcurrency).toBe(1);
@@ -19,6 +29,11 @@ describe('abuse-limit settings', () => {
     [{ COST_BUDGET_BURST: '5000' }, 'COST_BUDGET_BURST'],
     [{ COST_BUDGET_PER_SECOND: '0' }, 'COST_BUDGET_PER_SECOND'],
     [{ QUERY_MAX_IDS: '0' }, 'QUERY_MAX_IDS'],
+    // Below the cost cap, the largest admitted document could never share the room.
+    [{ ADMISSION_MAX_COST_IN_FLIGHT: '9999' }, 'ADMISSION_MAX_COST_IN_FLIGHT'],
+    [{ ADMISSION_MAX_WAITING: '-1' }, 'ADMISSION_MAX_WAITING'],
+    // No operation may wait past its request's deadline.
+    [{ ADMISSION_MAX_WAIT_MS: '3000', REQUEST_DEADLINE_MS: '2000' }, 'ADMISSION_MAX_WAIT_MS'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(variable);
   });
