@@ -23,6 +23,8 @@ export interface GraphQLContext extends TenantScope {
   tenant: TenantView;
   /** Errors of providers that failed inside an otherwise answered list. */
   partialErrors: GraphQLError[];
+  /** The HTTP response of a request over HTTP: admission control stops waiting for a client that went away. */
+  client?: Pick<NodeJS.EventEmitter, 'once' | 'off'>;
   /** Set for a subscription over graphql-ws: its socket's limits, and a fresh scope per event. */
   subscription?: SubscriptionChannel;
 }

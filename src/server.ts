@@ -326,6 +326,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
       graphqlEndpoint(apollo, async (exchange) => {
         const context = createContext(options.gateway, exchange.requestId, exchange.viewer!, requestLogger(options.log, exchange), exchange.trace);
         exchange.res.once('finish', context.finish);
+        context.client = exchange.res;
         return context;
       }),
     ],

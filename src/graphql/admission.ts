@@ -229,12 +229,22 @@ export class Admission {
   }
 }
 
+/** The request as the gate sees it: its scope, and the client's connection when it came over HTTP. */
+export interface AdmittedRequest extends RequestScope {
+  /**
+   * The HTTP response: its `close` event fires when the answer is done or, before that, when
+   * the client went away (a waiting operation then leaves the queue: nobody would read it).
+   */
+  client?: Pick<NodeJS.EventEmitter, 'once' | 'off'>;
+}
+
 /**
  * `costPlugin`'s `admit`: each operation's place in `admission`, in its viewer's queue, its
- * wait bounded by its request's deadline; a refusal is the typed RATE_LIMITED error with HTTP
- * 503 and Retry-After (the gateway, not the viewer, is short of room).
+ * wait bounded by its request's deadline and ended if its client goes away; a refusal is the
+ * typed RATE_LIMITED error with HTTP 503 and Retry-After (the gateway, not the viewer, is
+ * short of room).
  */
-export function admissionGate(admission: Admission): (context: RequestScope, cost: number) => AdmissionTicket {
+export function admissionGate(admission: Admission): (context: AdmittedRequest, cost: number) => AdmissionTicket {
   const refusal = (error: unknown, context: RequestScope) => (error instanceof GatewayError ? refusalError(error, context.requestId, 503) : error);
   return (context, cost) => {
     let ticket: AdmissionTicket;
@@ -244,11 +254,18 @@ export function admissionGate(admission: Admission): (context: RequestScope, cos
       throw refusal(error, context);
     }
     if (!ticket.ready) return ticket;
+    const { client } = context;
+    const leave = () => ticket.release();
+    client?.once('close', leave);
     return {
-      ready: ticket.ready.catch((error: unknown) => {
-        throw refusal(error, context);
-      }),
-      release: () => ticket.release(),
+      ready: ticket.ready.then(
+        () => void client?.off('close', leave),
+        (error: unknown) => {
+          client?.off('close', leave);
+          throw refusal(error, context);
+        },
+      ),
+      release: leave,
     };
   };
 }

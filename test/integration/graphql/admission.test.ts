@@ -3,6 +3,7 @@
  * waits its turn; an operation that may not wait, or waits too long, is refused with a
  * retryable RATE_LIMITED (HTTP 503, Retry-After) before anything is sent upstream for it.
  */
+import { request } from 'undici';
 import { resetSandboxes, startTestGateway, type TestGateway } from '../../support/gateway.js';
 
 // 100 × (1 + 1 + 25 × 2) = 5 200: two of them do not fit in a budget of 10 000 at once.
@@ -82,6 +83,26 @@ describe('admission control: waiting', () => {
     expect(b.errors).toBeUndefined();
     expect(b.data).toEqual(a.data);
     expect(order).toEqual(['alice', 'bob']);
+  });
+
+  it('takes a waiting operation out of the queue when its client goes away, and never runs it', async () => {
+    const { answer: first } = await holdHeavy(gw);
+    const bob = await as(gw, 'bob');
+    const hangUp = new AbortController();
+    const abandoned = request(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bob },
+      body: JSON.stringify({ query: HEAVY }),
+      signal: hangUp.signal,
+    });
+    const waiting = async () => Number(/^cardplane_admission_waiting (\d+)$/m.exec(await (await fetch(gw.app.metricsUrl!)).text())![1]);
+    while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    hangUp.abort();
+    await expect(abandoned).rejects.toThrow();
+    while ((await waiting()) !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await first).status).toBe(200);
+    // Bob's operation never started: Alice's is the only one that read cardholders.
+    expect(cardholderPages(gw)).toBe(1);
   });
 });
 
