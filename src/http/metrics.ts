@@ -111,8 +111,8 @@ export class Metrics {
           this.set(sources.admission.state[field]);
         },
       });
-    admissionGauge('running', 'cardplane_admission_running', 'GraphQL operations executing (admission control)');
-    admissionGauge('costInFlight', 'cardplane_admission_cost_in_flight', 'Cost of the GraphQL operations executing (admission control)');
+    admissionGauge('running', 'cardplane_admission_running', 'GraphQL operations executing under admission control (light ones not counted)');
+    admissionGauge('costInFlight', 'cardplane_admission_cost_in_flight', 'Cost of the GraphQL operations executing under admission control (light ones not counted)');
     admissionGauge('waiting', 'cardplane_admission_waiting', 'GraphQL operations waiting for their turn to execute (admission control)');
     new Counter({
       name: 'cardplane_writes_total',

@@ -8,7 +8,7 @@ import { resetSandboxes, startTestGateway, type TestGateway } from '../../suppor
 
 // 100 × (1 + 1 + 25 × 2) = 5 200: two of them do not fit in a budget of 10 000 at once.
 const HEAVY = '{ cardholders(first: 100, filter: { provider: UTGL }) { nodes { id cards(first: 25) { nodes { id } } } } }';
-// 2: fits beside a heavy one.
+// Light (cost at most ADMISSION_LIGHT_COST, 100): never waits.
 const CHEAP = '{ providers { provider } }';
 const HOLD_MS = 800;
 
@@ -78,11 +78,15 @@ describe('admission control: waiting', () => {
     expect(scraped).toMatch(/^cardplane_admission_running 1$/m);
     expect(scraped).toMatch(/^cardplane_admission_cost_in_flight 5200$/m);
     expect(scraped).toMatch(/^cardplane_admission_waiting 1$/m);
+    // A light operation does not queue behind Bob's: it runs at once, outside the budget.
+    const light = await gw.query(CHEAP, {}, await as(gw, 'carol'));
+    expect(light.status).toBe(200);
+    order.push('carol');
     const [a, b] = await Promise.all([first, second]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(b.errors).toBeUndefined();
     expect(b.data).toEqual(a.data);
-    expect(order).toEqual(['alice', 'bob']);
+    expect(order).toEqual(['carol', 'alice', 'bob']);
   });
 
   it('takes a waiting operation out of the queue when its client goes away, and never runs it', async () => {

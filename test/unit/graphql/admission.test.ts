@@ -1,7 +1,7 @@
 import { Admission, type AdmissionOptions, type AdmissionTicket } from '../../../src/graphql/admission.js';
 import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 
-const OPTIONS: AdmissionOptions = { maxCostInFlight: 100, maxWaiting: 10, maxWaitMs: 1_000 };
+const OPTIONS: AdmissionOptions = { maxCostInFlight: 100, maxWaiting: 10, maxWaitMs: 1_000, lightCost: 0 };
 
 /** Records the order in which waiting tickets are admitted (or refused). */
 function recorder() {
@@ -79,6 +79,23 @@ describe('admission control', () => {
     expect(events).toEqual(['running at once', 'heavy admitted', 'light admitted']);
   });
 
+  it('runs light operations at once, even while others wait, without holding any of the budget', async () => {
+    const admission = new Admission({ ...OPTIONS, lightCost: 5 });
+    const { events, track } = recorder();
+    const full = track('full', admission.enter({ viewer: 'noisy', cost: 100 }));
+    track('heavy', admission.enter({ viewer: 'noisy', cost: 50 }));
+    const light = track('light', admission.enter({ viewer: 'reader', cost: 5 }));
+    track('small', admission.enter({ viewer: 'reader', cost: 6 }));
+    await settle();
+    expect(events).toEqual(['full at once', 'light at once']);
+    expect(admission.state).toEqual({ costInFlight: 100, running: 1, waiting: 2 });
+    light.release();
+    expect(admission.state).toEqual({ costInFlight: 100, running: 1, waiting: 2 });
+    full.release();
+    await settle();
+    expect(events).toEqual(['full at once', 'light at once', 'heavy admitted', 'small admitted']);
+  });
+
   it('refuses an operation that would wait when the queue is full, with a retryable RATE_LIMITED', () => {
     const admission = new Admission({ ...OPTIONS, maxCostInFlight: 10, maxWaiting: 1 });
     admission.enter({ viewer: 'v1', cost: 10 });
@@ -143,5 +160,6 @@ describe('admission control', () => {
     expect(() => new Admission({ ...OPTIONS, maxCostInFlight: 0 })).toThrow(RangeError);
     expect(() => new Admission({ ...OPTIONS, maxWaiting: -1 })).toThrow(RangeError);
     expect(() => new Admission({ ...OPTIONS, maxWaitMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+    expect(() => new Admission({ ...OPTIONS, lightCost: 100 })).toThrow(RangeError);
   });
 });
