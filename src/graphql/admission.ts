@@ -1,7 +1,7 @@
 /**
  * Admission control: at most `maxCostInFlight` of priced work executes at once; the rest
  * waits its turn, each viewer in a queue of its own, served in turn. Light operations (a card
- * by id, any mutation) never wait.
+ * by id, a top-up) never wait.
  *
  * Why: on two cores, fifty clients' nested queries (cost 3 440 each) all executing at once
  * lived about 1.3 s each, so nearly everything they allocated survived V8's scavenges and was
@@ -14,8 +14,7 @@
  * Rules:
  * - a light operation, costing at most `lightCost` (a card by id or a top-up costs 1), runs at
  *   once and holds none of the budget: it is over quickly and keeps little alive, and a read
- *   of one card or a money movement must not queue behind another viewer's heavy lists (the
- *   noisy-neighbour benchmark's reader saw its p99 double when it did);
+ *   of one card or a money movement must not queue behind another viewer's heavy lists;
  * - an operation runs at once when nothing waits and its cost fits in what is left of the
  *   budget; one costing more than the whole budget runs alone (the query limits bound it);
  * - otherwise it joins its viewer's queue; whenever work finishes, the viewers with waiting
