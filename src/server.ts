@@ -253,6 +253,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
   });
   applyConnectionLimits(httpServer, options.http);
   const limits = options.limits ?? DEFAULT_QUERY_LIMITS;
+  const budget = costBudget(options.costBudget);
   const schema = buildGatewaySchema();
   // Subscriptions: graphql-ws on the same /graphql, over WebSocket (http/ws-subscriptions.ts).
   const subscriptions = attachSubscriptions(httpServer, {
@@ -292,7 +293,8 @@ export async function startServer(options: ServerOptions, port: number, host = '
       costPlugin<GraphQLContext>({
         maxCost: limits.maxCost,
         maxIds: limits.maxIds,
-        charge: costBudget(options.costBudget),
+        charge: budget.charge,
+        refund: budget.refund,
         admit: admissionGate(options.admission),
         checkFirst: pageSizeProblem,
       }),

@@ -79,6 +79,19 @@ export class RateLimiter {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 
+  /**
+   * Gives `amount` tokens back to `key`'s bucket (up to its capacity): what was taken for work
+   * that never ran. A bucket no longer held is full already.
+   */
+  give(key: string, amount: number): void {
+    if (!(Number.isFinite(amount) && amount > 0)) return;
+    const bucket = this.buckets.get(key);
+    if (!bucket) return;
+    const now = this.now();
+    this.current(key, now);
+    bucket.tokens = Math.min(this.capacity, bucket.tokens + amount);
+  }
+
   /** Buckets held (for tests and metrics). */
   get size(): number {
     return this.buckets.size;

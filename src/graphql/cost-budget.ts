@@ -18,12 +18,20 @@ export interface CostBudgetOptions {
   burst: number;
 }
 
-/** `costPlugin`'s `charge`: takes the cost from the viewer's bucket or refuses the document. */
-export function costBudget(options: CostBudgetOptions): (context: GraphQLContext, cost: number) => void {
+/** The budget's two sides as `costPlugin` takes them. */
+export interface CostBudget {
+  /** Takes the cost from the viewer's bucket or refuses the document. */
+  charge(context: GraphQLContext, cost: number): void;
+  /** Gives a charged cost back: the document was refused before it ran (admission control). */
+  refund(context: GraphQLContext, cost: number): void;
+}
+
+export function costBudget(options: CostBudgetOptions): CostBudget {
   const buckets = new RateLimiter({ capacity: options.burst, refillPerSecond: options.perSecond });
-  return (context, cost) => {
+  const viewerOf = (context: GraphQLContext) => `${context.viewer.tenant}:${context.viewer.subject}`;
+  const charge = (context: GraphQLContext, cost: number) => {
     if (!(cost > 0)) return;
-    const taken = buckets.take(`${context.viewer.tenant}:${context.viewer.subject}`, Math.min(cost, options.burst));
+    const taken = buckets.take(viewerOf(context), Math.min(cost, options.burst));
     if (taken.allowed) return;
     const wait = taken.retryAfterSeconds;
     const error = new GatewayError(
@@ -33,6 +41,7 @@ export function costBudget(options: CostBudgetOptions): (context: GraphQLContext
     );
     throw refusalError(error, context.requestId, 429);
   };
+  return { charge, refund: (context, cost) => buckets.give(viewerOf(context), Math.min(cost, options.burst)) };
 }
 
 /**

@@ -390,6 +390,8 @@ export interface CostPluginOptions<TContext extends BaseContext = BaseContext> e
    * throws, typically a GraphQLError coded RATE_LIMITED, to refuse it before execution.
    */
   charge?: (context: TContext, cost: number) => void;
+  /** Gives back what `charge` took, for an operation refused before it ran (by `admit`). */
+  refund?: (context: TContext, cost: number) => void;
   /**
    * Gives a charged operation its place among those executing (admission.ts): it executes
    * once `ready` settles, or is refused if `ready` rejects; released once its answer is made.
@@ -451,9 +453,15 @@ export function costPlugin<TContext extends BaseContext = BaseContext>(options: 
           if (priced.cost > maxCost) throw costError(operation, priced.cost, maxCost, options.maxNodes);
           options.charge?.(contextValue, priced.cost);
           if (!options.admit) return;
-          const ticket = options.admit(contextValue, priced.cost);
-          admitted = ticket;
-          if (ticket.ready) await ticket.ready;
+          try {
+            const ticket = options.admit(contextValue, priced.cost);
+            admitted = ticket;
+            if (ticket.ready) await ticket.ready;
+          } catch (refused) {
+            // Nothing ran: the viewer's budget gets the cost back.
+            options.refund?.(contextValue, priced.cost);
+            throw refused;
+          }
         },
         // Every answer passes here, refused or executed: the place is given back (or left).
         async willSendResponse() {

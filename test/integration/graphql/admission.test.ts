@@ -33,12 +33,13 @@ async function holdHeavy(gw: TestGateway): Promise<{ answer: ReturnType<TestGate
 describe('admission control: nothing may wait', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', ADMISSION_MAX_WAITING: '0' });
+    // A cost budget of 10 000 restored at 1/s: one HEAVY (5 200) a viewer, unless a refusal gives its cost back.
+    gw = await startTestGateway({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', ADMISSION_MAX_WAITING: '0', COST_BUDGET_BURST: '10000', COST_BUDGET_PER_SECOND: '1' });
   });
   afterAll(() => gw.close());
   beforeEach(() => resetSandboxes(gw));
 
-  it('refuses a second heavy operation with a retryable RATE_LIMITED before any upstream call, and runs cheap ones beside the first', async () => {
+  it('refuses a second heavy operation with a retryable RATE_LIMITED before any upstream call, without charging its cost, and runs cheap ones beside the first', async () => {
     const { answer: first } = await holdHeavy(gw);
     const bob = await as(gw, 'bob');
     const refused = await gw.query(HEAVY, {}, bob);
@@ -52,7 +53,7 @@ describe('admission control: nothing may wait', () => {
     const cheap = await gw.query(CHEAP, {}, bob);
     expect(cheap.status).toBe(200);
     expect((await first).status).toBe(200);
-    // The first has answered: its room is free again.
+    // The first has answered: its room is free again, and the refusal cost Bob none of his budget.
     const again = await gw.query(HEAVY, {}, bob);
     expect(again.status).toBe(200);
     expect(again.errors).toBeUndefined();

@@ -18,6 +18,18 @@ describe('RateLimiter', () => {
     expect(rl.take('a')).toEqual({ allowed: false, retryAfterSeconds: 2 });
   });
 
+  it('takes back tokens given back, up to its capacity, and ignores a bucket it no longer holds', () => {
+    const { rl } = limiter();
+    for (let i = 0; i < 5; i++) rl.take('a');
+    expect(rl.take('a').allowed).toBe(false);
+    rl.give('a', 2);
+    expect(rl.take('a', 2)).toEqual({ allowed: true, remaining: 0 });
+    rl.give('a', 100);
+    expect(rl.take('a', 5)).toEqual({ allowed: true, remaining: 0 });
+    rl.give('b', 3);
+    expect(rl.size).toBe(1);
+  });
+
   it('refills continuously and rounds the wait up to whole seconds', () => {
     const { rl, advance } = limiter();
     for (let i = 0; i < 5; i++) rl.take('a');
