@@ -121,6 +121,7 @@ export function loadConfig(env: Env = process.env): Config {
     // One for every provider: the memory large answers may take at once, process-wide.
     answerMemory: new AnswerMemory(read.int('UPSTREAM_ANSWER_MEMORY_BYTES', DEFAULT_ANSWER_MEMORY_BYTES, 1024 * 1024, 4 * 1024 * 1024 * 1024)),
   };
+  const requestDeadlineMs = read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000);
   return {
     nodeEnv,
     production,
@@ -142,7 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     heapGrowingPercent: read.int('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 400),
     executor: read.oneOf('GRAPHQL_EXECUTOR', [...GRAPHQL_EXECUTORS], 'compiled') as GraphQLExecutor,
-    requestDeadlineMs: read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000),
+    requestDeadlineMs,
     upstream,
     settleWindows: settleWindows(env, upstream),
     followRhythms: Object.fromEntries(PROVIDER_KEYS.map((key) => [key, followRhythmFromEnv(PROVIDER_CATALOG[key], env)])) as Record<ProviderKey, FollowRhythm>,
@@ -157,7 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       // A bucket smaller than the largest admitted document would refuse it forever.
       burst: read.int('COST_BUDGET_BURST', 20_000, DEFAULT_QUERY_LIMITS.maxCost, 100_000_000),
     },
-    admission: admissionSettings(read),
+    admission: admissionSettings(read, requestDeadlineMs),
     maxIdsPerDocument: read.int('QUERY_MAX_IDS', DEFAULT_QUERY_LIMITS.maxIds, 1, 1_000),
     // Half of the provider's slots by default: however hard one viewer pushes, the other half
     // stays free for everyone else (and a batch of up to 32 ids is still one call).
@@ -177,8 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
  * Operations costing at most 100 by default (a few look-ups by id, a mutation and its answer;
  * a list of 50 cards costs 200) are light: they never wait.
  */
-function admissionSettings(read: Reader): AdmissionOptions {
-  const deadline = read.int('REQUEST_DEADLINE_MS', 10_000, 100, 120_000);
+function admissionSettings(read: Reader, deadline: number): AdmissionOptions {
   return {
     maxCostInFlight: read.int('ADMISSION_MAX_COST_IN_FLIGHT', 20_000, DEFAULT_QUERY_LIMITS.maxCost, 100_000_000),
     maxWaiting: read.int('ADMISSION_MAX_WAITING', 1_000, 0, 1_000_000),

@@ -84,11 +84,8 @@ export class RateLimiter {
    * that never ran. A bucket no longer held is full already.
    */
   give(key: string, amount: number): void {
-    if (!(Number.isFinite(amount) && amount > 0)) return;
-    const bucket = this.buckets.get(key);
-    if (!bucket) return;
-    const now = this.now();
-    this.current(key, now);
+    if (!(Number.isFinite(amount) && amount > 0) || !this.buckets.has(key)) return;
+    const bucket = this.current(key, this.now());
     bucket.tokens = Math.min(this.capacity, bucket.tokens + amount);
   }
 

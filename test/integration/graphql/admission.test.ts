@@ -30,14 +30,21 @@ async function holdHeavy(gw: TestGateway): Promise<{ answer: ReturnType<TestGate
   return { answer };
 }
 
-describe('admission control: nothing may wait', () => {
-  let gw: TestGateway;
+/** Starts a gateway with `env` for the enclosing describe (handed to `use`), its sandboxes reset before each test. */
+function gatewayWith(env: Record<string, string>, use: (gateway: TestGateway) => void): void {
+  let gw: TestGateway | undefined;
   beforeAll(async () => {
-    // A cost budget of 10 000 restored at 1/s: one HEAVY (5 200) a viewer, unless a refusal gives its cost back.
-    gw = await startTestGateway({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', ADMISSION_MAX_WAITING: '0', COST_BUDGET_BURST: '10000', COST_BUDGET_PER_SECOND: '1' });
+    gw = await startTestGateway(env);
+    use(gw);
   });
-  afterAll(() => gw.close());
-  beforeEach(() => resetSandboxes(gw));
+  afterAll(() => gw?.close());
+  beforeEach(() => resetSandboxes(gw!));
+}
+
+describe('admission control: nothing may wait', () => {
+  // A cost budget of 10 000 restored at 1/s: one HEAVY (5 200) a viewer, unless a refusal gives its cost back.
+  let gw: TestGateway;
+  gatewayWith({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', ADMISSION_MAX_WAITING: '0', COST_BUDGET_BURST: '10000', COST_BUDGET_PER_SECOND: '1' }, (started) => (gw = started));
 
   it('refuses a second heavy operation with a retryable RATE_LIMITED before any upstream call, without charging its cost, and runs cheap ones beside the first', async () => {
     const { answer: first } = await holdHeavy(gw);
@@ -62,11 +69,7 @@ describe('admission control: nothing may wait', () => {
 
 describe('admission control: waiting', () => {
   let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', METRICS_PORT: '0' });
-  });
-  afterAll(() => gw.close());
-  beforeEach(() => resetSandboxes(gw));
+  gatewayWith({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', METRICS_PORT: '0' }, (started) => (gw = started));
 
   it('runs a heavy operation that does not fit once the one ahead of it has answered, and shows the queue in the metrics', async () => {
     const order: string[] = [];
@@ -113,11 +116,7 @@ describe('admission control: waiting', () => {
 
 describe('admission control: waiting too long', () => {
   let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', ADMISSION_MAX_WAIT_MS: '100' });
-  });
-  afterAll(() => gw.close());
-  beforeEach(() => resetSandboxes(gw));
+  gatewayWith({ ADMISSION_MAX_COST_IN_FLIGHT: '10000', ADMISSION_MAX_WAIT_MS: '100' }, (started) => (gw = started));
 
   it('refuses an operation whose turn does not come within ADMISSION_MAX_WAIT_MS, before any upstream call', async () => {
     const { answer: first } = await holdHeavy(gw);
