@@ -27,7 +27,7 @@ import { costBudget, type CostBudgetOptions } from './graphql/cost-budget.js';
 import { admissionGate, type Admission } from './graphql/admission.js';
 import { documentScanner } from './graphql/document-scan.js';
 import { noSubscriptionsRule } from './graphql/no-subscriptions.js';
-import { buildGatewaySchema } from './graphql/schema.js';
+import { buildGatewaySchema, buildSchemaForFullReaders } from './graphql/schema.js';
 import { compiledExecution, type GraphQLExecutor } from './graphql/compiled-execution.js';
 import { apolloPersistedQueries, persistedQueriesPlugin, type PersistedQuerySettings } from './graphql/persisted-queries.js';
 import type { Logger } from './core/logger.js';
@@ -268,7 +268,7 @@ export async function startServer(options: ServerOptions, port: number, host = '
   });
   const apollo = new ApolloServer<GraphQLContext>({
     // Queries and mutations run compiled unless the reference executor is asked for.
-    ...(options.executor === 'graphql-js' ? { schema } : { gateway: compiledExecution(schema) }),
+    ...(options.executor === 'graphql-js' ? { schema } : { gateway: compiledExecution({ guarded: schema, fullReaders: buildSchemaForFullReaders() }) }),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection,

@@ -13,12 +13,17 @@
  * - a request whose variables do not coerce is answered by graphql-js's own execution, which
  *   refuses it before any resolver runs, so the messages and codes (BAD_USER_INPUT) are
  *   exactly graphql-js's;
- * - a document graphql-jit cannot compile is executed by graphql-js.
+ * - a document graphql-jit cannot compile is executed by graphql-js;
+ * - a viewer holding every read scope is served by the schema without the per-field read-scope
+ *   checks (schema.ts, `buildSchemaForFullReaders`), each of which would proceed for it; any
+ *   other viewer by the schema with them. Each operation is compiled once per schema.
  * Subscriptions do not come here (graphql-ws executes them, http/ws-subscriptions.ts).
  */
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { GraphQLContext } from '../context.js';
+import { readsAllData } from './data-scopes.js';
 
 /** What executes queries and mutations (`GRAPHQL_EXECUTOR`): graphql-jit, or graphql-js's reference executor. */
 export const GRAPHQL_EXECUTORS = ['compiled', 'graphql-js'] as const;
@@ -27,9 +32,18 @@ export type GraphQLExecutor = (typeof GRAPHQL_EXECUTORS)[number];
 /** Compiled operations remembered per document (Apollo hands the same document object to every request of a query text). */
 type Compiled = CompiledQuery | 'interpreted';
 
-/** `schema` served by Apollo with graphql-jit executing its operations. */
-export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
-  const executor = compiledExecutor(schema);
+/** The schema served, and the same schema for viewers who may read everything (schema.ts). */
+export interface ExecutedSchemas {
+  guarded: GraphQLSchema;
+  fullReaders: GraphQLSchema;
+}
+
+/** `schemas.guarded` served by Apollo with graphql-jit executing its operations. */
+export function compiledExecution(schemas: ExecutedSchemas): GatewayInterface {
+  const schema = schemas.guarded;
+  const guarded = compiledExecutor(schemas.guarded);
+  const fullReaders = compiledExecutor(schemas.fullReaders);
+  const executor: GatewayExecutor = (request) => (readsAllData(request.context as GraphQLContext) ? fullReaders : guarded)(request);
   return {
     async load() {
       return { executor };

@@ -25,6 +25,7 @@ import { WalletObject } from './types/wallet.type.js';
 import type { TaggedNode } from './types/node.type.js';
 
 let built: GraphQLSchema | undefined;
+let builtForFullReaders: GraphQLSchema | undefined;
 
 const UNUSED_PUBSUB: PubSub = {
   publish() {
@@ -35,9 +36,24 @@ const UNUSED_PUBSUB: PubSub = {
   },
 };
 
+/** The schema every request is validated against, with every scope check on its fields. */
 export function buildGatewaySchema(): GraphQLSchema {
-  if (built) return built;
-  built = buildSchemaSync({
+  return (built ??= buildSchema({ dataScopes: true }));
+}
+
+/**
+ * The same schema without the read-scope checks of each field of a card, wallet, transaction,
+ * operation or cardholder (data-scopes.ts): for executing the operations of viewers holding
+ * every read scope (`readsAllData`), for whom each of those checks would proceed. On a list of
+ * 50 cards they were a resolver call, a resolve info and three closures per field answered: a
+ * tenth of the bytes the gateway allocated per query (issue 14). The `@Authorized` checks stay.
+ */
+export function buildSchemaForFullReaders(): GraphQLSchema {
+  return (builtForFullReaders ??= buildSchema({ dataScopes: false }));
+}
+
+function buildSchema({ dataScopes }: { dataScopes: boolean }): GraphQLSchema {
+  const built = buildSchemaSync({
     resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver, SubscriptionResolver],
     orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
     validate: false,
@@ -48,7 +64,7 @@ export function buildGatewaySchema(): GraphQLSchema {
     pubSub: UNUSED_PUBSUB,
   });
   // Scopes are checked synchronously, by one wrapper on the fields that need them.
-  guardFields(built);
+  guardFields(built, { dataScopes });
   // type-graphql wraps the interface's resolveType in an async function; the compiled executor
   // (compiled-execution.ts) needs the type at once, and every node carries it.
   (built.getType('Node') as GraphQLInterfaceType).resolveType = (value: TaggedNode) => value.__typename;

@@ -4,6 +4,7 @@ import { GraphQLError, GraphQLID, GraphQLInt, GraphQLInterfaceType, GraphQLList,
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { compiledExecution } from '../../../src/graphql/compiled-execution.js';
 import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
+import { Scope } from '../../../src/core/viewer.js';
 
 // Counted, not replaced: which executor ran, and how often a document was compiled.
 jest.mock('graphql', () => {
@@ -58,13 +59,16 @@ function testSchema(calls: { items: number }) {
   });
 }
 
-async function executorFor(schema: GraphQLSchema): Promise<GatewayExecutor> {
-  const { executor } = await compiledExecution(schema).load({ apollo: {} });
+async function executorFor(guarded: GraphQLSchema, fullReaders = guarded): Promise<GatewayExecutor> {
+  const { executor } = await compiledExecution({ guarded, fullReaders }).load({ apollo: {} });
   return executor!;
 }
 
+/** A request's context as the executor reads it: the viewer's scopes. */
+const viewerWith = (...scopes: Scope[]) => ({ viewer: { scopes: new Set(scopes) } });
+
 /** The part of Apollo's request context the executor reads. */
-function request(document: graphql.DocumentNode, variables: Record<string, unknown>, context: object = {}) {
+function request(document: graphql.DocumentNode, variables: Record<string, unknown>, context: object = viewerWith()) {
   return { document, request: { variables }, context, operationName: null } as unknown as GatewayGraphQLRequestContext;
 }
 
@@ -123,10 +127,30 @@ describe('compiledExecution', () => {
     expect(interpretedRuns).not.toHaveBeenCalled();
   });
 
-  it('serves the schema it was given to Apollo', () => {
+  it('runs the operations of a viewer who may read every guarded type on the schema for full readers, anyone else on the guarded one, each compiled once', async () => {
+    const guarded = testSchema({ items: 0 });
+    const fullReaders = testSchema({ items: 0 });
+    // Told apart by what they answer: the guarded schema's label is withheld.
+    const item = guarded.getType('Item') as GraphQLObjectType;
+    item.getFields().label!.resolve = () => null;
+    const execute = await executorFor(guarded, fullReaders);
+    const labels = async (context: object) => ((await execute(request(QUERY, { first: 1 }, context))).data!.items as Array<{ label: string | null }>)[0]!.label;
+
+    expect(await labels(viewerWith(Scope.CARDS_READ))).toBe('item 0');
+    expect(await labels(viewerWith(Scope.CARDS_READ, Scope.CARDHOLDERS_READ, Scope.FUNDS_WRITE))).toBe('item 0');
+    // cardholders:read alone reads cardholders, not cards; a write scope reads nothing.
+    expect(await labels(viewerWith(Scope.CARDHOLDERS_READ))).toBeNull();
+    expect(await labels(viewerWith(Scope.FUNDS_WRITE))).toBeNull();
+    expect(await labels(viewerWith())).toBeNull();
+    expect(await labels(viewerWith(Scope.CARDS_READ))).toBe('item 0');
+    expect(compilations).toHaveBeenCalledTimes(2);
+    expect(compilations.mock.calls.map(([schema]) => schema)).toEqual([fullReaders, guarded]);
+  });
+
+  it('serves the guarded schema to Apollo', () => {
     const schema = testSchema({ items: 0 });
     const seen: GraphQLSchema[] = [];
-    compiledExecution(schema).onSchemaLoadOrUpdate(({ apiSchema }) => seen.push(apiSchema));
+    compiledExecution({ guarded: schema, fullReaders: testSchema({ items: 0 }) }).onSchemaLoadOrUpdate(({ apiSchema }) => seen.push(apiSchema));
     expect(seen).toEqual([schema]);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
-import { buildGatewaySchema, printGatewaySchema } from '../../../src/graphql/schema.js';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLObjectType } from 'graphql';
+import { buildGatewaySchema, buildSchemaForFullReaders, printGatewaySchema } from '../../../src/graphql/schema.js';
 
 describe('the published schema', () => {
   it('matches the committed schema/schema.graphql (run `npm run schema` after changing the code)', () => {
@@ -34,5 +34,28 @@ describe('the published schema', () => {
     expect(isEnumType(errorCode) && errorCode.getValues().map((v) => v.name)).toEqual(
       expect.arrayContaining(['UPSTREAM_AUTH_FAILED', 'OUTCOME_UNKNOWN', 'UNSUPPORTED_BY_PROVIDER', 'INTERNAL_SERVER_ERROR']),
     );
+  });
+});
+
+describe('the schema for viewers who may read everything', () => {
+  const fields = (schema: ReturnType<typeof buildGatewaySchema>, type: string) => (schema.getType(type) as GraphQLObjectType).getFields();
+
+  it('is the published schema, built on its own', () => {
+    expect(buildSchemaForFullReaders()).not.toBe(buildGatewaySchema());
+    expect(printSchema(buildSchemaForFullReaders())).toBe(printSchema(buildGatewaySchema()));
+  });
+
+  it('leaves out the read-scope check of each field and keeps every declared scope and resolver', () => {
+    const guarded = buildGatewaySchema();
+    const fullReaders = buildSchemaForFullReaders();
+    // Plain fields of guarded types: a check in one, the property read in the other.
+    for (const [type, field] of [['Card', 'status'], ['Card', 'last4'], ['Transaction', 'amount'], ['Cardholder', 'kycStatus'], ['Wallet', 'currency']] as const) {
+      expect(fields(guarded, type)[field]!.resolve).toBeDefined();
+      expect(fields(fullReaders, type)[field]!.resolve).toBeUndefined();
+    }
+    // A personal field keeps its @Authorized(cardholders:read); a relation keeps its resolver.
+    expect(fields(fullReaders, 'Cardholder').email!.resolve).toBeDefined();
+    expect(fields(fullReaders, 'Card').wallet!.resolve).toBeDefined();
+    expect(fields(fullReaders, 'Query').cards!.resolve).toBeDefined();
   });
 });
