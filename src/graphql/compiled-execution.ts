@@ -14,16 +14,16 @@
  *   refuses it before any resolver runs, so the messages and codes (BAD_USER_INPUT) are
  *   exactly graphql-js's;
  * - a document graphql-jit cannot compile is executed by graphql-js;
- * - a viewer holding every read scope is served by the schema without the per-field read-scope
- *   checks (schema.ts, `buildSchemaForFullReaders`), each of which would proceed for it; any
- *   other viewer by the schema with them. Each operation is compiled once per schema.
+ * - a viewer holding every read scope is served by the schema without the checks only a read
+ *   scope could fail (schema.ts, `buildSchemaForFullReaders`), each of which would proceed for
+ *   it; any other viewer by the schema with them. Each operation is compiled once per schema.
  * Subscriptions do not come here (graphql-ws executes them, http/ws-subscriptions.ts).
  */
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from '../context.js';
-import { readsAllData } from './data-scopes.js';
+import { readsEverything } from '../core/viewer.js';
 
 /** What executes queries and mutations (`GRAPHQL_EXECUTOR`): graphql-jit, or graphql-js's reference executor. */
 export const GRAPHQL_EXECUTORS = ['compiled', 'graphql-js'] as const;
@@ -43,7 +43,7 @@ export function compiledExecution(schemas: ExecutedSchemas): GatewayInterface {
   const schema = schemas.guarded;
   const guarded = compiledExecutor(schemas.guarded);
   const fullReaders = compiledExecutor(schemas.fullReaders);
-  const executor: GatewayExecutor = (request) => (readsAllData(request.context as GraphQLContext) ? fullReaders : guarded)(request);
+  const executor: GatewayExecutor = (request) => (readsEverything((request.context as GraphQLContext).viewer) ? fullReaders : guarded)(request);
   return {
     async load() {
       return { executor };

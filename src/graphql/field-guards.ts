@@ -10,22 +10,28 @@
  * keep their resolver as it is; plain fields have none (`simpleResolvers`) and graphql reads
  * the property.
  *
- * `dataScopes: false` leaves the read-scope checks out: for the schema only viewers holding
- * every read scope are served by (schema.ts), for whom each of them would proceed.
+ * `forFullReaders` leaves out every check only a read scope could fail — the read-scope check
+ * of guarded data, and a declared `@Authorized` naming read scopes only (a cardholder's name):
+ * for the schema that serves only viewers holding every read scope (schema.ts), for whom each
+ * of those checks would proceed. Checks naming a write scope stay.
  */
 import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../context.js';
 import { checkScopes, declaredScopes } from './auth-checker.js';
 import { dataScopeCheck, PROCEED } from './data-scopes.js';
+import { READ_ONLY_SCOPES } from '../core/viewer.js';
+
+const isReadOnlyScope = (scope: string) => (READ_ONLY_SCOPES as readonly string[]).includes(scope);
 
 /** Wraps, in place, the resolver of every field of `schema` that declares or needs a scope. */
-export function guardFields(schema: GraphQLSchema, { dataScopes = true } = {}): void {
+export function guardFields(schema: GraphQLSchema, { forFullReaders = false } = {}): void {
   const declared = declaredScopes();
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const required = declared.get(`${type.name}.${field.name}`);
-      const dataScope = dataScopes ? dataScopeCheck(type.name, field.type) : undefined;
+      const declaredHere = declared.get(`${type.name}.${field.name}`);
+      const required = forFullReaders && declaredHere?.every(isReadOnlyScope) ? undefined : declaredHere;
+      const dataScope = forFullReaders ? undefined : dataScopeCheck(type.name, field.type);
       if (!required && !dataScope) continue;
       const resolve: GraphQLFieldResolver<unknown, GraphQLContext> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context: GraphQLContext, info) => {

@@ -38,21 +38,23 @@ const UNUSED_PUBSUB: PubSub = {
 
 /** The schema every request is validated against, with every scope check on its fields. */
 export function buildGatewaySchema(): GraphQLSchema {
-  return (built ??= buildSchema({ dataScopes: true }));
+  return (built ??= buildSchema({ forFullReaders: false }));
 }
 
 /**
- * The same schema without the read-scope checks of each field of a card, wallet, transaction,
- * operation or cardholder (data-scopes.ts): for executing the operations of viewers holding
- * every read scope (`readsAllData`), for whom each of those checks would proceed. On a list of
- * 50 cards they were a resolver call, a resolve info and three closures per field answered: a
- * tenth of the bytes the gateway allocated per query (issue 14). The `@Authorized` checks stay.
+ * The same schema without the checks only a read scope could fail (field-guards.ts): the
+ * read-scope check of each field of a card, wallet, transaction, operation or cardholder
+ * (data-scopes.ts) and a cardholder's personal fields' `@Authorized(cardholders:read)`. It
+ * executes the operations of viewers holding every read scope (`readsEverything`), for whom
+ * each of those checks would proceed. On a list of 50 cards they were a resolver call, a
+ * resolve info, a path and three closures per field answered: a fifth of the bytes the gateway
+ * allocated per query (issue 14). Checks naming a write scope stay.
  */
 export function buildSchemaForFullReaders(): GraphQLSchema {
-  return (builtForFullReaders ??= buildSchema({ dataScopes: false }));
+  return (builtForFullReaders ??= buildSchema({ forFullReaders: true }));
 }
 
-function buildSchema({ dataScopes }: { dataScopes: boolean }): GraphQLSchema {
+function buildSchema({ forFullReaders }: { forFullReaders: boolean }): GraphQLSchema {
   const built = buildSchemaSync({
     resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver, SubscriptionResolver],
     orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
@@ -64,7 +66,7 @@ function buildSchema({ dataScopes }: { dataScopes: boolean }): GraphQLSchema {
     pubSub: UNUSED_PUBSUB,
   });
   // Scopes are checked synchronously, by one wrapper on the fields that need them.
-  guardFields(built, { dataScopes });
+  guardFields(built, { forFullReaders });
   // type-graphql wraps the interface's resolveType in an async function; the compiled executor
   // (compiled-execution.ts) needs the type at once, and every node carries it.
   (built.getType('Node') as GraphQLInterfaceType).resolveType = (value: TaggedNode) => value.__typename;

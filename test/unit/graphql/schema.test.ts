@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLObjectType } from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLContext } from '../../../src/context.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { Scope } from '../../../src/core/viewer.js';
 import { buildGatewaySchema, buildSchemaForFullReaders, printGatewaySchema } from '../../../src/graphql/schema.js';
 
 describe('the published schema', () => {
@@ -45,17 +48,23 @@ describe('the schema for viewers who may read everything', () => {
     expect(printSchema(buildSchemaForFullReaders())).toBe(printSchema(buildGatewaySchema()));
   });
 
-  it('leaves out the read-scope check of each field and keeps every declared scope and resolver', () => {
+  it('leaves out the checks only a read scope could fail, and keeps the resolvers and the checks naming a write scope', () => {
     const guarded = buildGatewaySchema();
     const fullReaders = buildSchemaForFullReaders();
-    // Plain fields of guarded types: a check in one, the property read in the other.
-    for (const [type, field] of [['Card', 'status'], ['Card', 'last4'], ['Transaction', 'amount'], ['Cardholder', 'kycStatus'], ['Wallet', 'currency']] as const) {
+    // Plain fields of guarded types, and a cardholder's personal fields (@Authorized(cardholders:read)):
+    // a check in one, the property read in the other.
+    for (const [type, field] of [['Card', 'status'], ['Card', 'last4'], ['Transaction', 'amount'], ['Cardholder', 'kycStatus'], ['Cardholder', 'email'], ['Wallet', 'currency']] as const) {
       expect(fields(guarded, type)[field]!.resolve).toBeDefined();
       expect(fields(fullReaders, type)[field]!.resolve).toBeUndefined();
     }
-    // A personal field keeps its @Authorized(cardholders:read); a relation keeps its resolver.
-    expect(fields(fullReaders, 'Cardholder').email!.resolve).toBeDefined();
     expect(fields(fullReaders, 'Card').wallet!.resolve).toBeDefined();
     expect(fields(fullReaders, 'Query').cards!.resolve).toBeDefined();
+    // A money movement still needs funds:write, refused before its resolver runs.
+    const topUp = fields(fullReaders, 'Mutation').topUpCard!;
+    const viewer = { subject: 's', tenant: 't', scopes: new Set([Scope.CARDS_READ, Scope.CARDHOLDERS_READ]) };
+    const info = { parentType: fullReaders.getMutationType(), fieldName: 'topUpCard' } as unknown as GraphQLResolveInfo;
+    expect(() => topUp.resolve!(undefined, {}, { viewer } as unknown as GraphQLContext, info)).toThrow(
+      expect.objectContaining({ code: ErrorCode.FORBIDDEN, message: 'Mutation.topUpCard needs the scope funds:write' }),
+    );
   });
 });
