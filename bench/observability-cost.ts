@@ -67,7 +67,7 @@ function metricsWorkPerRequestUs(): number {
   const metrics = new Metrics({
     registry: { list: () => [] } as unknown as ProviderRegistry,
     writes: { succeeded: 0, replayed: 0, reconciled: 0, outcomeUnknown: 0, duplicatesDetected: 0, resends: 0, heldInsideSettleWindow: 0 },
-    admission: new Admission({ maxCostInFlight: 20_000, maxWaiting: 1_000, maxWaitMs: 5_000, lightCost: 100 }),
+    admission: new Admission({ maxCostInFlight: 20_000, maxWaiting: 1_000, maxWaitMs: 5_000, lightCost: 100, saturatedRunning: 16 }),
   });
   const batch = 100_000;
   const perRequest: number[] = [];

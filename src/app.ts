@@ -25,6 +25,7 @@ import { startTracing } from './http/tracing.js';
 import type { AttemptObserver } from './providers/transport/http.js';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits.js';
 import { Admission } from './graphql/admission.js';
+import { sampleEventLoop } from './graphql/saturation.js';
 
 /** What a caller may supply instead of the configured defaults (tests: a store to restart on, a log sink). */
 export interface AppOverrides {
@@ -101,6 +102,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   gateway.reconciler.start(config.reconcileSweepIntervalMs);
   // Metrics are kept only when something can scrape them: without METRICS_PORT nothing counts.
   const admission = new Admission(config.admission);
+  const stopSampling = sampleEventLoop((utilization) => admission.adapt(utilization));
   if (config.metrics) metrics = new Metrics({ registry, writes: gateway.writeCounters, admission });
   const readiness = new Readiness(stateReadiness(store, gateway, log));
   const server = await startServer(
@@ -148,6 +150,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     readiness,
     metricsUrl: metricsServer?.url,
     async close() {
+      stopSampling();
       readiness.drain();
       await server.close();
       await metricsServer?.close();

@@ -176,7 +176,8 @@ export function loadConfig(env: Env = process.env): Config {
  * to run alone; it may not be smaller than the cost cap. An operation waits at most half the
  * request deadline by default, so one admitted late still has half its deadline to run.
  * Operations costing at most 100 by default (a few look-ups by id, a mutation and its answer;
- * a list of 50 cards costs 200) are light: they never wait.
+ * a list of 50 cards costs 200) are light: they never wait. While the main thread is
+ * saturated, the operations executing at once come down toward 16 (graphql/saturation.ts).
  */
 function admissionSettings(read: Reader, deadline: number): AdmissionOptions {
   return {
@@ -184,6 +185,7 @@ function admissionSettings(read: Reader, deadline: number): AdmissionOptions {
     maxWaiting: read.int('ADMISSION_MAX_WAITING', 1_000, 0, 1_000_000),
     maxWaitMs: read.int('ADMISSION_MAX_WAIT_MS', Math.floor(deadline / 2), 0, deadline),
     lightCost: read.int('ADMISSION_LIGHT_COST', 100, 0, DEFAULT_QUERY_LIMITS.maxCost - 1),
+    saturatedRunning: read.int('ADMISSION_SATURATED_RUNNING', 16, 0, 100_000),
   };
 }
 

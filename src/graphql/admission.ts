@@ -1,5 +1,6 @@
 /**
- * Admission control: at most `maxCostInFlight` of priced work executes at once; the rest
+ * Admission control: at most `maxCostInFlight` of priced work executes at once, and while the
+ * main thread is saturated, at most as many operations as saturation.ts allows; the rest
  * waits its turn, each viewer in a queue of its own, served in turn. Light operations (a card
  * by id, a top-up) never wait.
  *
@@ -30,6 +31,7 @@
 import { ErrorCode, GatewayError } from '../core/errors.js';
 import type { RequestScope } from '../core/request-scope.js';
 import { refusalError } from './cost-budget.js';
+import { RunningLimit } from './saturation.js';
 
 export interface AdmissionOptions {
   /** Cost (limits.ts) of the operations executing at once, at most; at least the largest admitted operation's. */
@@ -40,6 +42,11 @@ export interface AdmissionOptions {
   maxWaitMs: number;
   /** Operations costing at most this run at once, outside the budget. */
   lightCost: number;
+  /**
+   * While the main thread is saturated, the operations executing at once are brought down
+   * toward this many, no lower (saturation.ts); 0: never limited by count.
+   */
+  saturatedRunning: number;
 }
 
 /**
@@ -122,6 +129,7 @@ export class Admission {
   private waiting = 0;
   /** Waiting operations per viewer; the map's order is the turn order (served viewers go to the back). */
   private readonly queues = new Map<string, Place[]>();
+  private readonly limit: RunningLimit;
 
   constructor(private readonly options: AdmissionOptions) {
     const { maxCostInFlight, maxWaiting, maxWaitMs } = options;
@@ -129,6 +137,7 @@ export class Admission {
     if (!(Number.isInteger(maxWaiting) && maxWaiting >= 0)) throw new RangeError('maxWaiting must be a non-negative integer');
     if (!(Number.isFinite(maxWaitMs) && maxWaitMs >= 0)) throw new RangeError('maxWaitMs must be a non-negative number');
     if (!(options.lightCost >= 0 && options.lightCost < maxCostInFlight)) throw new RangeError('lightCost must be a non-negative number below maxCostInFlight');
+    this.limit = new RunningLimit(options.saturatedRunning);
   }
 
   /**
@@ -180,6 +189,16 @@ export class Admission {
     return { costInFlight: this.costInFlight, running: this.running, waiting: this.waiting };
   }
 
+  /** Operations that may execute at once now, from the main thread's load (Infinity: no limit). */
+  get runningLimit(): number {
+    return this.limit.value;
+  }
+
+  /** The main thread's utilisation over the last interval (saturation.ts): the count limit follows it. */
+  adapt(utilization: number): void {
+    if (this.limit.observe(utilization, this.running)) this.serve();
+  }
+
   /** `place` is over: its budget back if it ran, out of the queue if it waited. */
   release(place: Place): void {
     if (place.stage === 'running') {
@@ -194,7 +213,7 @@ export class Admission {
   }
 
   private fits(cost: number): boolean {
-    return this.running === 0 || this.costInFlight + cost <= this.options.maxCostInFlight;
+    return this.running === 0 || (this.costInFlight + cost <= this.options.maxCostInFlight && this.running < this.limit.value);
   }
 
   private start(place: Place): void {

@@ -114,6 +114,14 @@ export class Metrics {
     admissionGauge('running', 'cardplane_admission_running', 'GraphQL operations executing under admission control (light ones not counted)');
     admissionGauge('costInFlight', 'cardplane_admission_cost_in_flight', 'Cost of the GraphQL operations executing under admission control (light ones not counted)');
     admissionGauge('waiting', 'cardplane_admission_waiting', 'GraphQL operations waiting for their turn to execute (admission control)');
+    new Gauge({
+      name: 'cardplane_admission_running_limit',
+      help: 'GraphQL operations that may execute at once, lowered while the main thread is saturated (+Inf: no limit)',
+      registers,
+      collect() {
+        this.set(sources.admission.runningLimit);
+      },
+    });
     new Counter({
       name: 'cardplane_writes_total',
       help: 'Exactly-once writes by outcome',

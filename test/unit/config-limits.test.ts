@@ -8,12 +8,12 @@ describe('abuse-limit settings', () => {
     expect(config.costBudget).toEqual({ perSecond: 1000, burst: 20_000 });
   });
 
-  it('admits 20 000 of priced work at once by default, operations costing up to 100 outside it; the rest waits up to half the request deadline, at most 1 000 operations', () => {
-    expect(loadConfig({}).admission).toEqual({ maxCostInFlight: 20_000, maxWaiting: 1_000, maxWaitMs: 5_000, lightCost: 100 });
+  it('admits 20 000 of priced work at once by default, operations costing up to 100 outside it, down to 16 operations while saturated; the rest waits up to half the request deadline, at most 1 000 operations', () => {
+    expect(loadConfig({}).admission).toEqual({ maxCostInFlight: 20_000, maxWaiting: 1_000, maxWaitMs: 5_000, lightCost: 100, saturatedRunning: 16 });
     expect(loadConfig({ REQUEST_DEADLINE_MS: '3000' }).admission.maxWaitMs).toBe(1_500);
     expect(
-      loadConfig({ ADMISSION_MAX_COST_IN_FLIGHT: '50000', ADMISSION_MAX_WAITING: '0', ADMISSION_MAX_WAIT_MS: '250', ADMISSION_LIGHT_COST: '0' }).admission,
-    ).toEqual({ maxCostInFlight: 50_000, maxWaiting: 0, maxWaitMs: 250, lightCost: 0 });
+      loadConfig({ ADMISSION_MAX_COST_IN_FLIGHT: '50000', ADMISSION_MAX_WAITING: '0', ADMISSION_MAX_WAIT_MS: '250', ADMISSION_LIGHT_COST: '0', ADMISSION_SATURATED_RUNNING: '4' }).admission,
+    ).toEqual({ maxCostInFlight: 50_000, maxWaiting: 0, maxWaitMs: 250, lightCost: 0, saturatedRunning: 4 });
   });
 
   it('derives the per-viewer share from UPSTREAM_MAX_CONCURRENCY unless set', () => {
@@ -31,6 +31,8 @@ describe('abuse-limit settings', () => {
     [{ ADMISSION_MAX_COST_IN_FLIGHT: '9999' }, 'ADMISSION_MAX_COST_IN_FLIGHT'],
     [{ ADMISSION_MAX_WAITING: '-1' }, 'ADMISSION_MAX_WAITING'],
     [{ ADMISSION_LIGHT_COST: '10000' }, 'ADMISSION_LIGHT_COST'],
+    [{ ADMISSION_SATURATED_RUNNING: '-1' }, 'ADMISSION_SATURATED_RUNNING'],
+    [{ ADMISSION_SATURATED_RUNNING: '2.5' }, 'ADMISSION_SATURATED_RUNNING'],
     // No operation may wait past its request's deadline.
     [{ ADMISSION_MAX_WAIT_MS: '3000', REQUEST_DEADLINE_MS: '2000' }, 'ADMISSION_MAX_WAIT_MS'],
   ])('refuses %j naming %s', (env, variable) => {

@@ -1,7 +1,7 @@
 import { Admission, type AdmissionOptions, type AdmissionTicket } from '../../../src/graphql/admission.js';
 import { ErrorCode, GatewayError } from '../../../src/core/errors.js';
 
-const OPTIONS: AdmissionOptions = { maxCostInFlight: 100, maxWaiting: 10, maxWaitMs: 1_000, lightCost: 0 };
+const OPTIONS: AdmissionOptions = { maxCostInFlight: 100, maxWaiting: 10, maxWaitMs: 1_000, lightCost: 0, saturatedRunning: 0 };
 
 /** Records the order in which waiting tickets are admitted (or refused). */
 function recorder() {
@@ -161,5 +161,36 @@ describe('admission control', () => {
     expect(() => new Admission({ ...OPTIONS, maxWaiting: -1 })).toThrow(RangeError);
     expect(() => new Admission({ ...OPTIONS, maxWaitMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
     expect(() => new Admission({ ...OPTIONS, lightCost: 100 })).toThrow(RangeError);
+    expect(() => new Admission({ ...OPTIONS, saturatedRunning: -1 })).toThrow(RangeError);
+  });
+
+  it('while the main thread is saturated, makes operations wait although their cost fits, and lets them start once it has idle time', async () => {
+    const admission = new Admission({ ...OPTIONS, maxCostInFlight: 1_000, saturatedRunning: 2 });
+    const { events, track } = recorder();
+    const first = Array.from({ length: 4 }, (_, i) => track(`r${i}`, admission.enter({ viewer: `v${i}`, cost: 10 })));
+    expect(admission.runningLimit).toBe(Number.POSITIVE_INFINITY);
+    admission.adapt(0.97); // four running: the limit comes down to three
+    expect(admission.runningLimit).toBe(3);
+    track('late', admission.enter({ viewer: 'v9', cost: 10 }));
+    first[0]!.release();
+    admission.adapt(0.97); // three running: down to two, never below what is set
+    expect(admission.runningLimit).toBe(2);
+    first[1]!.release();
+    await settle();
+    expect(events).not.toContain('late admitted');
+    expect(admission.state).toEqual({ costInFlight: 20, running: 2, waiting: 1 });
+    admission.adapt(0.5); // idle time: the limit rises and the waiting operation starts
+    await settle();
+    expect(admission.runningLimit).toBe(3);
+    expect(events).toContain('late admitted');
+    expect(admission.state).toEqual({ costInFlight: 30, running: 3, waiting: 0 });
+  });
+
+  it('never limits by count when saturatedRunning is 0', () => {
+    const admission = new Admission(OPTIONS);
+    for (let i = 0; i < 5; i += 1) admission.enter({ viewer: `v${i}`, cost: 10 });
+    admission.adapt(1);
+    expect(admission.runningLimit).toBe(Number.POSITIVE_INFINITY);
+    expect(admission.enter({ viewer: 'v9', cost: 10 }).ready).toBeUndefined();
   });
 });
