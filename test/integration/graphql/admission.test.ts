@@ -82,6 +82,9 @@ describe('admission control: waiting', () => {
     expect(scraped).toMatch(/^cardplane_admission_running 1$/m);
     expect(scraped).toMatch(/^cardplane_admission_cost_in_flight 5200$/m);
     expect(scraped).toMatch(/^cardplane_admission_waiting 1$/m);
+    // No count limit while the loop has idle time; never below 16 when it has none.
+    const limit = /^cardplane_admission_running_limit (\S+)$/m.exec(scraped)?.[1];
+    expect(limit === '+Inf' ? Number.POSITIVE_INFINITY : Number(limit)).toBeGreaterThanOrEqual(16);
     // A light operation does not queue behind Bob's: it runs at once, outside the budget.
     const light = await gw.query(CHEAP, {}, await as(gw, 'carol'));
     expect(light.status).toBe(200);
