@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { Context } from '@opentelemetry/api';
 import { createCallContext, type CallContext } from './call-context.js';
 import type { Logger } from './logger.js';
-import type { Viewer } from './viewer.js';
+import { viewerKey, type Viewer } from './viewer.js';
 
 export interface RequestScope {
   /** The gateway's request id: the `x-request-id` response header and every error's `extensions.requestId`. */
@@ -33,7 +33,7 @@ export interface FinishableScope extends RequestScope {
 export function createRequestScope(requestId: string, viewer: Viewer, log: Logger, deadlineMs: number, trace?: Context): FinishableScope {
   const deadline = startDeadline(deadlineMs);
   const requestLog = { parent: log, bindings: { requestId, tenant: viewer.tenant, sub: viewer.subject } };
-  const cx = createCallContext(requestId, requestLog, deadline.signal, trace, `${viewer.tenant}:${viewer.subject}`);
+  const cx = createCallContext(requestId, requestLog, deadline.signal, trace, viewerKey(viewer));
   return { requestId, viewer, cx, finish: deadline.clear };
 }
 

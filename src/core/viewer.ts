@@ -28,6 +28,11 @@ export function readsEverything(viewer: Pick<Viewer, 'scopes'>): boolean {
   return READ_ONLY_SCOPES.every((scope) => viewer.scopes.has(scope));
 }
 
+/** The key a viewer's limits and queues are kept under: `tenant:subject`. */
+export function viewerKey(viewer: Pick<Viewer, 'tenant' | 'subject'>): string {
+  return `${viewer.tenant}:${viewer.subject}`;
+}
+
 export function isScope(value: string): value is Scope {
   return (ALL_SCOPES as readonly string[]).includes(value);
 }

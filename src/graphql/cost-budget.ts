@@ -9,6 +9,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, extensionsOf, GatewayError } from '../core/errors.js';
 import { RateLimiter } from '../gateway/rate-limiter.js';
+import { viewerKey } from '../core/viewer.js';
 import type { GraphQLContext } from '../context.js';
 
 export interface CostBudgetOptions {
@@ -28,10 +29,9 @@ export interface CostBudget {
 
 export function costBudget(options: CostBudgetOptions): CostBudget {
   const buckets = new RateLimiter({ capacity: options.burst, refillPerSecond: options.perSecond });
-  const viewerOf = (context: GraphQLContext) => `${context.viewer.tenant}:${context.viewer.subject}`;
   const charge = (context: GraphQLContext, cost: number) => {
     if (!(cost > 0)) return;
-    const taken = buckets.take(viewerOf(context), Math.min(cost, options.burst));
+    const taken = buckets.take(viewerKey(context.viewer), Math.min(cost, options.burst));
     if (taken.allowed) return;
     const wait = taken.retryAfterSeconds;
     const error = new GatewayError(
@@ -41,7 +41,7 @@ export function costBudget(options: CostBudgetOptions): CostBudget {
     );
     throw refusalError(error, context.requestId, 429);
   };
-  return { charge, refund: (context, cost) => buckets.give(viewerOf(context), Math.min(cost, options.burst)) };
+  return { charge, refund: (context, cost) => buckets.give(viewerKey(context.viewer), Math.min(cost, options.burst)) };
 }
 
 /**

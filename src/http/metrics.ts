@@ -15,7 +15,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AttemptReport } from '../providers/transport/http.js';
 import type { ProviderRegistry } from '../gateway/registry.js';
 import type { WriteCounters } from '../gateway/writes/write-health.js';
-import type { Admission, AdmissionState } from '../graphql/admission.js';
+import type { Admission } from '../graphql/admission.js';
 
 /** Distinct client operation names kept as label values; later ones are `other`. */
 export const MAX_OPERATION_NAMES = 100;
@@ -102,26 +102,23 @@ export class Metrics {
         for (const { key, health } of providers()) this.set({ provider: key }, health.queued);
       },
     });
-    const admissionGauge = (field: keyof AdmissionState, name: string, help: string) =>
+    const admissionGauge = (read: (admission: Admission) => number, name: string, help: string) =>
       new Gauge({
         name,
         help,
         registers,
         collect() {
-          this.set(sources.admission.state[field]);
+          this.set(read(sources.admission));
         },
       });
-    admissionGauge('running', 'cardplane_admission_running', 'GraphQL operations executing under admission control (light ones not counted)');
-    admissionGauge('costInFlight', 'cardplane_admission_cost_in_flight', 'Cost of the GraphQL operations executing under admission control (light ones not counted)');
-    admissionGauge('waiting', 'cardplane_admission_waiting', 'GraphQL operations waiting for their turn to execute (admission control)');
-    new Gauge({
-      name: 'cardplane_admission_running_limit',
-      help: 'GraphQL operations that may execute at once, lowered while the main thread is saturated (+Inf: no limit)',
-      registers,
-      collect() {
-        this.set(sources.admission.runningLimit);
-      },
-    });
+    admissionGauge((a) => a.state.running, 'cardplane_admission_running', 'GraphQL operations executing under admission control (light ones not counted)');
+    admissionGauge((a) => a.state.costInFlight, 'cardplane_admission_cost_in_flight', 'Cost of the GraphQL operations executing under admission control (light ones not counted)');
+    admissionGauge((a) => a.state.waiting, 'cardplane_admission_waiting', 'GraphQL operations waiting for their turn to execute (admission control)');
+    admissionGauge(
+      (a) => a.runningLimit,
+      'cardplane_admission_running_limit',
+      'GraphQL operations that may execute at once, lowered while the main thread is saturated (+Inf: no limit)',
+    );
     new Counter({
       name: 'cardplane_writes_total',
       help: 'Exactly-once writes by outcome',

@@ -31,7 +31,7 @@ import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type Ex
 import type { VerifyToken } from '../auth/verifier.js';
 import { ErrorCode, GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Viewer } from '../core/viewer.js';
+import { viewerKey, type Viewer } from '../core/viewer.js';
 import { createSubscriptionContext } from '../context.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { documentScanError } from '../graphql/document-scan.js';
@@ -133,7 +133,7 @@ export function attachSubscriptions(httpServer: http.Server, options: WsSubscrip
           closeWith(connection, socket, CloseCode.TOKEN_REFUSED, limitReason(reason));
           return false;
         }
-        const key = `${viewer.tenant}:${viewer.subject}`;
+        const key = viewerKey(viewer);
         const open = byViewer.get(key) ?? new Set<Connection>();
         if (open.size >= settings.maxConnectionsPerViewer) {
           closeWith(connection, socket, CloseCode.TOO_MANY_CONNECTIONS, `At most ${settings.maxConnectionsPerViewer} sockets per viewer`);

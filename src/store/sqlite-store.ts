@@ -36,11 +36,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
 }
 
 /**
- * The worker's script beside this module: the compiled `.js` in a build. When Cardplane runs
- * from its TypeScript sources (jest, the tests' child processes) it is the `.ts` source, loaded
- * through the tests' transpile-on-load hook — never the case in a build.
- */
-/**
  * The worker thread's young generation, MB. Under a sustained write load its allocation rate
  * (every message in and out) grew V8's default young generation to tens of MB that stayed
  * resident: the SQLite top-up's peak RSS after three 8-s rounds was 218–222 MB against 174 on
@@ -49,6 +44,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
+/**
+ * The worker's script beside this module: the compiled `.js` in a build. When Cardplane runs
+ * from its TypeScript sources (jest, the tests' child processes) it is the `.ts` source, loaded
+ * through the tests' transpile-on-load hook — never the case in a build.
+ */
 function workerScript(): { filename: string; execArgv?: string[] } {
   if (__filename.endsWith('.js')) return { filename: join(__dirname, 'sqlite-worker.js') };
   return { filename: join(__dirname, 'sqlite-worker.ts'), execArgv: [...process.execArgv, '--require', join(__dirname, '../../test/support/register-ts.cjs')] };

@@ -10,6 +10,7 @@ import { CardStatus, type CardSecrets } from '../../core/model.js';
 import { auditBuilder, type AuditTrail } from '../audit.js';
 import { ErrorCode, GatewayError, notFound, unsupported } from '../../core/errors.js';
 import { decodeGlobalId } from '../../core/global-id.js';
+import { viewerKey } from '../../core/viewer.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import { rateLimitedError } from '../rate-limiter.js';
 import type { TenantScope } from '../tenant-scope.js';
@@ -39,7 +40,7 @@ export class CardReveals {
     const entry = auditBuilder(scope, { action: 'card.reveal.requested', target: cardId, provider });
     // Another tenant's card answers exactly like a card that does not exist.
     if (!scope.registry.has(provider)) throw notFound(`Card ${cardId}`, provider);
-    const allowed = this.limiter.take(`${scope.viewer.tenant}:${scope.viewer.subject}`);
+    const allowed = this.limiter.take(viewerKey(scope.viewer));
     if (!allowed.allowed) {
       await this.audit.record(entry('DENIED', { code: ErrorCode.RATE_LIMITED }));
       throw rateLimitedError(allowed.retryAfterSeconds);
