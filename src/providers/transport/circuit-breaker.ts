@@ -22,6 +22,7 @@
  */
 import { ErrorCode, GatewayError } from '../../core/errors.js';
 import type { ProviderKey } from '../../core/provider-key.js';
+import { OutcomeWindow } from './outcome-window.js';
 
 /** How one call's outcome weighs in the window. */
 export type BreakerVerdict =
@@ -152,9 +153,7 @@ export class CircuitBreaker {
   private readonly classify: BreakerClassifier;
 
   /** Outcomes in the window, oldest first: time and whether it was an error. */
-  private events: Array<{ at: number; error: boolean }> = [];
-  private head = 0;
-  private errorsInWindow = 0;
+  private readonly window = new OutcomeWindow();
   private inFlight = 0;
   private readonly countInFlight: boolean;
   private readonly admissionWaitMs: number;
@@ -217,7 +216,7 @@ export class CircuitBreaker {
   /** Whether one more call may go out: errors seen plus calls in flight stay under the threshold. */
   private admissible(): boolean {
     this.prune(this.now());
-    return this.errorsInWindow + this.inFlight < this.threshold;
+    return this.window.errors + this.inFlight < this.threshold;
   }
 
   /**
@@ -279,7 +278,7 @@ export class CircuitBreaker {
     this.prune(now);
     if (verdict.kind === 'pause') {
       const ms = Math.min(verdict.ms ?? this.defaultPauseMs, this.maxPauseMs);
-      this.events.push({ at: now, error: false });
+      this.window.push(now, false);
       if (now + ms > this.openUntil) {
         this.openUntil = now + ms;
         this.reason = 'rate-limited';
@@ -287,10 +286,9 @@ export class CircuitBreaker {
       return;
     }
     const error = verdict.kind === 'error';
-    this.events.push({ at: now, error });
-    if (error) this.errorsInWindow += 1;
-    const calls = this.events.length - this.head;
-    if (error && this.errorsInWindow >= this.threshold && this.errorsInWindow >= this.minErrorRatio * calls) {
+    this.window.push(now, error);
+    const errors = this.window.errors;
+    if (error && errors >= this.threshold && errors >= this.minErrorRatio * this.window.size) {
       this.openUntil = Math.max(this.openUntil, now + this.coolDownMs);
       this.reason = 'errors';
       // Counted errors led to this opening; after it, the provider starts with a clean slate.
@@ -306,8 +304,8 @@ export class CircuitBreaker {
       open,
       reason: open ? this.reason : undefined,
       remainingMs: open ? this.openUntil - now : 0,
-      calls: this.events.length - this.head,
-      errors: this.errorsInWindow,
+      calls: this.window.size,
+      errors: this.window.errors,
       inFlight: this.inFlight,
     };
   }
@@ -324,22 +322,11 @@ export class CircuitBreaker {
   }
 
   private clearWindow(): void {
-    this.events = [];
-    this.head = 0;
-    this.errorsInWindow = 0;
+    this.window.clear();
   }
 
   private prune(now: number): void {
-    const oldest = now - this.windowMs;
-    while (this.head < this.events.length && this.events[this.head]!.at <= oldest) {
-      if (this.events[this.head]!.error) this.errorsInWindow -= 1;
-      this.head += 1;
-    }
-    // Compact once the dead prefix dominates, so memory follows the window, not uptime.
-    if (this.head > 1024 && this.head * 2 > this.events.length) {
-      this.events = this.events.slice(this.head);
-      this.head = 0;
-    }
+    this.window.forgetUpTo(now - this.windowMs);
   }
 
   private shortCircuit(remainingMs: number): GatewayError {
