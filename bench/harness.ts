@@ -5,7 +5,7 @@
  * A run (see `BenchRun`, registered in run.ts) gets one `Harness` and returns its report.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,48 @@ export interface BenchSettings extends MeasureSettings {
    * 70 nested queries/s.
    */
   viewers: number;
+  /** What differs from the production gateway for an experiment (none in a run the README reports). */
+  gatewayExperiment: GatewayExperiment;
+}
+
+/**
+ * An experiment on the gateway alone, on the same build (A/B by environment, the other sides
+ * untouched): node flags before its entry point (`BENCH_GATEWAY_NODE_OPTIONS`, e.g.
+ * `--trace-gc-nvp --max-semi-space-size=32`), environment given to it last
+ * (`BENCH_GATEWAY_ENV`, a JSON object of strings, e.g. `{"GRAPHQL_EXECUTOR":"graphql-js"}`),
+ * and a file receiving its stdout (`BENCH_GATEWAY_STDOUT`; each gateway started truncates it,
+ * so it holds the last one's). The report names any of them: such a gateway is not the
+ * production configuration the targets are about.
+ */
+export interface GatewayExperiment {
+  nodeArgs: string[];
+  env: Record<string, string>;
+  stdout?: string;
+}
+
+export function gatewayExperimentFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayExperiment {
+  const nodeArgs = (env.BENCH_GATEWAY_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  const bad = nodeArgs.find((arg) => !arg.startsWith('-'));
+  if (bad) throw new Error(`BENCH_GATEWAY_NODE_OPTIONS holds node flags only (each starting with -), not ${JSON.stringify(bad)}`);
+  let overrides: unknown = {};
+  try {
+    overrides = JSON.parse(env.BENCH_GATEWAY_ENV || '{}');
+  } catch {
+    throw new Error('BENCH_GATEWAY_ENV must be a JSON object of strings, e.g. {"GRAPHQL_EXECUTOR":"graphql-js"}');
+  }
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides) || Object.values(overrides).some((v) => typeof v !== 'string')) {
+    throw new Error('BENCH_GATEWAY_ENV must be a JSON object of strings, e.g. {"GRAPHQL_EXECUTOR":"graphql-js"}');
+  }
+  return { nodeArgs, env: overrides as Record<string, string>, ...(env.BENCH_GATEWAY_STDOUT ? { stdout: env.BENCH_GATEWAY_STDOUT } : {}) };
+}
+
+/** The experiment in one line for the report, or undefined for the production gateway. */
+export function describeGatewayExperiment(experiment: GatewayExperiment): string | undefined {
+  const parts = [
+    ...(experiment.nodeArgs.length > 0 ? [`node flags ${experiment.nodeArgs.join(' ')}`] : []),
+    ...Object.entries(experiment.env).map(([name, value]) => `${name}=${JSON.stringify(value)}`),
+  ];
+  return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
 const number = (name: string, fallback: number) => {
@@ -49,6 +91,7 @@ export function settingsFromEnv(): BenchSettings {
     singleDurationMs: number('BENCH_SINGLE_DURATION_MS', Math.min(4_000, durationMs)),
     latencyMs: number('SANDBOX_LATENCY_MS', 10),
     viewers: Math.max(concurrency, number('BENCH_VIEWERS', 500)),
+    gatewayExperiment: gatewayExperimentFromEnv(),
   };
 }
 
@@ -122,7 +165,8 @@ export interface Harness {
    * Starts the built gateway like production, everything on: NODE_ENV=production, token
    * verification, the default rate limit and cost budget, tenancy, metrics on a port of their
    * own, tracing off; a fresh SQLite state file unless `env` selects another engine. `env`
-   * overrides any of it (`METRICS_PORT: ''` turns metrics off).
+   * overrides any of it (`METRICS_PORT: ''` turns metrics off), and the settings' gateway
+   * experiment overrides `env` (`BENCH_GATEWAY_*`, see `GatewayExperiment`).
    */
   startGateway(env?: Record<string, string>): Promise<Service>;
   /** Starts `dist/<script>` (a process printing `{"url": …}` as its first line) with `env`. */
@@ -346,10 +390,13 @@ export async function openHarness(settings: BenchSettings): Promise<Harness & { 
     viewerTokens: () => (tokens ??= Promise.all(Array.from({ length: settings.viewers }, (_, i) => sign(`viewer-${i}`)))),
     startService,
     async startGateway(env = {}) {
+      const experiment = settings.gatewayExperiment;
+      const asked = { ...env, ...experiment.env };
       // The public and metrics ports must differ (the gateway refuses to start otherwise).
-      const [port, metricsPort] = env.METRICS_PORT === '' ? [await freePort(), undefined] : await twoFreePorts();
-      const engine = env.DATABASE_URL || env.STATE_DB_PATH ? {} : sqliteEngine.env();
-      const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+      const [port, metricsPort] = asked.METRICS_PORT === '' ? [await freePort(), undefined] : await twoFreePorts();
+      const engine = asked.DATABASE_URL || asked.STATE_DB_PATH ? {} : sqliteEngine.env();
+      const stdout = experiment.stdout ? openSync(experiment.stdout, 'w') : undefined;
+      const child = spawn(process.execPath, [...experiment.nodeArgs, join(ROOT, 'dist/src/main.js')], {
         env: childEnvironment({
           ...host.env,
           ...authEnv,
@@ -358,12 +405,13 @@ export async function openHarness(settings: BenchSettings): Promise<Harness & { 
           ...engine,
           LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
-          ...env,
+          ...asked,
           PORT: String(port),
           HOST: '127.0.0.1',
         }),
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', stdout ?? 'ignore', 'inherit'],
       });
+      if (stdout !== undefined) closeSync(stdout); // the child holds its own copy
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitUntilAnswers(`${url}/readyz`, child);

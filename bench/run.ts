@@ -14,7 +14,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { noisyRun, refusedRun } from './abuse.js';
 import { readsDuringWritesRun } from './reads-during-writes.js';
-import { openHarness, ROOT, settingsFromEnv, type BenchRun } from './harness.js';
+import { describeGatewayExperiment, openHarness, ROOT, settingsFromEnv, type BenchRun } from './harness.js';
 import { largeAnswersRun } from './large-answers.js';
 import { observabilityRun } from './observability-cost.js';
 import { shapesRun, slowProviderRun, writesRun } from './shapes-run.js';
@@ -76,7 +76,11 @@ async function main(): Promise<void> {
   }
   const minutes = (Date.now() - started) / 60_000;
   const host = machine(loadAtStart);
-  const title = `# Cardplane benchmark — ${new Date().toISOString()}, Node ${process.version}, ${minutes.toFixed(1)} min\n\nMachine: ${host.description}.`;
+  const experiment = describeGatewayExperiment(settings.gatewayExperiment);
+  const title = [
+    `# Cardplane benchmark — ${new Date().toISOString()}, Node ${process.version}, ${minutes.toFixed(1)} min\n\nMachine: ${host.description}.`,
+    ...(experiment ? [`\n**Gateway experiment** (not the production configuration the targets are about): ${experiment}.`] : []),
+  ].join('\n');
   const markdown = [title, ...sections].join('\n\n');
   console.log(markdown);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -4,7 +4,7 @@
  * judges figures against issue 14's targets.
  */
 import type { Pool } from 'undici';
-import { graphqlSide } from '../../../bench/harness';
+import { describeGatewayExperiment, gatewayExperimentFromEnv, graphqlSide } from '../../../bench/harness';
 import { median } from '../../../bench/load';
 import { medianFigures, measureSide, type Figures, type SideFigures } from '../../../bench/measure';
 import { slowProviderLines, targetsTable, type Comparison } from '../../../bench/shapes-report';
@@ -169,5 +169,40 @@ describe('the report', () => {
     const lines = slowProviderLines(comparison('cards-list-50-slow', side({}, { p50: 206 })), { provider: 'baas', latencyMs: 200 }, { baas: 2, utgl: 203, corporate: 2 });
     expect(lines.join('\n')).toContain('utgl started only after baas answered ✗');
     expect(lines[0]).toContain('1.03× baas');
+  });
+});
+
+describe('gatewayExperimentFromEnv', () => {
+  it('is nothing at all without BENCH_GATEWAY_* (the production gateway, nothing named in the report)', () => {
+    const experiment = gatewayExperimentFromEnv({});
+    expect(experiment).toEqual({ nodeArgs: [], env: {} });
+    expect(describeGatewayExperiment(experiment)).toBeUndefined();
+  });
+
+  it('reads node flags, environment and a stdout file, and names the flags and environment in one line', () => {
+    const experiment = gatewayExperimentFromEnv({
+      BENCH_GATEWAY_NODE_OPTIONS: ' --trace-gc-nvp  --max-semi-space-size=32 ',
+      BENCH_GATEWAY_ENV: '{"GRAPHQL_EXECUTOR":"graphql-js","METRICS_PORT":""}',
+      BENCH_GATEWAY_STDOUT: '/tmp/gateway.out',
+    });
+    expect(experiment).toEqual({
+      nodeArgs: ['--trace-gc-nvp', '--max-semi-space-size=32'],
+      env: { GRAPHQL_EXECUTOR: 'graphql-js', METRICS_PORT: '' },
+      stdout: '/tmp/gateway.out',
+    });
+    expect(describeGatewayExperiment(experiment)).toBe('node flags --trace-gc-nvp --max-semi-space-size=32, GRAPHQL_EXECUTOR="graphql-js", METRICS_PORT=""');
+  });
+
+  it.each([
+    ['not JSON', '{GRAPHQL_EXECUTOR: graphql-js}'],
+    ['an array', '["GRAPHQL_EXECUTOR"]'],
+    ['a number value', '{"HEAP_GROWING_PERCENT": 50}'],
+    ['null', 'null'],
+  ])('refuses a BENCH_GATEWAY_ENV that is %s, saying what it must be', (_, value) => {
+    expect(() => gatewayExperimentFromEnv({ BENCH_GATEWAY_ENV: value })).toThrow('BENCH_GATEWAY_ENV must be a JSON object of strings');
+  });
+
+  it('refuses a script or word among the node flags (the entry point is the gateway, always)', () => {
+    expect(() => gatewayExperimentFromEnv({ BENCH_GATEWAY_NODE_OPTIONS: '--trace-gc other.js' })).toThrow('BENCH_GATEWAY_NODE_OPTIONS holds node flags only');
   });
 });
