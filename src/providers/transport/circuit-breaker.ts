@@ -292,7 +292,7 @@ export class CircuitBreaker {
       this.openUntil = Math.max(this.openUntil, now + this.coolDownMs);
       this.reason = 'errors';
       // Counted errors led to this opening; after it, the provider starts with a clean slate.
-      this.clearWindow();
+      this.window.clear();
     }
   }
 
@@ -318,10 +318,6 @@ export class CircuitBreaker {
   private close(): void {
     this.openUntil = 0;
     this.reason = undefined;
-    this.clearWindow();
-  }
-
-  private clearWindow(): void {
     this.window.clear();
   }
 

@@ -4,7 +4,8 @@
  * judges figures against issue 14's targets.
  */
 import type { Pool } from 'undici';
-import { describeGatewayExperiment, gatewayExperimentFromEnv, graphqlSide } from '../../../bench/harness';
+import { describeGatewayExperiment, gatewayExperimentFromEnv } from '../../../bench/gateway-experiment';
+import { graphqlSide } from '../../../bench/harness';
 import { median } from '../../../bench/load';
 import { medianFigures, measureSide, type Figures, type SideFigures } from '../../../bench/measure';
 import { slowProviderLines, targetsTable, type Comparison } from '../../../bench/shapes-report';
