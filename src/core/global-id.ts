@@ -3,6 +3,7 @@
  * contain colons (it is everything after the second one). Decoding validates every part, so
  * a forged or truncated id is a BAD_USER_INPUT, never a crash or an upstream call.
  */
+import { base64urlOfText } from './base64url.js';
 import { badInput } from './errors.js';
 import { isProviderKey, type ProviderKey } from './provider-key.js';
 
@@ -18,7 +19,7 @@ export interface GlobalId {
 const MAX_ID_LENGTH = 512;
 
 export function encodeGlobalId(provider: ProviderKey, type: NodeType, ref: string): string {
-  return Buffer.from(`${provider}:${type}:${ref}`, 'utf8').toString('base64url');
+  return base64urlOfText(`${provider}:${type}:${ref}`);
 }
 
 export function decodeGlobalId(id: string, expected?: NodeType): GlobalId {

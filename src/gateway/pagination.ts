@@ -8,6 +8,7 @@
  * that the source is exhausted). Walking the pages therefore yields every item exactly once,
  * whatever `first` is, and a source that failed on one page can be resumed on the next.
  */
+import { base64urlOfText } from '../core/base64url.js';
 import { badInput, GatewayError, ErrorCode } from '../core/errors.js';
 import type { Page, PageRequest } from '../core/page.js';
 import type { ProviderKey } from '../core/provider-key.js';
@@ -69,7 +70,7 @@ export function validateFirst(first: number | null | undefined): number {
 
 function encodeCursor(fingerprint: string, state: CursorState): string {
   const payload: CursorPayload = { v: 1, f: fingerprint, s: state };
-  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  return base64urlOfText(JSON.stringify(payload));
 }
 
 function decodeCursor(cursor: string | null | undefined, fingerprint: string): CursorState {

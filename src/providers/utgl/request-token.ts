@@ -8,13 +8,14 @@
  * jose still verifies the clients' tokens). The benchmark's direct client signs with this too.
  */
 import { createHash, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { base64urlOfText } from '../../core/base64url.js';
 
 /** The provider rejects tokens older than 30 s; ours live exactly that long. */
 export const TOKEN_LIFETIME_S = 30;
 
 const EMPTY_BODY_SHA256 = createHash('sha256').update('').digest('hex');
 
-const base64url = (json: object): string => Buffer.from(JSON.stringify(json), 'utf8').toString('base64url');
+const base64url = (json: object): string => base64urlOfText(JSON.stringify(json));
 
 function rs256(input: string, key: KeyObject): Promise<Buffer> {
   return new Promise((resolve, reject) => sign('sha256', Buffer.from(input, 'utf8'), key, (error, signature) => (error ? reject(error) : resolve(signature))));
