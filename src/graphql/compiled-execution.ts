@@ -23,6 +23,7 @@ import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-i
 import { execute, GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { GraphQLContext } from '../context.js';
+import { install as installGatewayRequestContext } from './gateway-request-context.js';
 import { readsEverything } from '../core/viewer.js';
 
 /** What executes queries and mutations (`GRAPHQL_EXECUTOR`): graphql-jit, or graphql-js's reference executor. */
@@ -40,6 +41,8 @@ export interface ExecutedSchemas {
 
 /** `schemas.guarded` served by Apollo with graphql-jit executing its operations. */
 export function compiledExecution(schemas: ExecutedSchemas): GatewayInterface {
+  // The context Apollo hands the executor, without an accessor pair per request (see there).
+  installGatewayRequestContext();
   const schema = schemas.guarded;
   const guarded = compiledExecutor(schemas.guarded);
   const fullReaders = compiledExecutor(schemas.fullReaders);
