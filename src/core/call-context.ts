@@ -25,6 +25,63 @@ export interface CallContext {
 }
 
 /**
+ * A request's call context. A class, its accessor on the prototype: an object literal with a
+ * getter (`{ get log() {…} }`) makes V8 allocate an accessor pair per object in the old
+ * generation, and that pair keeps the getter's closure — with it everything the function's
+ * scope holds, here the request's memo of upstream reads — alive through every young-generation
+ * collection until the next full one: each request's data was promoted (issue 14).
+ */
+class RequestCallContext implements CallContext {
+  private logger: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, string> | undefined,
+    readonly signal: AbortSignal | undefined,
+    readonly trace: Context | undefined,
+    readonly viewerKey: string | undefined,
+    private readonly cache: Map<string, Promise<unknown>>,
+  ) {
+    if (!bindings) this.logger = parent;
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.parent.child(this.bindings!));
+  }
+
+  logs(level: 'debug' | 'info'): boolean {
+    return (this.logger ?? this.parent).isLevelEnabled(level);
+  }
+
+  memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let hit = this.cache.get(key) as Promise<T> | undefined;
+    if (!hit) {
+      hit = load();
+      this.cache.set(key, hit);
+      // A failed read is not cached: a later resolver may try again.
+      hit.catch(() => this.cache.delete(key));
+    }
+    return hit;
+  }
+
+  /** The same request's context with another signal or trace: same logger, same memo. */
+  with(changes: { signal?: AbortSignal; trace?: Context }): RequestCallContext {
+    const derived = new RequestCallContext(
+      this.requestId,
+      this.parent,
+      this.bindings,
+      'signal' in changes ? changes.signal : this.signal,
+      'trace' in changes ? changes.trace : this.trace,
+      this.viewerKey,
+      this.cache,
+    );
+    derived.logger = this.logger;
+    return derived;
+  }
+}
+
+/**
  * `log` is the logger itself, or the parent logger and the bindings of the request's child
  * logger, which is then made when a line is first written.
  */
@@ -35,27 +92,14 @@ export function createCallContext(
   trace?: Context,
   viewerKey?: string,
 ): CallContext {
-  const cache = new Map<string, Promise<unknown>>();
   const [parent, bindings] = 'parent' in log ? [log.parent, log.bindings] : [log, undefined];
-  let logger = bindings ? undefined : (log as Logger);
-  return {
-    requestId,
-    signal,
-    get log() {
-      return (logger ??= parent.child(bindings!));
-    },
-    logs: (level) => (logger ?? parent).isLevelEnabled(level),
-    trace,
-    viewerKey,
-    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
-      let hit = cache.get(key) as Promise<T> | undefined;
-      if (!hit) {
-        hit = load();
-        cache.set(key, hit);
-        // A failed read is not cached: a later resolver may try again.
-        hit.catch(() => cache.delete(key));
-      }
-      return hit;
-    },
-  };
+  return new RequestCallContext(requestId, parent, bindings, signal, trace, viewerKey, new Map());
+}
+
+/**
+ * `cx` with another abort signal (`undefined`: none) or trace context, sharing its request id,
+ * logger, viewer and memo. A context made elsewhere (a test's literal) is copied as it is.
+ */
+export function deriveCallContext(cx: CallContext, changes: { signal?: AbortSignal; trace?: Context }): CallContext {
+  return cx instanceof RequestCallContext ? cx.with(changes) : { ...cx, ...changes };
 }

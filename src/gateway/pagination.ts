@@ -200,16 +200,30 @@ export async function mergeSources<T>(
   const unread = undated.some((s) => state[s.key] !== null && !heads.some((h) => h.source === s));
   const hasNextPage = unread || heads.some((h) => h.index < h.page.items.length || h.page.hasMore);
   const ended = edges.length > 0 || Object.keys(state).length > 0;
-  const endAt = trail.length;
-  let endCursor: string | undefined;
-  return {
-    edges,
-    hasNextPage,
-    get endCursor() {
-      return ended ? (endCursor ??= trail.cursorAt(endAt)) : null;
-    },
-    failures,
-  };
+  return new MergedPageOf(edges, hasNextPage, failures, ended ? trail : undefined, trail.length);
+}
+
+/**
+ * A merged page; its end cursor is encoded when first read. A class, the getter on its
+ * prototype: an object literal with a getter makes V8 allocate an accessor pair per object in
+ * the old generation, which keeps the page alive through every young-generation collection
+ * until the next full one (issue 14; see core/call-context.ts).
+ */
+class MergedPageOf<T> implements MergedPage<T> {
+  private encodedEnd: string | undefined;
+
+  constructor(
+    readonly edges: Edge<T>[],
+    readonly hasNextPage: boolean,
+    readonly failures: SourceFailure[],
+    /** Absent when the page neither took an item nor started any source: no end cursor. */
+    private readonly trail: CursorTrail | undefined,
+    private readonly endAt: number,
+  ) {}
+
+  get endCursor(): string | null {
+    return this.trail ? (this.encodedEnd ??= this.trail.cursorAt(this.endAt)) : null;
+  }
 }
 
 async function fetchHeads<T>(

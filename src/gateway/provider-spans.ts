@@ -8,7 +8,7 @@
  * argument (ids, amounts, references) nor a result.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { CallContext } from '../core/call-context.js';
+import { deriveCallContext, type CallContext } from '../core/call-context.js';
 import { GatewayError } from '../core/errors.js';
 import type { WriteRequest } from '../core/writes.js';
 import type { CardProvider } from '../providers/provider.js';
@@ -63,7 +63,7 @@ function inSpan(provider: CardProvider, operation: string, call: AnyOperation, a
   const span = tracer.startSpan(`${provider.key} ${operation}`, { kind: SpanKind.INTERNAL, attributes }, parent);
   // Untraced (tracing off, or not sampled): the call as it came, nothing copied.
   if (!span.isRecording() || !cx) return call.apply(provider, args);
-  const traced = withCallContext(args, { ...cx, trace: trace.setSpan(parent, span) });
+  const traced = withCallContext(args, deriveCallContext(cx, { trace: trace.setSpan(parent, span) }));
   return call.apply(provider, traced).then(
     (result) => {
       span.end();

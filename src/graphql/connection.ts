@@ -40,31 +40,57 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
       new GraphQLError(failure.error.message, { path: (path ??= responsePathAsArray(info.path)), extensions: { ...extensionsOf(failure.error, ctx.requestId) } }),
     );
   }
-  let edges: Array<PresentedEdge<Presented<T, N>>> | undefined;
-  return {
-    // Made when asked for: a client asking for `nodes` only (each level of a nested query) pays
-    // for no edge objects.
-    get edges() {
-      return (edges ??= page.edges.map((e, i) => new PresentedEdge(nodes[i]!, e)));
-    },
-    nodes,
-    // Cursors are encoded only when asked for (see pagination.ts).
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: false,
-      get startCursor() {
-        return page.edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return page.endCursor;
-      },
-    },
-    failures: page.failures.map((f) => ({
-      provider: f.provider,
-      code: f.error.code,
-      message: f.error.message,
-      retryable: f.error.retryable,
-      retryAfterSeconds: f.error.retryAfterSeconds ?? null,
-    })),
-  };
+  const failures = page.failures.map((f) => ({
+    provider: f.provider,
+    code: f.error.code,
+    message: f.error.message,
+    retryable: f.error.retryable,
+    retryAfterSeconds: f.error.retryAfterSeconds ?? null,
+  }));
+  return new PresentedConnection(page, nodes, failures);
+}
+
+/*
+ * The connection and its page info are classes, their lazy fields getters on the prototype: an
+ * object literal with a getter makes V8 allocate an accessor pair per object in the old
+ * generation, which keeps the getter's closure, and so the whole page, alive through every
+ * young-generation collection until the next full one (issue 14; see core/call-context.ts).
+ */
+
+/** A merged page as the schema serves it; edges and cursors are made only when asked for. */
+class PresentedConnection<N> implements ConnectionShape<N> {
+  readonly pageInfo: MergedPageInfo;
+  private edgeList: Array<PresentedEdge<N>> | undefined;
+
+  constructor(
+    private readonly page: MergedPage<unknown>,
+    readonly nodes: N[],
+    readonly failures: ConnectionShape<N>['failures'],
+  ) {
+    this.pageInfo = new MergedPageInfo(page);
+  }
+
+  // Made when asked for: a client asking for `nodes` only (each level of a nested query) pays
+  // for no edge objects.
+  get edges(): Array<PresentedEdge<N>> {
+    return (this.edgeList ??= this.page.edges.map((e, i) => new PresentedEdge(this.nodes[i]!, e)));
+  }
+}
+
+/** Where a merged page ends; its cursors are encoded only when asked for (see pagination.ts). */
+class MergedPageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage = false;
+
+  constructor(private readonly page: MergedPage<unknown>) {
+    this.hasNextPage = page.hasNextPage;
+  }
+
+  get startCursor(): string | null {
+    return this.page.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.page.endCursor;
+  }
 }

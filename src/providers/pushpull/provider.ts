@@ -22,7 +22,7 @@
  *   client's error-burst guard (client.ts), which stops calling pushpull for a cool-down while
  *   it answers mostly errors (and for the Retry-After of a 429).
  */
-import type { CallContext } from '../../core/call-context.js';
+import { deriveCallContext, type CallContext } from '../../core/call-context.js';
 import type { CircuitBreaker } from '../transport/circuit-breaker.js';
 import { ErrorCode, GatewayError, isNotFound, unsupported } from '../../core/errors.js';
 import type { Card, Transaction } from '../../core/model.js';
@@ -283,7 +283,7 @@ export class PushpullProvider extends BaseProvider {
       try {
         return await this.client.request<unknown>(
           { method: 'GET', path: this.client.path(`/transactions/${id(ref)}`), kind: 'read', name: 'getTransaction' },
-          { ...cx, signal: undefined },
+          deriveCallContext(cx, { signal: undefined }),
         );
       } catch (error) {
         if (isNotFound(error)) return null;

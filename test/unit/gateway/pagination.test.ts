@@ -170,3 +170,22 @@ describe('collectFiltered', () => {
     expect(rest.hasMore).toBe(false);
   });
 });
+
+describe('a merged page', () => {
+  it('encodes its end cursor when read, once, from a getter on its prototype (no accessor pair per page)', async () => {
+    const page = await mergeSources([listSource('utgl', items('a', 5, 1))], 2, null, 'test', timeOf);
+    expect(Object.getOwnPropertyDescriptor(page, 'endCursor')).toBeUndefined();
+    const end = page.endCursor;
+    expect(end).toEqual(expect.stringMatching(/^[A-Za-z0-9_-]+$/));
+    expect(page.endCursor).toBe(end);
+    expect(page.edges[1]!.cursor).toBe(end);
+    const next = await mergeSources([listSource('utgl', items('a', 5, 1))], 2, end, 'test', timeOf);
+    expect(next.edges.map((e) => e.node.id)).toEqual(['a2', 'a3']);
+  });
+
+  it('has no end cursor when it took nothing and started no source', async () => {
+    const page = await mergeSources([], 2, null, 'test', timeOf);
+    expect(page.endCursor).toBeNull();
+    expect(page.hasNextPage).toBe(false);
+  });
+});
