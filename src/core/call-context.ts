@@ -25,11 +25,9 @@ export interface CallContext {
 }
 
 /**
- * A request's call context. A class, its accessor on the prototype: an object literal with a
- * getter (`{ get log() {…} }`) makes V8 allocate an accessor pair per object in the old
- * generation, and that pair keeps the getter's closure — with it everything the function's
- * scope holds, here the request's memo of upstream reads — alive through every young-generation
- * collection until the next full one: each request's data was promoted (issue 14).
+ * A request's call context. A class, its accessor on the prototype: as an object literal with
+ * `get log()`, V8 kept each request's memo of upstream reads alive until the next full
+ * collection (ARCHITECTURE.md, Per-request objects).
  */
 class RequestCallContext implements CallContext {
   private logger: Logger | undefined;

@@ -205,9 +205,7 @@ export async function mergeSources<T>(
 
 /**
  * A merged page; its end cursor is encoded when first read. A class, the getter on its
- * prototype: an object literal with a getter makes V8 allocate an accessor pair per object in
- * the old generation, which keeps the page alive through every young-generation collection
- * until the next full one (issue 14; see core/call-context.ts).
+ * prototype: no getter literals on a request's path (ARCHITECTURE.md, Per-request objects).
  */
 class MergedPageOf<T> implements MergedPage<T> {
   private encodedEnd: string | undefined;

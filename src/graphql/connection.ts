@@ -50,12 +50,7 @@ export function toConnection<T extends NodeBase, N extends NodeType>(
   return new PresentedConnection(page, nodes, failures);
 }
 
-/*
- * The connection and its page info are classes, their lazy fields getters on the prototype: an
- * object literal with a getter makes V8 allocate an accessor pair per object in the old
- * generation, which keeps the getter's closure, and so the whole page, alive through every
- * young-generation collection until the next full one (issue 14; see core/call-context.ts).
- */
+/* Classes, their lazy fields getters on the prototype: no getter literals on a request's path (ARCHITECTURE.md, Per-request objects). */
 
 /** A merged page as the schema serves it; edges and cursors are made only when asked for. */
 class PresentedConnection<N> implements ConnectionShape<N> {
