@@ -80,7 +80,11 @@ async function main(): Promise<void> {
   const experiment = describeGatewayExperiment(settings.gatewayExperiment);
   const title = [
     `# Cardplane benchmark — ${new Date().toISOString()}, Node ${process.version}, ${minutes.toFixed(1)} min\n\nMachine: ${host.description}.`,
-    ...(experiment ? [`\n**Gateway experiment** (not the production configuration the targets are about): ${experiment}.`] : []),
+    ...(experiment && settings.gatewayExperiment.beside
+      ? [`\n**Gateway experiment**, measured beside the production gateway in the shapes run (side "gateway, experiment"): ${experiment}.`]
+      : experiment
+        ? [`\n**Gateway experiment** (not the production configuration the targets are about): ${experiment}.`]
+        : []),
   ].join('\n');
   const markdown = [title, ...sections].join('\n\n');
   console.log(markdown);

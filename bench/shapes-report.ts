@@ -4,6 +4,7 @@
  */
 import type { ProviderKey } from '../src/core/provider-key.js';
 import type { BenchSettings } from './harness.js';
+import { median } from './load.js';
 import type { Figures, SideFigures } from './measure.js';
 
 export interface Comparison {
@@ -16,7 +17,6 @@ export interface Comparison {
 }
 
 export const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-const times = (a: number, b: number) => f(a / b, 2);
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
 /** The gateway first, the direct client last, anything else (the peers) between. */
@@ -25,9 +25,28 @@ function orderedSides(c: Comparison): Array<[string, SideFigures]> {
   return [['gateway', c.sides.gateway], ...others, ['direct', c.sides.direct]];
 }
 
-/** With one client: what a side adds to the direct client's p50, ms and %. */
+/**
+ * `pair(side's round r, base's round r)`, the median over r: the two rounds ran in the same turn
+ * (measure.ts), within seconds of each other, so a drift of the machine's speed between rounds
+ * weighs on both and cancels in the pair, where it would not between two medians. When the
+ * sides' round counts differ (or no rounds were kept), no round has a partner for certain, and
+ * this falls back to `pair` of the two medians.
+ */
+function paired(side: SideFigures, base: SideFigures, load: 'loaded' | 'single', pair: (side: Figures, base: Figures) => number): number {
+  const rounds = side.runs[load];
+  const baseRounds = base.runs[load];
+  if (rounds.length === 0 || rounds.length !== baseRounds.length) return pair(side[load], base[load]);
+  return median(rounds.map((round, r) => pair(round, baseRounds[r]!)));
+}
+
+/** CPU per request over `base`'s, at the concurrency. */
+const cpuRatio = (side: SideFigures, base: SideFigures) => paired(side, base, 'loaded', (s, b) => s.cpuMsPerRequest / b.cpuMsPerRequest);
+/** Answered queries per second over `base`'s, at the concurrency. */
+const throughputRatio = (side: SideFigures, base: SideFigures) => paired(side, base, 'loaded', (s, b) => s.rps / b.rps);
+
+/** With one client: what a side adds to the direct client's p50, ms, and % of the direct client's (median) p50. */
 function added(side: SideFigures, direct: SideFigures): { ms: number; percent: number } {
-  const ms = side.single.p50 - direct.single.p50;
+  const ms = paired(side, direct, 'single', (s, d) => s.p50 - d.p50);
   return { ms, percent: (ms / direct.single.p50) * 100 };
 }
 
@@ -37,9 +56,10 @@ const addedText = (a: { ms: number; percent: number }) => `${sign(a.ms)}${f(Math
 export function comparisonTable(settings: BenchSettings, comparisons: Comparison[]): string {
   const { concurrency: c, repeat, durationMs, singleDurationMs, latencyMs } = settings;
   const rows = [
-    `${c} clients, and 1 client for the latency added; each figure the median of ${repeat} run${repeat > 1 ? 's' : ''} ` +
+    `${c} clients, and 1 client for the latency added; each figure the median of ${repeat} round${repeat > 1 ? 's' : ''} ` +
       `(${durationMs / 1000} s at ${c} clients, ${singleDurationMs / 1000} s with 1); sandbox latency ${latencyMs} ms; ` +
-      'gateway in production mode with authentication, limits at their defaults (one viewer per client), cost analysis, tenancy and metrics on, tracing off',
+      'gateway in production mode with authentication, limits at their defaults (one viewer per client), cost analysis, tenancy and metrics on, tracing off. ' +
+      "The sides take turns round by round (the order reversed every other round), and each × direct and added figure is the median over rounds of a side's round against the direct client's round of the same turn.",
     '',
     `| shape | side | CPU ms/req | × direct | req/s at ${c} | × direct | p50 ms | p99 ms | p50 ms, 1 client | added, 1 client | peak RSS MB | upstream/query | errors |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -51,8 +71,8 @@ export function comparisonTable(settings: BenchSettings, comparisons: Comparison
       const l: Figures = side.loaded;
       const isDirect = label === 'direct';
       rows.push(
-        `| ${comparison.description} | ${label} | ${f(l.cpuMsPerRequest, 2)} | ${isDirect ? '' : times(l.cpuMsPerRequest, direct.loaded.cpuMsPerRequest)} | ` +
-          `${f(l.rps, 0)} | ${isDirect ? '' : times(l.rps, direct.loaded.rps)} | ${f(l.p50)} | ${f(l.p99)} | ${f(side.single.p50, 2)} | ` +
+        `| ${comparison.description} | ${label} | ${f(l.cpuMsPerRequest, 2)} | ${isDirect ? '' : f(cpuRatio(side, direct), 2)} | ` +
+          `${f(l.rps, 0)} | ${isDirect ? '' : f(throughputRatio(side, direct), 2)} | ${f(l.p50)} | ${f(l.p99)} | ${f(side.single.p50, 2)} | ` +
           `${isDirect ? '' : addedText(added(side, direct))} | ${f(side.peakRssMb, 0)} | ${f(l.upstreamPerQuery, 2)} | ${l.errors + side.single.errors} |`,
       );
       const codes = { ...side.loaded.errorCodes };
@@ -92,8 +112,8 @@ export function targetsTable(comparisons: Comparison[]): string {
     const t = TARGETS[c.shape];
     if (!t) continue;
     const { gateway, direct } = c.sides;
-    const cpu = gateway.loaded.cpuMsPerRequest / direct.loaded.cpuMsPerRequest;
-    const throughput = gateway.loaded.rps / direct.loaded.rps;
+    const cpu = cpuRatio(gateway, direct);
+    const throughput = throughputRatio(gateway, direct);
     const a = added(gateway, direct);
     const addedCell = !t.added
       ? `${addedText(a)} (no target)`
@@ -112,8 +132,8 @@ export function targetsTable(comparisons: Comparison[]): string {
     const peer = c.sides['peer, verifying'];
     if (!peer) continue;
     const { gateway } = c.sides;
-    const cpu = gateway.loaded.cpuMsPerRequest / peer.loaded.cpuMsPerRequest;
-    const throughput = gateway.loaded.rps / peer.loaded.rps;
+    const cpu = cpuRatio(gateway, peer);
+    const throughput = throughputRatio(gateway, peer);
     rows.push(
       '',
       `${c.description}, against the verifying peer: the gateway spends ${f(cpu, 2)}× its CPU per request ${mark(cpu < 1)} (target < 1) ` +

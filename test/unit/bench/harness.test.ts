@@ -7,26 +7,9 @@ import type { Pool } from 'undici';
 import { describeGatewayExperiment, gatewayExperimentFromEnv } from '../../../bench/gateway-experiment';
 import { graphqlSide } from '../../../bench/harness';
 import { median } from '../../../bench/load';
-import { medianFigures, measureSide, type Figures, type SideFigures } from '../../../bench/measure';
+import { medianFigures, type SideFigures } from '../../../bench/measure';
 import { slowProviderLines, targetsTable, type Comparison } from '../../../bench/shapes-report';
-
-const figures = (over: Partial<Figures>): Figures => ({
-  rps: 100,
-  p50: 10,
-  p99: 20,
-  upstreamPerQuery: 1,
-  cpuMsPerRequest: 1,
-  errors: 0,
-  errorCodes: {},
-  ...over,
-});
-
-const side = (loaded: Partial<Figures>, single: Partial<Figures> = {}, peakRssMb = 100): SideFigures => ({
-  loaded: figures(loaded),
-  single: figures(single),
-  peakRssMb,
-  runs: { loaded: [], single: [] },
-});
+import { figures, side } from './figures';
 
 /** A pool that answers every request with `answer` and remembers the authorization headers. */
 function recordingPool(answer: { statusCode: number; body: unknown } = { statusCode: 200, body: { data: {} } }) {
@@ -113,33 +96,6 @@ describe('graphqlSide', () => {
   });
 });
 
-describe('measureSide', () => {
-  it('measures BENCH_REPEAT runs at the concurrency and as many with one client, counting upstream calls afresh for each', async () => {
-    let resets = 0;
-    const clientsSeen = new Set<number>();
-    const figuresOf = await measureSide(
-      {
-        request: async (_i, _client, _nth, clients) => {
-          clientsSeen.add(clients);
-          await new Promise((r) => setImmediate(r));
-        },
-        cpuMs: () => 0,
-        peakRssMb: () => 42,
-        upstream: async (reset) => {
-          if (reset) resets += 1;
-          return 0;
-        },
-      },
-      { concurrency: 4, durationMs: 5, warmupMs: 5, repeat: 3, singleDurationMs: 5 },
-    );
-    expect(figuresOf.runs.loaded).toHaveLength(3);
-    expect(figuresOf.runs.single).toHaveLength(3);
-    expect(resets).toBe(6);
-    expect(clientsSeen).toEqual(new Set([1, 4]));
-    expect(figuresOf.peakRssMb).toBe(42);
-  });
-});
-
 describe('the report', () => {
   const comparison = (shape: string, gateway: SideFigures): Comparison => ({
     shape,
@@ -176,7 +132,7 @@ describe('the report', () => {
 describe('gatewayExperimentFromEnv', () => {
   it('is nothing at all without BENCH_GATEWAY_* (the production gateway, nothing named in the report)', () => {
     const experiment = gatewayExperimentFromEnv({});
-    expect(experiment).toEqual({ nodeArgs: [], env: {} });
+    expect(experiment).toEqual({ nodeArgs: [], env: {}, beside: false });
     expect(describeGatewayExperiment(experiment)).toBeUndefined();
   });
 
@@ -190,6 +146,7 @@ describe('gatewayExperimentFromEnv', () => {
       nodeArgs: ['--trace-gc-nvp', '--max-semi-space-size=32'],
       env: { GRAPHQL_EXECUTOR: 'graphql-js', METRICS_PORT: '' },
       stdout: '/tmp/gateway.out',
+      beside: false,
     });
     expect(describeGatewayExperiment(experiment)).toBe('node flags --trace-gc-nvp --max-semi-space-size=32, GRAPHQL_EXECUTOR="graphql-js", METRICS_PORT=""');
   });
@@ -201,6 +158,15 @@ describe('gatewayExperimentFromEnv', () => {
     ['null', 'null'],
   ])('refuses a BENCH_GATEWAY_ENV that is %s, saying what it must be', (_, value) => {
     expect(() => gatewayExperimentFromEnv({ BENCH_GATEWAY_ENV: value })).toThrow('BENCH_GATEWAY_ENV must be a JSON object of strings');
+  });
+
+  it('runs the experiment beside the production gateway when asked, and refuses to when there is no experiment', () => {
+    expect(gatewayExperimentFromEnv({ BENCH_GATEWAY_NODE_OPTIONS: '--max-semi-space-size=32', BENCH_EXPERIMENT_BESIDE: 'true' })).toEqual({
+      nodeArgs: ['--max-semi-space-size=32'],
+      env: {},
+      beside: true,
+    });
+    expect(() => gatewayExperimentFromEnv({ BENCH_EXPERIMENT_BESIDE: 'true' })).toThrow('BENCH_EXPERIMENT_BESIDE=true needs an experiment');
   });
 
   it('refuses a script or word among the node flags (the entry point is the gateway, always)', () => {
