@@ -4,6 +4,7 @@
  * the physical limit the gateway is measured against.
  */
 import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { Pool } from 'undici';
 import type { ProviderKey } from '../src/core/provider-key.js';
 import { openBody, seal } from '../src/providers/corporate/envelope.js';
@@ -79,7 +80,9 @@ function ledgerClient(ctx: BenchContext) {
 /** Direct baas calls: mutual TLS + API key. */
 function baasClient(ctx: BenchContext) {
   const baas = ctx.endpoints.baas!;
-  const pool = new Pool(baas.baseUrl, { connections: 64, connect: { ca: baas.caCert, cert: baas.clientCert, key: baas.clientKey, rejectUnauthorized: true } });
+  // One TLS context for every connection, as the gateway's connector (transport/mutual-tls.ts).
+  const secureContext = createSecureContext({ ca: baas.caCert, cert: baas.clientCert, key: baas.clientKey });
+  const pool = new Pool(baas.baseUrl, { connections: 64, connect: { secureContext, rejectUnauthorized: true } });
   return async (path: string): Promise<any> => {
     const res = await pool.request({ method: 'GET', path, headers: { 'x-api-key': baas.apiKey } });
     const body = await res.body.json();
