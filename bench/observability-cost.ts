@@ -3,9 +3,10 @@
  * off must cost under 3% CPU per request). The card shape on three production gateways that
  * differ only there: metrics off (no METRICS_PORT), metrics on (as every other run), and, for
  * information, metrics and tracing on — every request traced and exported over OTLP/HTTP to a
- * collector in this process that accepts and discards. The three are measured in turns
- * (BENCH_REPEAT rounds, each gateway once per round, the order reversed every other round, the
- * median reported), so a drift of the machine's load weighs on each alike.
+ * collector in this process that accepts and discards. The three are up together and measured
+ * in turns like the sides of any comparison (measure.ts), and each difference to metrics off is
+ * the median over rounds of the paired rounds' difference (shapes-report.ts `paired`), so a
+ * drift of the machine's speed weighs on both rounds of a pair alike.
  *
  * At 50 clients one gateway's CPU per request moves by several percent from round to round (GC,
  * the machine), more than a 3% target, so the run also measures the metrics' own work directly:
@@ -15,10 +16,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BenchRun, Harness, Service } from './harness.js';
-import { medianFigures, type Figures, type SideFigures } from './measure.js';
-import { f } from './shapes-report.js';
-import { measureGraphql } from './shapes-run.js';
+import type { BenchRun, Harness } from './harness.js';
+import type { SideFigures } from './measure.js';
+import { f, paired } from './shapes-report.js';
+import { gatewaySide, measureTogether, type Start } from './shapes-run.js';
 import { SHAPES } from './shapes.js';
 import { Metrics } from '../src/http/metrics.js';
 import { Admission } from '../src/graphql/admission.js';
@@ -84,59 +85,55 @@ function metricsWorkPerRequestUs(): number {
   return perRequest.sort((a, b) => a - b)[Math.floor(perRequest.length / 2)]!;
 }
 
-const percent = (value: number, base: number) => `${value >= base ? '+' : '−'}${f(Math.abs((value / base - 1) * 100), 1)}%`;
+/** A ratio as the change it is, e.g. 1.183 → `+18.3%`. */
+const change = (ratio: number) => `${ratio >= 1 ? '+' : '−'}${f(Math.abs((ratio - 1) * 100), 1)}%`;
+/** CPU per request of `side` over `base`'s, paired by round, at 50 clients or with one. */
+const cpuOver = (side: SideFigures, base: SideFigures, load: 'loaded' | 'single') => paired(side, base, load, (s, b) => s.cpuMsPerRequest / b.cpuMsPerRequest);
 
 export const observabilityRun: BenchRun = {
   name: 'observability',
   description: 'CPU per request of the card shape with metrics off, metrics on, and tracing on too',
   async run(h: Harness) {
     const collector = await discardingCollector();
-    const gateways: Service[] = [];
-    const runs = VARIANTS.map(() => [] as SideFigures[]);
+    let figures: SideFigures[];
     try {
-      for (const variant of VARIANTS) gateways.push(await h.startGateway(variant.env(collector.url)));
-      const once = { ...h.settings, repeat: 1 };
-      for (let round = 0; round < h.settings.repeat; round += 1) {
-        const order = [...gateways.keys()];
-        if (round % 2 === 1) order.reverse();
-        for (const i of order) runs[i]!.push(await measureGraphql({ ...h, settings: once }, gateways[i]!, SHAPE));
-      }
+      const starts: Record<string, Start> = Object.fromEntries(VARIANTS.map((variant) => [variant.label, () => gatewaySide(h, SHAPE, variant.env(collector.url))]));
+      const sides = await measureTogether(h, starts);
+      figures = VARIANTS.map((variant) => sides[variant.label]!);
     } finally {
-      await Promise.all(gateways.map((g) => g.stop()));
       await collector.close();
     }
     const workUs = metricsWorkPerRequestUs();
-    const loaded = runs.map((r) => medianFigures(r.map((s) => s.loaded)));
-    const single = runs.map((r) => medianFigures(r.map((s) => s.single)));
-    const base = (figures: Figures[]) => figures[0]!.cpuMsPerRequest;
+    const [off, on, traced] = figures as [SideFigures, SideFigures, SideFigures];
     const rows = [
       `${SHAPE.description}, ${h.settings.concurrency} clients and 1 client; each figure the median of ${h.settings.repeat} round${h.settings.repeat > 1 ? 's' : ''} ` +
-        `(${h.settings.durationMs / 1000} s at ${h.settings.concurrency} clients, ${h.settings.singleDurationMs / 1000} s with 1), the gateways measured in turns`,
+        `(${h.settings.durationMs / 1000} s at ${h.settings.concurrency} clients, ${h.settings.singleDurationMs / 1000} s with 1), the gateways taking turns; ` +
+        'each difference the median over rounds of the paired rounds\' ratio',
       '',
       `| gateway | CPU ms/req at ${h.settings.concurrency} | vs metrics off | CPU ms/req, 1 client | vs metrics off | req/s at ${h.settings.concurrency} | p50 ms | p50 ms, 1 client | errors |`,
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...VARIANTS.map((variant, i) => {
-        const l = loaded[i]!;
-        const s = single[i]!;
-        const vs = (figures: Figures[], value: number) => (i === 0 ? '' : percent(value, base(figures)));
+        const side = figures[i]!;
+        const { loaded: l, single: s } = side;
+        const vs = (load: 'loaded' | 'single') => (i === 0 ? '' : change(cpuOver(side, off, load)));
         return (
-          `| ${variant.label} | ${f(l.cpuMsPerRequest, 3)} | ${vs(loaded, l.cpuMsPerRequest)} | ${f(s.cpuMsPerRequest, 3)} | ${vs(single, s.cpuMsPerRequest)} | ` +
+          `| ${variant.label} | ${f(l.cpuMsPerRequest, 3)} | ${vs('loaded')} | ${f(s.cpuMsPerRequest, 3)} | ${vs('single')} | ` +
           `${f(l.rps, 0)} | ${f(l.p50)} | ${f(s.p50, 2)} | ${l.errors + s.errors} |`
         );
       }),
       '',
-      `Metrics on cost ${percent(loaded[1]!.cpuMsPerRequest, base(loaded))} CPU per request at ${h.settings.concurrency} clients, ` +
-        `${percent(single[1]!.cpuMsPerRequest, base(single))} with one (target: under 3%). ` +
-        `Tracing every request on top: ${percent(loaded[2]!.cpuMsPerRequest, loaded[1]!.cpuMsPerRequest)} at ${h.settings.concurrency} clients ` +
+      `Metrics on cost ${change(cpuOver(on, off, 'loaded'))} CPU per request at ${h.settings.concurrency} clients, ` +
+        `${change(cpuOver(on, off, 'single'))} with one (target: under 3%). ` +
+        `Tracing every request on top: ${change(cpuOver(traced, on, 'loaded'))} at ${h.settings.concurrency} clients ` +
         `(${collector.exports()} OTLP exports received and discarded).`,
       '',
       `The metrics' own work, measured directly (one upstream attempt and one request observed, in this process): ` +
-        `${f(workUs, 2)} µs CPU per card request = ${f((workUs / 1000 / loaded[1]!.cpuMsPerRequest) * 100, 2)}% of the metrics-on gateway's CPU per request at ${h.settings.concurrency} clients ` +
+        `${f(workUs, 2)} µs CPU per card request = ${f((workUs / 1000 / on.loaded.cpuMsPerRequest) * 100, 2)}% of the metrics-on gateway's CPU per request at ${h.settings.concurrency} clients ` +
         `(target: under 3%); the round-to-round spread of the figures above is larger than that.`,
     ];
     return {
       markdown: rows.join('\n'),
-      json: { metricsWorkUsPerRequest: workUs, variants: VARIANTS.map((variant, i) => ({ variant: variant.label, loaded: loaded[i], single: single[i], runs: runs[i] })) },
+      json: { metricsWorkUsPerRequest: workUs, variants: VARIANTS.map((variant, i) => ({ variant: variant.label, ...figures[i] })) },
     };
   },
 };

@@ -32,7 +32,7 @@ function orderedSides(c: Comparison): Array<[string, SideFigures]> {
  * sides' round counts differ (or no rounds were kept), no round has a partner for certain, and
  * this falls back to `pair` of the two medians.
  */
-function paired(side: SideFigures, base: SideFigures, load: 'loaded' | 'single', pair: (side: Figures, base: Figures) => number): number {
+export function paired(side: SideFigures, base: SideFigures, load: 'loaded' | 'single', pair: (side: Figures, base: Figures) => number): number {
   const rounds = side.runs[load];
   const baseRounds = base.runs[load];
   if (rounds.length === 0 || rounds.length !== baseRounds.length) return pair(side[load], base[load]);

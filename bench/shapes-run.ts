@@ -28,7 +28,7 @@ const selected = (pick: (s: Shape) => boolean) => SHAPES.filter((s) => pick(s) &
 const measured = new Map<string, Comparison>();
 
 /** A side of a comparison, up: how to measure it, and how to end what it started. */
-interface UpSide {
+export interface UpSide {
   runner: SideRunner;
   stop(): Promise<void>;
 }
@@ -40,16 +40,6 @@ async function graphqlRunner(h: GraphqlHarness, service: Service, shape: Shape):
   const pool = new Pool(service.url, { connections: h.settings.concurrency });
   const side = graphqlSide(service, pool, await h.viewerTokens(), (i) => shape.query(h.ctx, i), h.sandboxes.upstream);
   return { runner: localRunner(side), stop: () => pool.close() };
-}
-
-/** The shape against a running GraphQL service, measured alone as every side is (measure.ts). */
-export async function measureGraphql(h: GraphqlHarness, service: Service, shape: Shape): Promise<SideFigures> {
-  const client = await graphqlRunner(h, service, shape);
-  try {
-    return (await measureSides({ service: client.runner }, h.settings)).service;
-  } finally {
-    await client.stop();
-  }
 }
 
 /** A service started for one comparison (a gateway, a peer) as a side of it: stopping the side stops the service. */
@@ -65,7 +55,7 @@ async function serviceSide(h: Harness, shape: Shape, service: Service): Promise<
 }
 
 /** The shape on a fresh gateway (`env` selects e.g. the store engine). */
-async function gatewaySide(h: Harness, shape: Shape, env?: Record<string, string>): Promise<UpSide> {
+export async function gatewaySide(h: Harness, shape: Shape, env?: Record<string, string>): Promise<UpSide> {
   return serviceSide(h, shape, await h.startGateway(env));
 }
 
@@ -94,14 +84,14 @@ async function directSide(h: Harness, shape: Shape): Promise<UpSide> {
   return { runner, stop: () => runner.close() };
 }
 
-type Start = () => Promise<UpSide>;
+export type Start = () => Promise<UpSide>;
 
 /**
  * One comparison: starts its sides one after another, measures them in turns (measure.ts:
  * round r of each side, then round r + 1), and stops every side started, however it ends.
  * The order of `starts` is the order of the turns in the first round.
  */
-async function measureTogether<Starts extends Record<string, Start>>(h: Harness, starts: Starts): Promise<{ [Label in keyof Starts]: SideFigures }> {
+export async function measureTogether<Starts extends Record<string, Start>>(h: Harness, starts: Starts): Promise<{ [Label in keyof Starts]: SideFigures }> {
   const up: Record<string, UpSide> = {};
   try {
     for (const [label, start] of Object.entries(starts)) up[label] = await start();
