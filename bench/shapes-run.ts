@@ -33,10 +33,8 @@ export interface UpSide {
   stop(): Promise<void>;
 }
 
-type GraphqlHarness = Pick<Harness, 'settings' | 'viewerTokens' | 'ctx' | 'sandboxes'>;
-
 /** The shape sent from this process to a running GraphQL service; stopping it closes the connections, not the service. */
-async function graphqlRunner(h: GraphqlHarness, service: Service, shape: Shape): Promise<UpSide> {
+async function graphqlRunner(h: Harness, service: Service, shape: Shape): Promise<UpSide> {
   const pool = new Pool(service.url, { connections: h.settings.concurrency });
   const side = graphqlSide(service, pool, await h.viewerTokens(), (i) => shape.query(h.ctx, i), h.sandboxes.upstream);
   return { runner: localRunner(side), stop: () => pool.close() };
