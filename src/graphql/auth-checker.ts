@@ -21,7 +21,7 @@ export function checkScopes(context: GraphQLContext, info: GraphQLResolveInfo, r
   });
 }
 
-/** type-graphql's checker, for the resolvers it wraps itself (queries, mutations). */
+/** type-graphql's checker, for the resolvers it still wraps itself (mutations; direct-resolvers.ts calls the others). */
 export const scopeChecker: AuthChecker<GraphQLContext> = ({ context, info }, required) => {
   checkScopes(context, info, required);
   return true;

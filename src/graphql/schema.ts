@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { scopeChecker } from './auth-checker.js';
+import { callResolversDirectly } from './direct-resolvers.js';
 import { guardFields } from './field-guards.js';
 import './enums.js';
 import { CardResolver } from './resolvers/card.resolver.js';
@@ -54,18 +55,22 @@ export function buildSchemaForFullReaders(): GraphQLSchema {
   return (builtForFullReaders ??= buildSchema({ forFullReaders: true }));
 }
 
+const RESOLVERS = [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver, SubscriptionResolver] as const;
+
 function buildSchema({ forFullReaders }: { forFullReaders: boolean }): GraphQLSchema {
   const built = buildSchemaSync({
-    resolvers: [NodeResolver, ProviderResolver, CardholderResolver, CardResolver, WalletResolver, TransactionResolver, RevealResolver, MutationResolver, OperationResolver, SubscriptionResolver],
+    resolvers: RESOLVERS,
     orphanedTypes: [CardholderObject, CardObject, WalletObject, TransactionObject, OperationObject],
     validate: false,
-    // Required with @Authorized; checks what type-graphql wraps itself (queries, mutations) once more.
+    // Required with @Authorized; checks the resolvers type-graphql still wraps (mutations) once more.
     authChecker: scopeChecker,
     // type-graphql insists on a PubSub once a subscription exists, but none is used: each
     // subscription has its own source over the live updates (resolvers/subscription.resolver.ts).
     pubSub: UNUSED_PUBSUB,
   });
-  // Scopes are checked synchronously, by one wrapper on the fields that need them.
+  // Resolvers called without type-graphql's per-call wrapper, then scopes checked
+  // synchronously, by one wrapper on the fields that need them (in that order: the guard wraps).
+  callResolversDirectly(built, RESOLVERS);
   guardFields(built, { forFullReaders });
   // type-graphql wraps the interface's resolveType in an async function; the compiled executor
   // (compiled-execution.ts) needs the type at once, and every node carries it.
