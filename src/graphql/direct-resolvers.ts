@@ -27,7 +27,8 @@ import { getMetadataStorage } from 'type-graphql';
 type Storage = ReturnType<typeof getMetadataStorage>;
 type Resolver = Storage['queries'][number] | Storage['fieldResolvers'][number];
 type Param = NonNullable<Resolver['params']>[number];
-type ReadParam = (root: unknown, args: Record<string, unknown>, context: unknown, info: unknown) => unknown;
+type Args = Record<string, unknown>;
+type ReadParam = (root: unknown, args: Args, context: unknown, info: unknown) => unknown;
 type ClassType = new () => object;
 
 /** Types whose values type-graphql passes on unchanged (`convertToType`'s simple types). */
@@ -74,24 +75,18 @@ function directResolver(storage: Storage, resolver: Resolver, instanceOf: (targe
   }
   if (readers.some((read) => read === undefined)) return undefined;
   const instance = instanceOf(resolver.target);
-  const [first, second, third, fourth, fifth] = readers;
-  // One shape per parameter count, so a call builds no array of its parameters.
+  const [first, second] = readers as [ReadParam, ReadParam];
+  // Each passes exactly the method's parameters; the commonest counts build no array per call.
   switch (readers.length) {
     case 0:
       return () => method.call(instance);
     case 1:
-      return (root, args, context, info) => method.call(instance, first!(root, args as Record<string, unknown>, context, info));
+      return (root, args, context, info) => method.call(instance, first(root, args as Args, context, info));
     case 2:
-      return (root, args, context, info) =>
-        method.call(instance, first!(root, args as Record<string, unknown>, context, info), second!(root, args as Record<string, unknown>, context, info));
+      return (root, args, context, info) => method.call(instance, first(root, args as Args, context, info), second(root, args as Args, context, info));
     default:
-      if (readers.length > 5) break;
-      return (root, args, context, info) => {
-        const a = args as Record<string, unknown>;
-        return method.call(instance, first!(root, a, context, info), second!(root, a, context, info), third!(root, a, context, info), fourth?.(root, a, context, info), fifth?.(root, a, context, info));
-      };
+      return (root, args, context, info) => method.apply(instance, readers.map((read) => read(root, args as Args, context, info)));
   }
-  return (root, args, context, info) => method.apply(instance, readers.map((read) => read(root, args as Record<string, unknown>, context, info)));
 }
 
 function paramReader(storage: Storage, param: Param): ReadParam | undefined {

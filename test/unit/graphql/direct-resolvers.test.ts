@@ -59,13 +59,13 @@ const seen: unknown[][] = [];
 class ThingResolver {
   @Query(() => Thing)
   thing(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo) {
-    seen.push(['thing', id, ctx.tag, info.fieldName]);
+    seen.push(['thing', id, ctx.tag, info.fieldName, arguments.length]);
     return { id };
   }
 
   @Query(() => [Thing])
   things(@Args() page: Page, @Arg('filter', () => Filter, { nullable: true }) filter: Filter | null, @Arg('colours', () => [Colour], { nullable: true }) colours: Colour[] | null, @Ctx('tag') tag: string) {
-    seen.push(['things', page, filter, colours, tag]);
+    seen.push(['things', page, filter, colours, tag, arguments.length]);
     return [{ id: 't1' }];
   }
 
@@ -164,7 +164,9 @@ describe('callResolversDirectly', () => {
       expect(actual.seen.map(describeValues)).toEqual(expected.seen.map(describeValues));
     }
     const { seen: calls } = await run(direct, '{ things(first: 5, filter: { colour: BLUE }) { id } }');
-    const [, page, filter] = calls[0]!;
+    const [, page, filter, , , argumentCount] = calls[0]!;
+    // Exactly the method's four parameters, as type-graphql passes them.
+    expect(argumentCount).toBe(4);
     expect(page).toBeInstanceOf(Page);
     expect(Object.keys(page as object)).toEqual(['first']);
     expect(filter).toBeInstanceOf(Filter);
