@@ -68,7 +68,8 @@ function directResolver(storage: Storage, resolver: Resolver, instanceOf: (targe
   const method = (resolver.target.prototype as Record<string, unknown>)[resolver.methodName];
   if (typeof method !== 'function') return undefined;
   const readers: ReadParam[] = [];
-  for (const param of [...(resolver.params ?? [])].sort((a, b) => a.index - b.index)) {
+  // Each reader at its parameter's position; a position no parameter fills keeps the wrapper.
+  for (const param of resolver.params ?? []) {
     const read = paramReader(storage, param);
     if (!read) return undefined;
     readers[param.index] = read;
